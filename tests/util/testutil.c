@@ -1,0 +1,67 @@
+/* Helpers shared by the tests (see testutil.h). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int64_t kpt_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *kpt_brokers(void) {
+    const char *b = getenv("KPROD_BROKERS");
+    return b && *b ? b : "127.0.0.1:9092";
+}
+
+const char *kpt_src_dir(void) {
+    const char *s = getenv("KPROD_SRC");
+    if (s && *s)
+        return s;
+    return KPROD_TEST_SRC_DIR;
+}
+
+int kpt_sh(char *out, size_t cap, const char *fmt, ...) {
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    size_t n = 0;
+    char tmp[4096];
+    size_t r;
+    while ((r = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (out && n + 1 < cap) {
+            size_t take = r < cap - 1 - n ? r : cap - 1 - n;
+            memcpy(out + n, tmp, take);
+            n += take;
+        }
+    }
+    if (out && cap)
+        out[n] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void kpt_unique_topic(char *dst, size_t cap, const char *prefix) {
+    static int seq;
+    snprintf(dst, cap, "%s-%d-%lld-%d", prefix, (int)getpid(), (long long)kpt_now_ms(), seq++);
+}
+
+void kpt_create_topic(const char *topic, int partitions, int replication) {
+    char out[8192];
+    int rc = kpt_sh(out, sizeof(out),
+                    "bash '%s/scripts/kafka.sh' topics --bootstrap-server '%s' --create --topic '%s' "
+                    "--partitions %d --replication-factor %d 2>&1",
+                    kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
+    if (rc != 0)
+        fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
+}
