@@ -1,0 +1,44 @@
+/* Per-API facts: our version ranges and where flexible versions start. */
+#include "protocol/api_keys.h"
+
+#include <stddef.h>
+
+typedef struct api_info {
+    int16_t key;
+    int16_t min, max;     /* what kprod implements */
+    int16_t first_flexible; /* first version with compact encodings and tags */
+} api_info;
+
+static const api_info apis[] = {
+    {KP_API_PRODUCE, KP_PRODUCE_MIN_VER, KP_PRODUCE_MAX_VER, 9},
+    {KP_API_METADATA, KP_METADATA_MIN_VER, KP_METADATA_MAX_VER, 9},
+    {KP_API_API_VERSIONS, KP_API_VERSIONS_MIN_VER, KP_API_VERSIONS_MAX_VER, 3},
+    {KP_API_INIT_PRODUCER_ID, KP_INIT_PRODUCER_ID_MIN_VER, KP_INIT_PRODUCER_ID_MAX_VER, 2},
+};
+
+static const api_info *api_find(int16_t key) {
+    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++)
+        if (apis[i].key == key)
+            return &apis[i];
+    return NULL;
+}
+
+int kp_proto_our_range(int16_t api_key, int16_t *min, int16_t *max) {
+    const api_info *a = api_find(api_key);
+    if (!a)
+        return -1;
+    *min = a->min;
+    *max = a->max;
+    return 0;
+}
+
+int kp_proto_pick_version(int ours_min, int ours_max, int broker_min, int broker_max) {
+    int lo = ours_min > broker_min ? ours_min : broker_min;
+    int hi = ours_max < broker_max ? ours_max : broker_max;
+    return lo <= hi ? hi : -1;
+}
+
+int kp_proto_is_flexible(int16_t api_key, int16_t api_version) {
+    const api_info *a = api_find(api_key);
+    return a && api_version >= a->first_flexible;
+}

@@ -1,0 +1,47 @@
+/* The Kafka APIs kprod speaks, the version range it implements of each, and
+ * version negotiation against a broker's ApiVersions answer.
+ *
+ * The ranges are what the encoders and decoders in this folder handle; the
+ * facts come from the message schemas of Kafka 4.1
+ * (clients/src/main/resources/common/message/, one JSON file per message). */
+#ifndef KPROD_PROTOCOL_API_KEYS_H
+#define KPROD_PROTOCOL_API_KEYS_H
+
+#include <stdint.h>
+
+/* API keys (the RequestApiKey of the request header). */
+#define KP_API_PRODUCE 0
+#define KP_API_METADATA 3
+#define KP_API_API_VERSIONS 18
+#define KP_API_INIT_PRODUCER_ID 22
+
+/* Versions kprod implements, inclusive.
+ * - ApiVersions 0..4: v3 is the first flexible one and adds the client
+ *   software name/version.
+ * - Metadata 4..13: v4 adds AllowAutoTopicCreation; v13 adds a top-level
+ *   ErrorCode to the response.
+ * - Produce 3..12: v3 is Kafka 4's baseline (record batch v2 only); v13
+ *   replaces topic names by topic ids, which kprod does not do.
+ * - InitProducerId 0..5: v3 adds ProducerId/ProducerEpoch to the request. */
+#define KP_API_VERSIONS_MIN_VER 0
+#define KP_API_VERSIONS_MAX_VER 4
+#define KP_METADATA_MIN_VER 4
+#define KP_METADATA_MAX_VER 13
+#define KP_PRODUCE_MIN_VER 3
+#define KP_PRODUCE_MAX_VER 12
+#define KP_INIT_PRODUCER_ID_MIN_VER 0
+#define KP_INIT_PRODUCER_ID_MAX_VER 5
+
+/* Our range for api_key into *min and *max; 0, or -1 for a key we do not speak. */
+int kp_proto_our_range(int16_t api_key, int16_t *min, int16_t *max);
+
+/* The highest version in both [ours_min, ours_max] and
+ * [broker_min, broker_max], or -1 when the ranges do not meet. */
+int kp_proto_pick_version(int ours_min, int ours_max, int broker_min, int broker_max);
+
+/* 1 when this version of the API's request and response bodies is
+ * "flexible" (compact strings/arrays and tagged-field sections), else 0.
+ * 0 for an API key not listed above. */
+int kp_proto_is_flexible(int16_t api_key, int16_t api_version);
+
+#endif
