@@ -383,7 +383,8 @@ static kprod_err_t zstd_decompress(const uint8_t *in, size_t n, bounded_out *o) 
 }
 
 kprod_err_t kp_decompress(int codec, const void *in, size_t in_len, size_t max_out, kp_buf *out) {
-    if (codec < KP_CODEC_NONE || codec > KP_CODEC_ZSTD || in_len > KP_MAX_CODEC_INPUT || (!in && in_len))
+    if (codec < KP_CODEC_NONE || codec > KP_CODEC_ZSTD || in_len > KP_MAX_CODEC_INPUT ||
+        (!in && in_len))
         return KPROD_ERR__INVALID_ARG;
     if (out->oom)
         return KPROD_ERR__NO_MEMORY;

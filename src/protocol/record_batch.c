@@ -10,7 +10,9 @@
 #include "protocol/crc32c.h"
 
 #define BATCH_LENGTH_BASE 12   /* baseOffset + batchLength: not counted in batchLength */
-#define MIN_RECORD_SIZE 7      /* length, attributes, tsDelta, offDelta, keyLen, valueLen, headerCount */
+/* length, attributes, timestampDelta, offsetDelta, keyLength, valueLength,
+ * headerCount: one byte each at least. */
+#define MIN_RECORD_SIZE 7
 
 /* ---- raw writes into memory already reserved ---- */
 
