@@ -184,6 +184,8 @@ kprod_err_t kp_partition_choose(const kp_part_input *in, int32_t *partition,
     }
 
     int null_key = in->key_len < 0;
+    if (!null_key && in->key_len > 0 && !in->key)
+        return KPROD_ERR__INVALID_ARG;
     /* An empty non-null key must not look null to the callback. */
     const void *key = null_key ? NULL : (in->key ? in->key : (const void *)"");
     size_t key_len = null_key ? 0 : (size_t)in->key_len;

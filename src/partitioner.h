@@ -103,7 +103,8 @@ typedef struct kp_part_input {
  * Errors: KPROD_ERR__UNKNOWN_PARTITION for an explicit partition outside
  * [0, count) (other than -1), KPROD_ERR__PARTITIONER when the user callback
  * returns a value outside [0, count) other than -1, KPROD_ERR__INVALID_ARG
- * when partition_count <= 0 or sticky is NULL when needed. On success sets
+ * when partition_count <= 0, key is NULL with key_len > 0, or sticky is
+ * NULL when needed. On success sets
  * *partition and *source. Thread-safe as long as user_cb and avail are. */
 kprod_err_t kp_partition_choose(const kp_part_input *in, int32_t *partition,
                                 kp_part_source *source);

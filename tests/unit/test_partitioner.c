@@ -372,6 +372,12 @@ static void test_choose_key_and_sticky(void **state) {
 
     in.sticky = NULL;
     assert_int_equal(kp_partition_choose(&in, &again, &src), KPROD_ERR__INVALID_ARG);
+
+    /* A length without bytes is the caller's bug, not a crash. */
+    in.sticky = &s;
+    in.key = NULL;
+    in.key_len = 4;
+    assert_int_equal(kp_partition_choose(&in, &again, &src), KPROD_ERR__INVALID_ARG);
 }
 
 int main(void) {

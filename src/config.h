@@ -1,0 +1,107 @@
+/* The configuration as the producer reads it: one plain struct of resolved,
+ * validated values, made from a kprod_conf_t by kp_conf_resolve.
+ *
+ * kprod_conf_set (config.c) validates each value on its own as it is set;
+ * kp_conf_resolve applies the rules that involve several properties (the
+ * Java client's: idempotence, delivery.timeout.ms, backoff pairs, client.id)
+ * and fills in kp_config. The producer copies nothing else out of the conf,
+ * so the conf may be destroyed right after resolving. */
+#ifndef KPROD_CONFIG_H
+#define KPROD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kprod.h"
+
+/* Which serializer turns keys or values into bytes. */
+typedef enum kp_config_ser {
+    KP_CONFIG_SER_BYTES,  /* pointer and length are the bytes */
+    KP_CONFIG_SER_STRING, /* C string; length 0 = strlen */
+    KP_CONFIG_SER_INT32,  /* big-endian, like Java's IntegerSerializer */
+    KP_CONFIG_SER_INT64,  /* big-endian, like Java's LongSerializer */
+    KP_CONFIG_SER_DOUBLE, /* IEEE 754 big-endian, like Java's DoubleSerializer */
+    KP_CONFIG_SER_USER    /* the callback in kp_config */
+} kp_config_ser;
+
+/* Codec ids equal the RecordBatch attributes bits 0-2. */
+typedef enum kp_config_codec {
+    KP_CONFIG_CODEC_NONE = 0,
+    KP_CONFIG_CODEC_GZIP = 1,
+    KP_CONFIG_CODEC_SNAPPY = 2,
+    KP_CONFIG_CODEC_LZ4 = 3,
+    KP_CONFIG_CODEC_ZSTD = 4
+} kp_config_codec;
+
+typedef struct kp_config {
+    char *bootstrap_servers; /* "host:port,host:port", non-empty, each entry valid
+                              * (split with kp_conf_split_hostport), no spaces */
+    char *client_id;         /* as set, else "producer-<transactional.id>" / "producer-<n>" */
+    int acks;                /* -1 (all), 0 or 1 */
+    int enable_idempotence;  /* after Java's rules: may be 0 although the default is 1 */
+    int32_t retries;
+    int64_t retry_backoff_ms;     /* <= retry_backoff_max_ms (Java: static backoff otherwise) */
+    int64_t retry_backoff_max_ms;
+    int64_t delivery_timeout_ms;  /* >= linger_ms + request_timeout_ms */
+    int64_t request_timeout_ms;
+    int64_t linger_ms;
+    int32_t batch_size;
+    int64_t buffer_memory;
+    int64_t max_block_ms;
+    int32_t max_request_size;
+    int max_in_flight;            /* <= 5 when enable_idempotence */
+    int compression_type;         /* kp_config_codec */
+    int compression_level;        /* the chosen codec's level (gzip -1 = zlib default); 0 for none */
+    int partitioner_ignore_keys;
+    int64_t metadata_max_age_ms;
+    int64_t reconnect_backoff_ms; /* <= reconnect_backoff_max_ms */
+    int64_t reconnect_backoff_max_ms;
+    int64_t socket_connection_setup_timeout_ms; /* <= ..._max_ms */
+    int64_t socket_connection_setup_timeout_max_ms;
+    int64_t connections_max_idle_ms; /* -1 = never close idle connections */
+    char *transactional_id;          /* NULL when not set */
+    int64_t transaction_timeout_ms;
+    char *sasl_mechanism;            /* stored only: SASL is not implemented */
+    int key_serializer;              /* kp_config_ser */
+    int value_serializer;            /* kp_config_ser */
+    int delivery_thread;             /* 1: delivery.report.mode=thread, 0: poll */
+
+    /* Callbacks from kprod_conf_set_*(); NULL when not set. A serializer
+     * callback makes the matching *_serializer KP_CONFIG_SER_USER. */
+    kprod_serializer_cb key_serializer_cb;
+    void *key_serializer_opaque;
+    kprod_serializer_cb value_serializer_cb;
+    void *value_serializer_opaque;
+    kprod_partitioner_cb partitioner_cb;
+    void *partitioner_opaque;
+    kprod_delivery_cb delivery_cb;
+    void *delivery_cb_opaque;
+
+    /* What resolving changed silently, one sentence per line, for the
+     * producer to log (Java logs these as warnings); NULL when nothing. */
+    char *notes;
+} kp_config;
+
+/* Applies the cross-property rules and fills *out (zeroed first).
+ * - bootstrap.servers must be non-empty.
+ * - enable.idempotence needs retries > 0 and acks=all: set explicitly, a
+ *   conflict is an error naming both properties; left at its default,
+ *   idempotence is turned off instead. With idempotence still on,
+ *   max.in.flight.requests.per.connection > 5 is an error.
+ * - transactional.id needs idempotence.
+ * - delivery.timeout.ms >= linger.ms + request.timeout.ms: set explicitly,
+ *   an error; left at its default, raised to the sum.
+ * - reconnect.backoff.ms set but reconnect.backoff.max.ms not: the max
+ *   follows (fixed backoff); retry.backoff.ms and socket connection setup
+ *   timeouts above their max are lowered to it.
+ * Returns NO_ERROR, or _INVALID_CONFIG / _CONFLICTING_CONFIG with errstr
+ * (may be NULL) saying what to change; on error *out holds nothing to free.
+ * On success the caller frees *out with kp_config_free. conf is not
+ * modified. Thread-safe for different confs. */
+kprod_err_t kp_conf_resolve(const kprod_conf_t *conf, kp_config *out, char *errstr,
+                            size_t errstr_size);
+
+/* Frees the strings in c and zeroes it; safe on a zeroed struct. */
+void kp_config_free(kp_config *c);
+
+#endif

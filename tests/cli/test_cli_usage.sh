@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The kprod tool's command line without a broker: help texts, versions, and
+# that every usage or configuration error exits with status 2 and a message
+# naming what was wrong, before any connection is attempted (the broker
+# given is a closed port, and each run has a short time limit).
+# Env (set by CTest): KPROD_BIN = the kprod binary, KPROD_SRC = repo root.
+set -u
+: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
+: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+
+NOBROKER=127.0.0.1:1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+fail() {
+    echo "FAIL: $*"
+    echo "  stdout: $(head -c 600 "$tmp/out")"
+    echo "  stderr: $(head -c 600 "$tmp/err")"
+    failed=$((failed + 1))
+}
+
+# expect STATUS TEXT ARGS...: runs kprod ARGS (stdin empty, 20 s at most)
+# and checks the exit status, and that TEXT (if not empty) appears in
+# stderr for a non-zero status, in stdout for status 0.
+expect() {
+    local want=$1 text=$2
+    shift 2
+    env -u KPROD_BROKERS timeout 20 "$KPROD_BIN" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    local where=$tmp/err
+    [[ $want == 0 ]] && where=$tmp/out
+    if [[ $got != "$want" ]]; then
+        fail "kprod $*: exit status $got, expected $want"
+    elif [[ -n $text ]] && ! grep -qF -- "$text" "$where"; then
+        fail "kprod $*: '$text' missing from $(basename "$where")"
+    else
+        passed=$((passed + 1))
+    fi
+}
+
+# ---- top level ----
+expect 0 "produce" --help
+expect 0 "metadata" help
+expect 0 "kprod 0." --version
+expect 0 "kprod 0." -V
+expect 2 "no command"
+expect 2 "'frobnicate'" frobnicate
+expect 2 "'--frobnicate'" --frobnicate
+expect 2 "'frobnicate'" help frobnicate
+expect 0 "SYNOPSIS" help produce
+
+# ---- --help of each subcommand: man-page sections and every option ----
+# The options are taken from the long_opts table of each source file, so an
+# option added there without documentation fails here.
+for cmd in produce metadata; do
+    expect 0 "SYNOPSIS" "$cmd" --help
+    for section in NAME SYNOPSIS DESCRIPTION OPTIONS EXAMPLES "EXIT STATUS" ENVIRONMENT \
+        Default KPROD_BROKERS; do
+        if grep -qF -- "$section" "$tmp/out"; then
+            passed=$((passed + 1))
+        else
+            fail "kprod $cmd --help: no '$section'"
+        fi
+    done
+    opts=$(grep -oE '\{"[a-z-]+", (no|required)_argument, NULL, ('"'"'.'"'"'|[A-Z_]+)\}' \
+        "$KPROD_SRC/tools/kprod/$cmd.c")
+    [[ -n $opts ]] || fail "no long_opts found in tools/kprod/$cmd.c"
+    while read -r line; do
+        [[ -z $line ]] && continue
+        long=$(sed -E 's/^\{"([a-z-]+)".*/\1/' <<<"$line")
+        short=$(sed -nE "s/.*NULL, '(.)'\}$/\1/p" <<<"$line")
+        grep -qE -- "--$long\b" "$tmp/out" || fail "kprod $cmd --help: no --$long"
+        if [[ -n $short ]]; then
+            grep -qE -- "-$short, --$long\b" "$tmp/out" || fail "kprod $cmd --help: no '-$short, --$long'"
+        fi
+        passed=$((passed + 1))
+    done <<<"$opts"
+done
+
+# ---- bad options name the option and point to --help ----
+expect 2 "'--no-such-option'" produce --no-such-option
+expect 2 "kprod produce --help" produce --no-such-option
+expect 2 "'--no-such-option'" produce --no-such-option=3 -b "$NOBROKER" -t t
+expect 2 "'-Z'" produce -Z -b "$NOBROKER" -t t
+expect 2 "'-Z'" metadata -Z
+expect 2 "kprod metadata --help" metadata --bogus
+expect 2 "'--topic' needs an argument" produce --topic
+expect 2 "'-t' needs an argument" produce -b "$NOBROKER" -t
+expect 2 "'--quiet' takes no argument" produce --quiet=yes -t t
+expect 2 "'--json' takes no argument" metadata --json=yes
+expect 2 "unexpected argument 'extra'" metadata -b "$NOBROKER" extra
+
+# ---- missing or malformed values ----
+expect 2 "-t TOPIC" produce -b "$NOBROKER"
+expect 2 "no brokers" produce -t t
+expect 2 "-p" produce -b "$NOBROKER" -t t -p abc
+expect 2 "-p" produce -b "$NOBROKER" -t t -p -1
+expect 2 "-D" produce -b "$NOBROKER" -t t -D ''
+expect 2 "-D" produce -b "$NOBROKER" -t t -D ab
+expect 2 "\\q" produce -b "$NOBROKER" -t t -D '\q'
+expect 2 "-K" produce -b "$NOBROKER" -t t -K ''
+expect 2 "\\x" produce -b "$NOBROKER" -t t -K '\x4'
+expect 2 "-H" produce -b "$NOBROKER" -t t -H =value
+expect 2 "--timeout" metadata -b "$NOBROKER" --timeout soon
+expect 2 "/nonexistent/input.txt" produce -b "$NOBROKER" -t t /nonexistent/input.txt
+
+# ---- configuration: -X and -F errors name the property, status 2 ----
+expect 2 "no.such.property" produce -b "$NOBROKER" -t t -X no.such.property=1
+expect 2 "no.such.property" metadata -b "$NOBROKER" -X no.such.property=1
+expect 2 "acks" produce -b "$NOBROKER" -t t -X acks=banana
+expect 2 "batch.size" produce -b "$NOBROKER" -t t -X batch.size=abc
+expect 2 "linger.ms" produce -b "$NOBROKER" -t t -X linger.ms=-5
+expect 2 "name=value" produce -b "$NOBROKER" -t t -X acks
+expect 2 "/nonexistent/p.properties" produce -b "$NOBROKER" -t t -F /nonexistent/p.properties
+printf 'acks=all\nno.such.property=1\n' >"$tmp/bad.properties"
+expect 2 "bad.properties" produce -b "$NOBROKER" -t t -F "$tmp/bad.properties"
+# Errors go to stderr only.
+expect 2 "acks" produce -b "$NOBROKER" -t t -X acks=banana
+[[ ! -s $tmp/out ]] && passed=$((passed + 1)) || fail "an error printed to stdout"
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,264 @@
+/* Shared option handling for the kprod tool (see opts.h). */
+#include "opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void cli_err(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "kprod %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* The word of argv holding the option getopt_long just rejected, without
+ * any "=value": for a long option, and for a short option that ended its
+ * word, getopt has already moved optind past it. */
+static void option_word(char **argv, char *dst, size_t cap) {
+    const char *word = argv[optind - 1];
+    size_t n = strcspn(word, "=");
+    snprintf(dst, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), word);
+}
+
+/* 1 when word ("--name", perhaps abbreviated as getopt allows) is one of
+ * opts' long options with this value. */
+static int is_long_option(const struct option *opts, const char *word, int val) {
+    if (strncmp(word, "--", 2) != 0)
+        return 0;
+    for (; opts->name; opts++)
+        if (opts->val == val && strncmp(opts->name, word + 2, strlen(word + 2)) == 0)
+            return 1;
+    return 0;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv, const struct option *long_opts) {
+    char word[64], name[64];
+    option_word(argv, word, sizeof(word));
+    if (c == ':') {
+        /* A missing argument: the option ended its word. */
+        if (strncmp(word, "--", 2) == 0)
+            snprintf(name, sizeof(name), "%s", word);
+        else
+            snprintf(name, sizeof(name), "-%c", optopt);
+        cli_err(cmd, "option '%s' needs an argument", name);
+    } else if (optopt == 0) {
+        cli_err(cmd, "unknown option '%s'", word); /* an unknown long option */
+    } else if (optopt >= 128 || is_long_option(long_opts, word, optopt)) {
+        cli_err(cmd, "option '%s' takes no argument", word);
+    } else {
+        cli_err(cmd, "unknown option '-%c'", optopt);
+    }
+    fprintf(stderr, "Try 'kprod %s --help' for the list of options.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
+                   long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        cli_err(cmd, "%s '%s': expected a whole number from %ld to %ld", opt, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int cli_unescape(const char *cmd, const char *opt, const char *s, char **out, size_t *len) {
+    size_t n = strlen(s);
+    char *buf = malloc(n + 1); /* decoding never lengthens */
+    if (!buf) {
+        cli_err(cmd, "out of memory");
+        return -1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            buf[o++] = s[i];
+            continue;
+        }
+        char e = s[++i];
+        switch (e) {
+        case 'n': buf[o++] = '\n'; break;
+        case 't': buf[o++] = '\t'; break;
+        case 'r': buf[o++] = '\r'; break;
+        case '0': buf[o++] = '\0'; break;
+        case '\\': buf[o++] = '\\'; break;
+        case 'x': {
+            int hi = i + 1 < n ? hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                cli_err(cmd, "%s '%s': \\x needs two hex digits", opt, s);
+                free(buf);
+                return -1;
+            }
+            buf[o++] = (char)(hi * 16 + lo);
+            i += 2;
+            break;
+        }
+        case '\0':
+            cli_err(cmd, "%s '%s': a lone backslash at the end", opt, s);
+            free(buf);
+            return -1;
+        default:
+            cli_err(cmd, "%s '%s': unknown escape '\\%c' (use \\n \\t \\r \\0 \\\\ \\xHH)",
+                    opt, s, e);
+            free(buf);
+            return -1;
+        }
+    }
+    buf[o] = '\0';
+    *out = buf;
+    *len = o;
+    return 0;
+}
+
+static int push(const char ***arr, size_t *n, const char *s) {
+    const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
+    if (!p)
+        return -1;
+    p[(*n)++] = s;
+    *arr = p;
+    return 0;
+}
+
+int cli_conf_add_file(cli_conf_args *a, const char *path) {
+    return push(&a->files, &a->n_files, path);
+}
+
+int cli_conf_add_prop(cli_conf_args *a, const char *name_eq_value) {
+    return push(&a->props, &a->n_props, name_eq_value);
+}
+
+void cli_conf_args_free(cli_conf_args *a) {
+    free(a->files);
+    free(a->props);
+    a->files = a->props = NULL;
+    a->n_files = a->n_props = 0;
+}
+
+/* Sets one property, printing the library's reason verbatim on failure. */
+static int conf_set(const char *cmd, kprod_conf_t *conf, const char *what, const char *name,
+                    const char *value) {
+    char errstr[512] = "";
+    kprod_err_t err = kprod_conf_set(conf, name, value, errstr, sizeof(errstr));
+    if (err == KPROD_ERR_NO_ERROR)
+        return 0;
+    cli_err(cmd, "%s: %s", what, errstr[0] ? errstr : kprod_err_str(err));
+    return -1;
+}
+
+kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_code) {
+    kprod_conf_t *conf = kprod_conf_new();
+    if (!conf) {
+        cli_err(cmd, "out of memory");
+        *exit_code = CLI_EXIT_FAIL;
+        return NULL;
+    }
+    *exit_code = CLI_EXIT_USAGE;
+
+    for (size_t i = 0; i < a->n_files; i++) {
+        char errstr[512] = "";
+        kprod_err_t err = kprod_conf_load_file(conf, a->files[i], errstr, sizeof(errstr));
+        if (err != KPROD_ERR_NO_ERROR) {
+            cli_err(cmd, "-F %s: %s", a->files[i], errstr[0] ? errstr : kprod_err_str(err));
+            goto fail;
+        }
+    }
+
+    const char *brokers = a->brokers;
+    if (!brokers) {
+        const char *env = getenv("KPROD_BROKERS");
+        if (env && *env)
+            brokers = env;
+    }
+    if (brokers && conf_set(cmd, conf, a->brokers ? "-b" : "KPROD_BROKERS", "bootstrap.servers",
+                            brokers) != 0)
+        goto fail;
+
+    for (size_t i = 0; i < a->n_props; i++) {
+        const char *p = a->props[i];
+        const char *eq = strchr(p, '=');
+        if (!eq || eq == p) {
+            cli_err(cmd, "-X '%s': expected name=value", p);
+            goto fail;
+        }
+        char what[300];
+        snprintf(what, sizeof(what), "-X %s", p);
+        size_t name_len = (size_t)(eq - p);
+        char *name = malloc(name_len + 1);
+        if (!name) {
+            cli_err(cmd, "out of memory");
+            *exit_code = CLI_EXIT_FAIL;
+            goto fail;
+        }
+        memcpy(name, p, name_len);
+        name[name_len] = '\0';
+        int r = conf_set(cmd, conf, what, name, eq + 1);
+        free(name);
+        if (r != 0)
+            goto fail;
+    }
+
+    char servers[1024] = "";
+    if (kprod_conf_get(conf, "bootstrap.servers", servers, sizeof(servers)) ==
+            KPROD_ERR_NO_ERROR &&
+        servers[0] == '\0') {
+        cli_err(cmd, "no brokers: give -b HOST:PORT (or -X bootstrap.servers=..., "
+                     "or set KPROD_BROKERS)");
+        goto fail;
+    }
+    return conf;
+
+fail:
+    kprod_conf_destroy(conf);
+    return NULL;
+}
+
+kprod_t *cli_producer_new(const char *cmd, kprod_conf_t *conf, int *exit_code) {
+    char errstr[512] = "";
+    kprod_t *p = NULL;
+    kprod_err_t err = kprod_new(conf, &p, errstr, sizeof(errstr));
+    if (err == KPROD_ERR_NO_ERROR) {
+        *exit_code = CLI_EXIT_OK;
+        return p;
+    }
+    kprod_conf_destroy(conf);
+    cli_err(cmd, "%s", errstr[0] ? errstr : kprod_err_str(err));
+    switch (err) {
+    case KPROD_ERR__INVALID_ARG:
+    case KPROD_ERR__UNKNOWN_PROPERTY:
+    case KPROD_ERR__INVALID_CONFIG:
+    case KPROD_ERR__CONFLICTING_CONFIG:
+        *exit_code = CLI_EXIT_USAGE;
+        break;
+    default:
+        *exit_code = CLI_EXIT_FAIL;
+        break;
+    }
+    return NULL;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
