@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,4 +65,63 @@ void kpt_create_topic(const char *topic, int partitions, int replication) {
                     kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
     if (rc != 0)
         fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
+}
+
+/* Splits the next TAB-separated field off *s. */
+static char *next_field(char **s) {
+    char *f = *s;
+    char *tab = f ? strchr(f, '\t') : NULL;
+    if (tab) {
+        *tab = '\0';
+        *s = tab + 1;
+    } else {
+        *s = NULL;
+    }
+    return f;
+}
+
+kpt_record *kpt_consume(const char *topic, int count) {
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "bash '%s/scripts/kafka.sh' consume '%s' --brokers=%s %d",
+             kpt_src_dir(), topic, kpt_brokers(), count);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    kpt_record *recs = calloc((size_t)count + 1, sizeof(*recs));
+    assert_non_null(recs);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int got = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (got >= count)
+            fail_msg("consumer returned more than %d records", count);
+        char *s = line;
+        kpt_record *r = &recs[got++];
+        r->partition = atoi(next_field(&s));
+        r->offset = atoll(next_field(&s));
+        r->timestamp = atoll(next_field(&s));
+        r->key_len = atoi(next_field(&s));
+        r->key = strdup(next_field(&s));
+        r->value_len = atoi(next_field(&s));
+        r->value = strdup(next_field(&s));
+        char *h = next_field(&s);
+        r->headers = strdup(h ? h : "");
+        assert_non_null(r->headers);
+    }
+    free(line);
+    int st = pclose(f);
+    if (got != count || st != 0)
+        fail_msg("consumer read %d of %d records of %s (exit %d)", got, count, topic, st);
+    return recs;
+}
+
+void kpt_records_free(kpt_record *r, int count) {
+    for (int i = 0; i < count; i++) {
+        free(r[i].key);
+        free(r[i].value);
+        free(r[i].headers);
+    }
+    free(r);
 }

@@ -27,3 +27,23 @@ void kpt_unique_topic(char *dst, size_t cap, const char *prefix);
 void kpt_create_topic(const char *topic, int partitions, int replication);
 
 #endif
+
+/* One record as read back by the independent consumer (kcat, through
+ * scripts/kafka.sh consume). key/value are NUL-terminated copies; len -1
+ * means null. headers is "name=value,name=value" ("" when none). */
+typedef struct kpt_record {
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;
+    int32_t key_len;
+    char *key;
+    int32_t value_len;
+    char *value;
+    char *headers;
+} kpt_record;
+
+/* Reads `count` records of topic from the beginning with kcat; asserts that
+ * exactly that many arrive before the consumer's timeout. Caller frees with
+ * kpt_records_free. */
+kpt_record *kpt_consume(const char *topic, int count);
+void kpt_records_free(kpt_record *r, int count);

@@ -1,0 +1,343 @@
+/* The record accumulator (see accumulator.h). A record is encoded straight
+ * into its partition's open batch; memory is charged per batch (its buffer,
+ * sized to batch.size up front) plus per record (its report facts), and given
+ * back only when the batch's reports have been served, so an application
+ * that never polls is stopped by buffer.memory rather than growing. */
+#include "accumulator.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+static uint64_t name_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (uint8_t)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static kp_flush_epoch *epoch_new(uint64_t number) {
+    kp_flush_epoch *e = calloc(1, sizeof(*e));
+    if (e)
+        e->number = number;
+    return e;
+}
+
+kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *), void *wake_opaque) {
+    memset(acc, 0, sizeof(*acc));
+    acc->cfg = cfg;
+    acc->wake_sender = wake;
+    acc->wake_opaque = wake_opaque;
+    acc->sender_wake_ms = INT64_MAX;
+    acc->nbuckets = 64;
+    acc->buckets = calloc(acc->nbuckets, sizeof(*acc->buckets));
+    acc->epochs = acc->epoch_tail = epoch_new(1);
+    if (!acc->buckets || !acc->epochs) {
+        free(acc->buckets);
+        free(acc->epochs);
+        return KPROD_ERR__NO_MEMORY;
+    }
+    pthread_mutex_init(&acc->lock, NULL);
+    kp_cond_init_monotonic(&acc->space_cv);
+    kp_cond_init_monotonic(&acc->md_cv);
+    kp_cond_init_monotonic(&acc->done_cv);
+    return KPROD_ERR_NO_ERROR;
+}
+
+void kp_batch_free(kp_batch *b) {
+    if (!b)
+        return;
+    kp_rb_writer_free(&b->w);
+    free(b->meta);
+    free(b);
+}
+
+static void free_queue(kp_batch *b) {
+    while (b) {
+        kp_batch *next = b->next;
+        kp_batch_free(b);
+        b = next;
+    }
+}
+
+void kp_acc_destroy(kp_acc *acc) {
+    for (size_t i = 0; i < acc->nbuckets; i++) {
+        kp_topic *t = acc->buckets[i];
+        while (t) {
+            kp_topic *next = t->hnext;
+            for (int32_t p = 0; p < t->partition_count; p++)
+                free_queue(t->parts[p].head);
+            free(t->parts);
+            free(t->name);
+            free(t);
+            t = next;
+        }
+    }
+    free(acc->buckets);
+    while (acc->epochs) {
+        kp_flush_epoch *e = acc->epochs->next;
+        free(acc->epochs);
+        acc->epochs = e;
+    }
+    pthread_mutex_destroy(&acc->lock);
+    pthread_cond_destroy(&acc->space_cv);
+    pthread_cond_destroy(&acc->md_cv);
+    pthread_cond_destroy(&acc->done_cv);
+}
+
+static void rehash(kp_acc *acc) {
+    size_t n = acc->nbuckets * 2;
+    kp_topic **nb = calloc(n, sizeof(*nb));
+    if (!nb)
+        return; /* keep the old table: longer chains, still correct */
+    for (size_t i = 0; i < acc->nbuckets; i++) {
+        kp_topic *t = acc->buckets[i];
+        while (t) {
+            kp_topic *next = t->hnext;
+            size_t j = name_hash(t->name) & (n - 1);
+            t->hnext = nb[j];
+            nb[j] = t;
+            t = next;
+        }
+    }
+    free(acc->buckets);
+    acc->buckets = nb;
+    acc->nbuckets = n;
+}
+
+kp_topic *kp_acc_topic_locked(kp_acc *acc, const char *name, int create) {
+    size_t i = name_hash(name) & (acc->nbuckets - 1);
+    for (kp_topic *t = acc->buckets[i]; t; t = t->hnext)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    if (!create)
+        return NULL;
+    kp_topic *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->name = strdup(name);
+    if (!t->name) {
+        free(t);
+        return NULL;
+    }
+    t->partition_count = -1;
+    kp_sticky_init(&t->sticky);
+    t->md_wanted = 1;
+    t->hnext = acc->buckets[i];
+    acc->buckets[i] = t;
+    if (++acc->ntopics > acc->nbuckets)
+        rehash(acc);
+    return t;
+}
+
+kprod_err_t kp_acc_set_partition_count_locked(kp_acc *acc, kp_topic *t, int32_t count) {
+    (void)acc;
+    if (count <= t->partition_count)
+        return KPROD_ERR_NO_ERROR;
+    kp_partq *np = realloc(t->parts, (size_t)count * sizeof(*np));
+    if (!np)
+        return KPROD_ERR__NO_MEMORY;
+    for (int32_t p = t->partition_count < 0 ? 0 : t->partition_count; p < count; p++) {
+        memset(&np[p], 0, sizeof(np[p]));
+        np[p].leader = -1;
+        np[p].leader_epoch = -1;
+    }
+    t->parts = np;
+    t->partition_count = count;
+    return KPROD_ERR_NO_ERROR;
+}
+
+/* Charges n bytes against buffer.memory, waiting for space until deadline. */
+static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms) {
+    size_t limit = (size_t)acc->cfg->buffer_memory;
+    while (acc->mem_used + n > limit && acc->mem_used > 0) {
+        if (acc->closing)
+            return KPROD_ERR__CLOSED;
+        if (kp_cond_wait_until(&acc->space_cv, &acc->lock, deadline_ms) == ETIMEDOUT &&
+            acc->mem_used + n > limit)
+            return KPROD_ERR__QUEUE_FULL;
+    }
+    acc->mem_used += n;
+    return KPROD_ERR_NO_ERROR;
+}
+
+static kp_batch *batch_new(kp_acc *acc, kp_topic *t, int32_t partition, size_t cap, int64_t now) {
+    kp_batch *b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    kp_rb_writer_init(&b->w, cap);
+    if (b->w.buf.oom) {
+        kp_batch_free(b);
+        return NULL;
+    }
+    b->topic = t;
+    b->partition = partition;
+    b->id = ++acc->next_batch_id;
+    b->created_ms = now;
+    b->base_seq = -1;
+    b->base_offset = -1;
+    b->log_append_time = -1;
+    b->epoch = acc->epoch_tail;
+    b->epoch->batches++;
+    return b;
+}
+
+static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms) {
+    if (ready_at_ms < acc->sender_wake_ms) {
+        acc->sender_wake_ms = ready_at_ms;
+        acc->wake_sender(acc->wake_opaque);
+    }
+}
+
+kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
+                                 int64_t now_ms, int64_t deadline_ms, size_t *appended) {
+    if (acc->closing)
+        return KPROD_ERR__CLOSED;
+    kp_partq *q = &t->parts[partition];
+    kp_batch *b = q->tail;
+    size_t rec_size = 0;
+    if (b && !b->closed) {
+        rec_size = kp_rb_record_size(&b->w, a->timestamp_ms, a->key_len, a->value_len, a->headers,
+                                     a->header_count);
+        if (b->w.buf.len + rec_size > (size_t)acc->cfg->batch_size) {
+            b->closed = 1; /* full: the sender takes it at once */
+            maybe_wake_sender(acc, now_ms);
+            b = NULL;
+        }
+    } else {
+        b = NULL;
+    }
+    if (!b) {
+        /* A record alone in its batch: its size relative to an empty batch. */
+        kp_rb_writer probe;
+        memset(&probe, 0, sizeof(probe));
+        probe.base_ts = a->timestamp_ms;
+        rec_size = kp_rb_record_size(&probe, a->timestamp_ms, a->key_len, a->value_len, a->headers,
+                                     a->header_count);
+        size_t cap = KP_RB_HEADER_SIZE + rec_size;
+        if (cap < (size_t)acc->cfg->batch_size)
+            cap = (size_t)acc->cfg->batch_size;
+        kprod_err_t err = reserve_memory(acc, cap, deadline_ms);
+        if (err)
+            return err;
+        /* The wait may have let the tail change; a new batch is still right. */
+        b = batch_new(acc, t, partition, cap, now_ms);
+        if (!b) {
+            acc->mem_used -= cap;
+            return KPROD_ERR__NO_MEMORY;
+        }
+        b->mem = cap;
+        if (q->tail && !q->tail->closed)
+            q->tail->closed = 1;
+        if (q->tail)
+            q->tail->next = b;
+        else
+            q->head = b;
+        q->tail = b;
+        maybe_wake_sender(acc, now_ms + acc->cfg->linger_ms);
+    }
+    if (b->w.count == b->meta_cap) {
+        int32_t ncap = b->meta_cap ? b->meta_cap * 2 : 64;
+        kp_recmeta *nm = realloc(b->meta, (size_t)ncap * sizeof(*nm));
+        if (!nm)
+            return KPROD_ERR__NO_MEMORY;
+        b->meta = nm;
+        b->meta_cap = ncap;
+    }
+    if (kp_rb_append(&b->w, a->timestamp_ms, a->key, a->key_len, a->value, a->value_len,
+                     a->headers, a->header_count) != 0)
+        return KPROD_ERR__NO_MEMORY;
+    kp_recmeta *m = &b->meta[b->w.count - 1];
+    m->cb = a->cb;
+    m->opaque = a->opaque;
+    m->timestamp_ms = a->timestamp_ms;
+    /* Report facts are charged too, so unserved reports are bounded. */
+    b->mem += sizeof(*m);
+    acc->mem_used += sizeof(*m);
+    *appended = rec_size;
+    return KPROD_ERR_NO_ERROR;
+}
+
+int kp_acc_batch_ready_locked(const kp_acc *acc, const kp_batch *b, int64_t now_ms,
+                              int64_t *wake_at_ms) {
+    if (b->retry_at_ms > now_ms) {
+        if (b->retry_at_ms < *wake_at_ms)
+            *wake_at_ms = b->retry_at_ms;
+        return 0;
+    }
+    if (b->closed || b->next || acc->closing || b->epoch->number <= acc->flush_upto ||
+        b->attempts > 0)
+        return 1;
+    int64_t at = b->created_ms + acc->cfg->linger_ms;
+    if (at <= now_ms)
+        return 1;
+    if (at < *wake_at_ms)
+        *wake_at_ms = at;
+    return 0;
+}
+
+kp_batch *kp_acc_pop_locked(kp_acc *acc, kp_partq *q) {
+    (void)acc;
+    kp_batch *b = q->head;
+    if (!b)
+        return NULL;
+    q->head = b->next;
+    if (q->tail == b)
+        q->tail = NULL;
+    b->next = NULL;
+    b->closed = 1;
+    return b;
+}
+
+void kp_acc_requeue_locked(kp_partq *q, kp_batch *b) {
+    kp_batch **pp = &q->head;
+    while (*pp && (*pp)->id < b->id)
+        pp = &(*pp)->next;
+    b->next = *pp;
+    *pp = b;
+    if (!b->next)
+        q->tail = b;
+}
+
+uint64_t kp_acc_begin_flush_locked(kp_acc *acc) {
+    kp_flush_epoch *cur = acc->epoch_tail;
+    kp_flush_epoch *e = epoch_new(cur->number + 1);
+    if (e) {
+        cur->next = e;
+        acc->epoch_tail = e;
+    }
+    /* Without memory for a new epoch the current one is flushed as a whole,
+     * which waits for more than needed but never returns early. */
+    acc->flush_upto = cur->number;
+    acc->sender_wake_ms = 0;
+    acc->wake_sender(acc->wake_opaque);
+    return cur->number;
+}
+
+int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch) {
+    for (const kp_flush_epoch *e = acc->epochs; e && e->number <= epoch; e = e->next)
+        if (e->batches > 0)
+            return 0;
+    return 1;
+}
+
+void kp_acc_release_locked(kp_acc *acc, kp_batch *b) {
+    acc->mem_used -= b->mem;
+    b->mem = 0;
+    pthread_cond_broadcast(&acc->space_cv);
+    kp_flush_epoch *e = b->epoch;
+    if (--e->batches == 0) {
+        /* Drop emptied epochs from the front, keeping the current one. */
+        while (acc->epochs != acc->epoch_tail && acc->epochs->batches == 0) {
+            kp_flush_epoch *old = acc->epochs;
+            acc->epochs = old->next;
+            free(old);
+        }
+        pthread_cond_broadcast(&acc->done_cv);
+    }
+}

@@ -1,0 +1,374 @@
+/* One broker connection (see conn.h). */
+#include "net/conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* A response larger than this is taken as a corrupt stream, not allocated. */
+#define KP_MAX_FRAME (256 * 1024 * 1024)
+#define KP_READ_CHUNK (64 * 1024)
+
+void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,
+                  const kp_conn_settings *settings) {
+    memset(c, 0, sizeof(*c));
+    c->settings = settings;
+    c->node_id = node_id;
+    snprintf(c->host, sizeof(c->host), "%s", host);
+    c->port = port;
+    c->fd = -1;
+    c->state = KP_CONN_DOWN;
+    c->next_corr_id = 1;
+    kp_buf_init(&c->out, 0);
+    kp_buf_init(&c->in, 0);
+    for (int i = 0; i < 128; i++)
+        c->api_min[i] = c->api_max[i] = -1;
+}
+
+static void close_socket(kp_conn *c) {
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+void kp_conn_destroy(kp_conn *c) {
+    close_socket(c);
+    if (c->addrs)
+        freeaddrinfo(c->addrs);
+    c->addrs = NULL;
+    kp_inflight *r = c->head;
+    while (r) {
+        kp_inflight *n = r->next;
+        free(r);
+        r = n;
+    }
+    c->head = c->tail = NULL;
+    kp_buf_free(&c->out);
+    kp_buf_free(&c->in);
+}
+
+static int64_t jittered_backoff(kp_conn *c) {
+    int64_t base = c->settings->reconnect_backoff_ms;
+    int64_t max = c->settings->reconnect_backoff_max_ms;
+    int64_t b = base;
+    for (int i = 1; i < c->failures && b < max; i++)
+        b *= 2;
+    if (b > max)
+        b = max;
+    /* +-20% so that many clients do not reconnect in lock step */
+    int64_t spread = b / 5;
+    if (spread > 0)
+        b += (int64_t)(random() % (2 * spread + 1)) - spread;
+    return b < 0 ? 0 : b;
+}
+
+/* Tries the next resolved address; returns 0 when a connect is under way. */
+static int try_next_address(kp_conn *c, int64_t now_ms) {
+    while (c->next_addr) {
+        struct addrinfo *ai = c->next_addr;
+        c->next_addr = ai->ai_next;
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+        if (fd < 0) {
+            snprintf(c->err, sizeof(c->err), "socket(): %s", strerror(errno));
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            snprintf(c->err, sizeof(c->err), "connect to %s:%d: %s", c->host, c->port,
+                     strerror(errno));
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->state = KP_CONN_CONNECTING;
+        c->state_deadline_ms = now_ms + c->settings->setup_timeout_ms;
+        return 0;
+    }
+    return -1;
+}
+
+static void went_down(kp_conn *c, int64_t now_ms) {
+    close_socket(c);
+    c->state = KP_CONN_DOWN;
+    c->failures++;
+    c->backoff_ms = jittered_backoff(c);
+    c->next_attempt_ms = now_ms + c->backoff_ms;
+    if (c->addrs)
+        freeaddrinfo(c->addrs);
+    c->addrs = c->next_addr = NULL;
+}
+
+void kp_conn_connect(kp_conn *c, int64_t now_ms) {
+    if (c->state != KP_CONN_DOWN)
+        return;
+    if (!c->addrs) {
+        struct addrinfo hints;
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        char port[16];
+        snprintf(port, sizeof(port), "%d", c->port);
+        /* getaddrinfo blocks the sender thread; fine for loopback and a
+         * local resolver cache, noted in docs/ARCHITECTURE.md. */
+        int rc = getaddrinfo(c->host, port, &hints, &c->addrs);
+        if (rc != 0) {
+            snprintf(c->err, sizeof(c->err), "resolve %s: %s", c->host, gai_strerror(rc));
+            c->addrs = NULL;
+            went_down(c, now_ms);
+            return;
+        }
+        c->next_addr = c->addrs;
+    }
+    if (try_next_address(c, now_ms) != 0)
+        went_down(c, now_ms);
+}
+
+kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
+                          int16_t api_version, int expect_response, int64_t deadline_ms,
+                          void *ctx) {
+    kp_inflight *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    kp_buf_put_raw(&c->out, frame->data, frame->len);
+    if (c->out.oom) {
+        free(r);
+        return NULL;
+    }
+    c->out_total += frame->len;
+    r->corr_id = corr_id;
+    r->api_key = api_key;
+    r->api_version = api_version;
+    r->expect_response = expect_response;
+    r->end_off = (size_t)c->out_total;
+    r->deadline_ms = deadline_ms;
+    r->ctx = ctx;
+    if (c->tail)
+        c->tail->next = r;
+    else
+        c->head = r;
+    c->tail = r;
+    c->ninflight++;
+    return r;
+}
+
+short kp_conn_events(const kp_conn *c) {
+    if (c->fd < 0)
+        return 0;
+    if (c->state == KP_CONN_CONNECTING)
+        return POLLOUT;
+    return (short)(POLLIN | (c->out.len > c->out_off ? POLLOUT : 0));
+}
+
+static void unlink_head(kp_conn *c) {
+    kp_inflight *r = c->head;
+    c->head = r->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->ninflight--;
+}
+
+void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
+                  const kp_conn_handlers *h) {
+    if (why)
+        snprintf(c->err, sizeof(c->err), "%s", why);
+    while (c->head) {
+        kp_inflight *r = c->head;
+        unlink_head(c);
+        r->written = (uint64_t)r->end_off <= c->written_total ? 1 : r->written;
+        h->on_fail(c, r, err, h->opaque);
+        free(r);
+    }
+    kp_buf_reset(&c->out);
+    kp_buf_reset(&c->in);
+    c->out_off = 0;
+    c->out_total = c->written_total = 0;
+    went_down(c, now_ms);
+}
+
+void kp_conn_set_ready(kp_conn *c) {
+    c->state = KP_CONN_READY;
+    c->failures = 0;
+}
+
+static void mark_written(kp_conn *c, const kp_conn_handlers *h) {
+    /* acks=0 requests leave the list once written: no response will come. */
+    for (kp_inflight *r = c->head; r; r = r->next)
+        if (!r->written && (uint64_t)r->end_off <= c->written_total)
+            r->written = 1;
+    while (c->head && c->head->written && !c->head->expect_response) {
+        kp_inflight *r = c->head;
+        unlink_head(c);
+        h->on_written(c, r, h->opaque);
+        free(r);
+    }
+}
+
+static int do_write(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    while (c->out_off < c->out.len) {
+        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            char why[256];
+            snprintf(why, sizeof(why), "send to %s:%d: %s", c->host, c->port, strerror(errno));
+            kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+            return -1;
+        }
+        c->out_off += (size_t)n;
+        c->written_total += (uint64_t)n;
+    }
+    if (c->out_off == c->out.len) {
+        kp_buf_reset(&c->out);
+        c->out_off = 0;
+    } else if (c->out_off > (1u << 20) && c->out_off > c->out.len / 2) {
+        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+        c->out.len -= c->out_off;
+        c->out_off = 0;
+    }
+    mark_written(c, h);
+    return 0;
+}
+
+/* Hands every complete frame in c->in to its request. */
+static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    size_t off = 0;
+    while (c->in.len - off >= 4) {
+        uint32_t size = kp_be32_read(c->in.data + off);
+        if (size < 4 || size > KP_MAX_FRAME) {
+            kp_conn_fail(c, KPROD_ERR__BAD_MSG, "response frame with an impossible size", now_ms,
+                         h);
+            return -1;
+        }
+        if (c->in.len - off - 4 < size)
+            break;
+        const uint8_t *frame = c->in.data + off + 4;
+        int32_t corr = (int32_t)kp_be32_read(frame);
+        kp_inflight *r = c->head;
+        if (!r || r->corr_id != corr || !r->expect_response) {
+            char why[128];
+            snprintf(why, sizeof(why), "response with unexpected correlation id %d", corr);
+            kp_conn_fail(c, KPROD_ERR__BAD_MSG, why, now_ms, h);
+            return -1;
+        }
+        unlink_head(c);
+        off += 4 + size;
+        h->on_response(c, r, frame + 4, size - 4, h->opaque);
+        free(r);
+        if (c->state == KP_CONN_DOWN)
+            return -1; /* the handler failed the connection */
+    }
+    if (off) {
+        memmove(c->in.data, c->in.data + off, c->in.len - off);
+        c->in.len -= off;
+    }
+    return 0;
+}
+
+static int do_read(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    for (;;) {
+        if (kp_buf_reserve(&c->in, KP_READ_CHUNK) != 0) {
+            kp_conn_fail(c, KPROD_ERR__NO_MEMORY, "out of memory reading a response", now_ms, h);
+            return -1;
+        }
+        ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            if (parse_frames(c, now_ms, h) != 0)
+                return -1;
+            continue;
+        }
+        if (n == 0) {
+            char why[256];
+            snprintf(why, sizeof(why), "broker %s:%d closed the connection", c->host, c->port);
+            kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+            return -1;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        char why[256];
+        snprintf(why, sizeof(why), "recv from %s:%d: %s", c->host, c->port, strerror(errno));
+        kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+        return -1;
+    }
+}
+
+static void finish_connect(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (soerr != 0) {
+        snprintf(c->err, sizeof(c->err), "connect to %s:%d: %s", c->host, c->port,
+                 strerror(soerr));
+        close_socket(c);
+        if (try_next_address(c, now_ms) != 0)
+            kp_conn_fail(c, KPROD_ERR__TRANSPORT, NULL, now_ms, h);
+        return;
+    }
+    c->state = KP_CONN_HANDSHAKE;
+    c->state_deadline_ms = now_ms + c->settings->setup_timeout_ms;
+    h->on_connected(c, h->opaque);
+}
+
+void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handlers *h) {
+    if (c->fd >= 0 && revents) {
+        if (c->state == KP_CONN_CONNECTING) {
+            if (revents & (POLLOUT | POLLERR | POLLHUP))
+                finish_connect(c, now_ms, h);
+        } else {
+            if ((revents & POLLIN) || (revents & (POLLERR | POLLHUP))) {
+                if (do_read(c, now_ms, h) != 0)
+                    return;
+            }
+            if (c->fd >= 0 && c->out.len > c->out_off && do_write(c, now_ms, h) != 0)
+                return;
+        }
+    } else if (c->fd >= 0 && c->state != KP_CONN_CONNECTING && c->out.len > c->out_off) {
+        /* Freshly queued bytes: try at once rather than wait for poll(). */
+        if (do_write(c, now_ms, h) != 0)
+            return;
+    }
+    if (c->fd < 0)
+        return;
+    if ((c->state == KP_CONN_CONNECTING || c->state == KP_CONN_HANDSHAKE) &&
+        now_ms >= c->state_deadline_ms) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s to %s:%d timed out after %lld ms (socket.connection.setup.timeout.ms)",
+                 c->state == KP_CONN_CONNECTING ? "connect" : "version handshake", c->host,
+                 c->port, (long long)c->settings->setup_timeout_ms);
+        close_socket(c);
+        snprintf(c->err, sizeof(c->err), "%s", why);
+        if (c->state == KP_CONN_CONNECTING && try_next_address(c, now_ms) == 0)
+            return;
+        kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+        return;
+    }
+    if (c->head && c->head->deadline_ms <= now_ms) {
+        char why[256];
+        snprintf(why, sizeof(why), "request to %s:%d timed out (request.timeout.ms)", c->host,
+                 c->port);
+        kp_conn_fail(c, KPROD_ERR_REQUEST_TIMED_OUT, why, now_ms, h);
+    }
+}
+
+int64_t kp_conn_next_deadline(const kp_conn *c) {
+    int64_t d = INT64_MAX;
+    if (c->state == KP_CONN_CONNECTING || c->state == KP_CONN_HANDSHAKE)
+        d = c->state_deadline_ms;
+    for (const kp_inflight *r = c->head; r; r = r->next)
+        if (r->deadline_ms < d)
+            d = r->deadline_ms;
+    return d;
+}

@@ -1,0 +1,117 @@
+/* One broker connection: non-blocking TCP with fallback over the addresses
+ * a host name resolves to, size-prefixed framing, and requests matched to
+ * responses by correlation id. It knows nothing of what the requests mean:
+ * the sender builds them, and gets each response body (after the correlation
+ * id) or the error that ended the connection.
+ *
+ * Thread: owned by the sender thread; nothing here locks. */
+#ifndef KPROD_NET_CONN_H
+#define KPROD_NET_CONN_H
+
+#include <netdb.h>
+#include <stdint.h>
+
+#include "kprod.h"
+#include "protocol/buf.h"
+
+typedef enum kp_conn_state {
+    KP_CONN_DOWN,       /* no socket; may reconnect after next_attempt_ms */
+    KP_CONN_CONNECTING, /* TCP connect under way */
+    KP_CONN_HANDSHAKE,  /* connected, version negotiation under way */
+    KP_CONN_READY,
+} kp_conn_state;
+
+/* A request written (or queued) whose response is awaited. */
+typedef struct kp_inflight {
+    struct kp_inflight *next;
+    int32_t corr_id;
+    int16_t api_key;
+    int16_t api_version;
+    int expect_response; /* 0 for Produce with acks=0 */
+    int written;         /* every byte reached the socket */
+    size_t end_off;      /* where its bytes end in the output stream */
+    int64_t deadline_ms; /* request.timeout.ms */
+    void *ctx;           /* the sender's */
+} kp_inflight;
+
+/* Timing settings from the configuration, shared by every connection. */
+typedef struct kp_conn_settings {
+    int64_t setup_timeout_ms;     /* socket.connection.setup.timeout.ms */
+    int64_t reconnect_backoff_ms; /* reconnect.backoff.ms */
+    int64_t reconnect_backoff_max_ms;
+} kp_conn_settings;
+
+typedef struct kp_conn {
+    const kp_conn_settings *settings;
+    int32_t node_id; /* broker id; negative for bootstrap addresses */
+    char host[256];
+    int port;
+    int fd;
+    kp_conn_state state;
+    int64_t state_deadline_ms; /* connect / handshake timeout */
+    int64_t next_attempt_ms;
+    int64_t backoff_ms;       /* current reconnect backoff */
+    int failures;             /* consecutive failed attempts */
+    struct addrinfo *addrs;
+    struct addrinfo *next_addr;
+
+    kp_buf out;               /* bytes queued for the socket */
+    size_t out_off;           /* bytes of out already written */
+    uint64_t out_total;       /* bytes ever queued (stream position) */
+    uint64_t written_total;
+    kp_buf in;                /* bytes read, not yet parsed into frames */
+    kp_inflight *head, *tail; /* in request order */
+    int ninflight;
+    int32_t next_corr_id;
+
+    /* negotiated ApiVersions: per API key, broker's [min, max]; -1 unknown */
+    int16_t api_min[128];
+    int16_t api_max[128];
+    char err[256]; /* why the last attempt failed */
+} kp_conn;
+
+void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,
+                  const kp_conn_settings *settings);
+void kp_conn_destroy(kp_conn *c); /* fails nothing: call kp_conn_fail first */
+
+/* Starts connecting (resolving the host if needed). On immediate failure the
+ * state stays DOWN with c->err set. */
+void kp_conn_connect(kp_conn *c, int64_t now_ms);
+
+/* Queues a framed request (b holds it from its size prefix on; copied). ctx
+ * is handed back with its response. Returns the in-flight entry. */
+kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
+                          int16_t api_version, int expect_response, int64_t deadline_ms, void *ctx);
+
+/* poll() events wanted now (POLLIN/POLLOUT), 0 when no socket. */
+short kp_conn_events(const kp_conn *c);
+
+/* Called for each response: body starts after the correlation id. */
+typedef void (*kp_conn_response_fn)(kp_conn *c, kp_inflight *req, const uint8_t *body,
+                                    size_t len, void *opaque);
+/* Called once per request that ends without response: written-and-lost
+ * requests have req->written set (the broker may have acted on them). */
+typedef void (*kp_conn_fail_fn)(kp_conn *c, kp_inflight *req, kprod_err_t err, void *opaque);
+/* Called when an acks=0 request has been fully written. */
+typedef void (*kp_conn_written_fn)(kp_conn *c, kp_inflight *req, void *opaque);
+
+typedef struct kp_conn_handlers {
+    kp_conn_response_fn on_response;
+    kp_conn_fail_fn on_fail;
+    kp_conn_written_fn on_written;
+    void (*on_connected)(kp_conn *c, void *opaque); /* TCP up: start the handshake */
+    void *opaque;
+} kp_conn_handlers;
+
+/* Does the I/O poll() reported (revents), then checks deadlines. */
+void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handlers *h);
+/* Ends the connection: every in-flight request goes to on_fail with err, the
+ * socket closes, and the next attempt waits out the reconnect backoff. */
+void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
+                  const kp_conn_handlers *h);
+/* Marks the handshake done. */
+void kp_conn_set_ready(kp_conn *c);
+/* The earliest deadline among connect and requests (INT64_MAX if none). */
+int64_t kp_conn_next_deadline(const kp_conn *c);
+
+#endif
