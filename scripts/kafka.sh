@@ -219,14 +219,14 @@ node_ids() { # setup
     if [[ $1 == single ]]; then echo 1; else seq 1 "$CLUSTER_SIZE"; fi
 }
 bootstrap() { # setup
-    local id list=
+    local id list=''
     for id in $(node_ids "$1"); do
         list+="${list:+,}127.0.0.1:$(broker_port "$1" "$id")"
     done
     echo "$list"
 }
 voters() { # setup
-    local id list=
+    local id list=''
     for id in $(node_ids "$1"); do
         list+="${list:+,}$id@127.0.0.1:$(ctrl_port "$1" "$id")"
     done
@@ -571,7 +571,7 @@ cmd_start_node() {
 }
 
 cmd_consume() {
-    local setup=single topic= count= brokers= a
+    local setup=single topic='' count='' brokers='' a
     for a in "$@"; do
         case $a in
         --cluster) setup=cluster ;;
