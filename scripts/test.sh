@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# scripts/test.sh: the whole test run, as CI does it (.ci/run calls this).
+#   1. install dependencies (scripts/install-deps.sh)
+#   2. format check (scripts/format.sh --check)
+#   3. build build/ (-DKPROD_WERROR=ON) and build-asan/ (+ -DKPROD_SANITIZE=ON)
+#   4. start the single broker; ctest -L 'unit|broker' in both trees
+#   5. start the three-node cluster; ctest -L cluster in build/; stop it
+# Every step runs even when an earlier one failed (except tests of a tree
+# that did not build); the run fails if any step failed, after printing the
+# broker logs' tail when tests failed. Brokers this script started are
+# stopped on exit; one already running is left running.
+#
+# Options (or environment):
+#   --no-asan     (KPROD_TEST_NO_ASAN=1)     skip the sanitizer tree
+#   --no-cluster  (KPROD_TEST_NO_CLUSTER=1)  skip the cluster step
+#   --no-deps     (KPROD_TEST_NO_DEPS=1)     skip install-deps (needs it done)
+#   -h, --help
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+K=$ROOT/scripts/kafka.sh
+no_asan=${KPROD_TEST_NO_ASAN:-0}
+no_cluster=${KPROD_TEST_NO_CLUSTER:-0}
+no_deps=${KPROD_TEST_NO_DEPS:-0}
+for a in "$@"; do
+    case $a in
+    --no-asan) no_asan=1 ;;
+    --no-cluster) no_cluster=1 ;;
+    --no-deps) no_deps=1 ;;
+    -h | --help)
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "test.sh: unknown argument '$a' (see --help)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+t0=$SECONDS
+failed=()
+stop_single=0 stop_cluster=0
+
+step() { echo; echo "=== [$((SECONDS - t0))s] $*"; }
+
+cleanup() {
+    local rc=$?
+    ((stop_cluster)) && bash "$K" stop --cluster || true
+    ((stop_single)) && bash "$K" stop || true
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ((no_deps == 0)); then
+    step "dependencies"
+    bash scripts/install-deps.sh
+else
+    bash "$K" install
+fi
+
+step "format check"
+bash scripts/format.sh --check || failed+=("format")
+
+# Builds one tree; returns non-zero when configure or build fails.
+build_tree() { # dir cmake-args...
+    local dir=$1
+    shift
+    step "build $dir"
+    cmake -S . -B "$dir" -G Ninja -DKPROD_WERROR=ON "$@" >/dev/null &&
+        cmake --build "$dir"
+}
+
+trees=()
+if build_tree build; then trees+=(build); else failed+=("build"); fi
+if ((no_asan == 0)); then
+    if build_tree build-asan -DKPROD_SANITIZE=ON; then
+        trees+=(build-asan)
+    else
+        failed+=("build-asan")
+    fi
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export KPROD_SRC=$ROOT
+
+tests_failed=0
+if ((${#trees[@]} > 0)); then
+    step "start single broker"
+    bash "$K" status --single >/dev/null || stop_single=1
+    if bash "$K" start; then
+        export KPROD_BROKERS
+        KPROD_BROKERS=$(bash "$K" brokers)
+        for t in "${trees[@]}"; do
+            step "ctest $t: unit"
+            ctest --test-dir "$t" -L unit -j2 --output-on-failure --no-tests=ignore ||
+                { failed+=("$t unit"); tests_failed=1; }
+            step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
+            ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
+                { failed+=("$t broker"); tests_failed=1; }
+        done
+        if ((tests_failed)); then
+            step "broker log tail"
+            bash "$K" logs 80 || true
+        fi
+    else
+        failed+=("broker start")
+    fi
+fi
+
+if ((no_cluster == 0)) && [[ " ${trees[*]} " == *" build "* ]]; then
+    step "start three-node cluster"
+    bash "$K" status --cluster >/dev/null || stop_cluster=1
+    if bash "$K" start --cluster; then
+        export KPROD_CLUSTER_BROKERS
+        KPROD_CLUSTER_BROKERS=$(bash "$K" brokers --cluster)
+        step "ctest build: cluster (KPROD_CLUSTER_BROKERS=$KPROD_CLUSTER_BROKERS)"
+        if ! ctest --test-dir build -L cluster --output-on-failure --no-tests=ignore; then
+            failed+=("cluster")
+            step "cluster log tail"
+            bash "$K" logs --cluster 40 || true
+        fi
+    else
+        failed+=("cluster start")
+    fi
+    if ((stop_cluster)); then
+        bash "$K" stop --cluster || true
+        stop_cluster=0
+    fi
+fi
+
+echo
+if ((${#failed[@]} > 0)); then
+    echo "=== FAILED after $((SECONDS - t0))s: ${failed[*]}"
+    exit 1
+fi
+echo "=== all passed in $((SECONDS - t0))s"
