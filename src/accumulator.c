@@ -28,7 +28,8 @@ static kp_flush_epoch *epoch_new(uint64_t number) {
     return e;
 }
 
-kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *), void *wake_opaque) {
+kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *),
+                        void *wake_opaque) {
     memset(acc, 0, sizeof(*acc));
     acc->cfg = cfg;
     acc->wake_sender = wake;
@@ -249,8 +250,8 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
         b->meta = nm;
         b->meta_cap = ncap;
     }
-    if (kp_rb_append(&b->w, a->timestamp_ms, a->key, a->key_len, a->value, a->value_len,
-                     a->headers, a->header_count) != 0)
+    if (kp_rb_append(&b->w, a->timestamp_ms, a->key, a->key_len, a->value, a->value_len, a->headers,
+                     a->header_count) != 0)
         return KPROD_ERR__NO_MEMORY;
     kp_recmeta *m = &b->meta[b->w.count - 1];
     m->cb = a->cb;

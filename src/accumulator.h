@@ -20,8 +20,8 @@ typedef struct kp_partq {
     kp_batch *head, *tail; /* waiting batches, oldest first; tail may be open */
     int32_t leader;        /* broker id, -1 unknown */
     int32_t leader_epoch;
-    int inflight;          /* batches of this partition in flight */
-    int32_t next_seq;      /* idempotence: sequence of the next new batch */
+    int inflight;           /* batches of this partition in flight */
+    int32_t next_seq;       /* idempotence: sequence of the next new batch */
     int32_t acked_next_seq; /* idempotence: sequence after the last acknowledged batch */
 } kp_partq;
 
@@ -31,9 +31,9 @@ typedef struct kp_topic {
     int32_t partition_count; /* -1 until metadata is known */
     kprod_err_t md_err;      /* last metadata error for the topic */
     kp_partq *parts;
-    kp_sticky sticky;        /* null-key partition (KIP-480/794) */
-    int md_wanted;           /* the sender should fetch metadata for it */
-    int unknown_confirmed;   /* a send timed out on it and the cluster says it does not exist */
+    kp_sticky sticky;      /* null-key partition (KIP-480/794) */
+    int md_wanted;         /* the sender should fetch metadata for it */
+    int unknown_confirmed; /* a send timed out on it and the cluster says it does not exist */
 } kp_topic;
 
 /* kprod_flush waits for every batch created before it: batches belong to an
@@ -46,22 +46,22 @@ typedef struct kp_flush_epoch {
 
 typedef struct kp_acc {
     pthread_mutex_t lock;
-    pthread_cond_t space_cv;   /* buffer.memory freed */
-    pthread_cond_t md_cv;      /* topic metadata arrived */
-    pthread_cond_t done_cv;    /* a flush epoch emptied */
+    pthread_cond_t space_cv; /* buffer.memory freed */
+    pthread_cond_t md_cv;    /* topic metadata arrived */
+    pthread_cond_t done_cv;  /* a flush epoch emptied */
     const kp_config *cfg;
 
     kp_topic **buckets;
     size_t nbuckets, ntopics;
 
-    size_t mem_used;           /* bytes charged against buffer.memory */
+    size_t mem_used; /* bytes charged against buffer.memory */
     uint64_t next_batch_id;
-    kp_flush_epoch *epochs;    /* oldest first; the last is the current one */
+    kp_flush_epoch *epochs; /* oldest first; the last is the current one */
     kp_flush_epoch *epoch_tail;
-    uint64_t flush_upto;       /* batches of epochs <= this are ready now */
-    int closing;               /* everything is ready; no new appends */
+    uint64_t flush_upto; /* batches of epochs <= this are ready now */
+    int closing;         /* everything is ready; no new appends */
 
-    int64_t sender_wake_ms;    /* when the sleeping sender plans to wake; INT64_MAX forever */
+    int64_t sender_wake_ms; /* when the sleeping sender plans to wake; INT64_MAX forever */
     void (*wake_sender)(void *opaque);
     void *wake_opaque;
 } kp_acc;

@@ -27,20 +27,20 @@ typedef struct kp_batch {
     int32_t partition;
     uint64_t id; /* creation order, producer-wide */
 
-    kp_rb_writer w;      /* the records, encoded */
-    kp_recmeta *meta;    /* one per record */
+    kp_rb_writer w;   /* the records, encoded */
+    kp_recmeta *meta; /* one per record */
     int32_t meta_cap;
-    size_t mem;          /* bytes charged to buffer.memory */
-    int closed;          /* no more appends (full, or drained) */
-    int64_t created_ms;  /* first append: linger.ms and delivery.timeout.ms start here */
+    size_t mem;         /* bytes charged to buffer.memory */
+    int closed;         /* no more appends (full, or drained) */
+    int64_t created_ms; /* first append: linger.ms and delivery.timeout.ms start here */
     struct kp_flush_epoch *epoch;
 
     /* sending */
     int attempts;
     int64_t retry_at_ms;
-    int32_t base_seq;     /* idempotence: -1 until first sent */
+    int32_t base_seq; /* idempotence: -1 until first sent */
     int sealed;
-    const uint8_t *wire;  /* the finished batch bytes (in w.buf once sealed) */
+    const uint8_t *wire; /* the finished batch bytes (in w.buf once sealed) */
     size_t wire_len;
 
     /* outcome */

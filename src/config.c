@@ -122,7 +122,7 @@ static int convert_alias(const kp_conf_alias *a, const char *v, char **out, char
     if (a->conv == KP_CONV_KBYTES) {
         /* Validate as a number of KiB so the message speaks the alias's unit. */
         kp_conf_prop kb = {a->name, KP_CONF_LONG, NULL, t->min / 1024, t->max / 1024,
-                           NULL, NULL, NULL, NULL};
+                           NULL,    NULL,         NULL, NULL};
         int64_t n;
         if (kp_conf_parse_value(&kb, v, &n, errstr, errstr_size) != 0)
             return -1;
@@ -299,7 +299,8 @@ KPROD_API kprod_err_t kprod_conf_load_file(kprod_conf_t *conf, const char *path,
         if (oom)
             errf(errstr, errstr_size, "%s: out of memory", path);
         else
-            errf(errstr, errstr_size, rerr ? "%s: read error" : "%s: 4 MiB or larger; not a properties file?", path);
+            errf(errstr, errstr_size,
+                 rerr ? "%s: read error" : "%s: 4 MiB or larger; not a properties file?", path);
         return oom ? KPROD_ERR__NO_MEMORY : KPROD_ERR__INVALID_ARG;
     }
     load_ctx ctx = {kprod_conf_dup(conf), {0}};
@@ -420,8 +421,7 @@ static int compression_level(const kprod_conf_t *c, int codec) {
     }
 }
 
-kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr,
-                            size_t errstr_size) {
+kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, size_t errstr_size) {
     memset(o, 0, sizeof(*o));
     if (errstr && errstr_size)
         errstr[0] = '\0';

@@ -40,18 +40,18 @@ typedef struct kp_config {
     int acks;                /* -1 (all), 0 or 1 */
     int enable_idempotence;  /* after Java's rules: may be 0 although the default is 1 */
     int32_t retries;
-    int64_t retry_backoff_ms;     /* <= retry_backoff_max_ms (Java: static backoff otherwise) */
+    int64_t retry_backoff_ms; /* <= retry_backoff_max_ms (Java: static backoff otherwise) */
     int64_t retry_backoff_max_ms;
-    int64_t delivery_timeout_ms;  /* >= linger_ms + request_timeout_ms */
+    int64_t delivery_timeout_ms; /* >= linger_ms + request_timeout_ms */
     int64_t request_timeout_ms;
     int64_t linger_ms;
     int32_t batch_size;
     int64_t buffer_memory;
     int64_t max_block_ms;
     int32_t max_request_size;
-    int max_in_flight;            /* <= 5 when enable_idempotence */
-    int compression_type;         /* kp_config_codec */
-    int compression_level;        /* the chosen codec's level (gzip -1 = zlib default); 0 for none */
+    int max_in_flight;     /* <= 5 when enable_idempotence */
+    int compression_type;  /* kp_config_codec */
+    int compression_level; /* the chosen codec's level (gzip -1 = zlib default); 0 for none */
     int partitioner_ignore_keys;
     int64_t metadata_max_age_ms;
     int64_t reconnect_backoff_ms; /* <= reconnect_backoff_max_ms */
@@ -61,10 +61,10 @@ typedef struct kp_config {
     int64_t connections_max_idle_ms; /* -1 = never close idle connections */
     char *transactional_id;          /* NULL when not set */
     int64_t transaction_timeout_ms;
-    char *sasl_mechanism;            /* stored only: SASL is not implemented */
-    int key_serializer;              /* kp_config_ser */
-    int value_serializer;            /* kp_config_ser */
-    int delivery_thread;             /* 1: delivery.report.mode=thread, 0: poll */
+    char *sasl_mechanism; /* stored only: SASL is not implemented */
+    int key_serializer;   /* kp_config_ser */
+    int value_serializer; /* kp_config_ser */
+    int delivery_thread;  /* 1: delivery.report.mode=thread, 0: poll */
 
     /* Callbacks from kprod_conf_set_*(); NULL when not set. A serializer
      * callback makes the matching *_serializer KP_CONFIG_SER_USER. */

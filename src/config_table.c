@@ -19,18 +19,18 @@
 
 static const char *const acks_values[] = {"all", "-1", "0", "1", NULL};
 static const char *const compression_values[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
-static const char *const serializer_values[] = {"bytes", "string", "int32", "int64", "double",
-                                                NULL};
+static const char *const serializer_values[] = {"bytes", "string", "int32",
+                                                "int64", "double", NULL};
 static const char *const security_values[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL",
                                               NULL};
 static const char *const report_mode_values[] = {"poll", "thread", NULL};
 
 static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                            size_t errstr_size);
-static int check_gzip_level(const kp_conf_prop *p, const char *value, int64_t *num,
-                            char *errstr, size_t errstr_size);
-static int check_serializer(const kp_conf_prop *p, const char *value, int64_t *num,
-                            char *errstr, size_t errstr_size);
+static int check_gzip_level(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                            size_t errstr_size);
+static int check_serializer(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                            size_t errstr_size);
 static int check_partitioner_class(const kp_conf_prop *p, const char *value, int64_t *num,
                                    char *errstr, size_t errstr_size);
 static int check_security_protocol(const kp_conf_prop *p, const char *value, int64_t *num,
@@ -39,14 +39,18 @@ static int check_non_empty(const kp_conf_prop *p, const char *value, int64_t *nu
                            size_t errstr_size);
 
 /* Shorthands keeping one property per line or two. */
-#define P_INT(n, d, lo, hi, doc) {n, KP_CONF_INT, d, lo, hi, NULL, NULL, NULL, doc}
-#define P_LONG(n, d, lo, hi, doc) {n, KP_CONF_LONG, d, lo, hi, NULL, NULL, NULL, doc}
-#define P_BOOL(n, d, doc) {n, KP_CONF_BOOL, d, 0, 1, NULL, NULL, NULL, doc}
-#define P_ENUM(n, d, vals, doc) {n, KP_CONF_ENUM, d, 0, 0, vals, NULL, NULL, doc}
+#define P_INT(n, d, lo, hi, doc)                                                                   \
+    { n, KP_CONF_INT, d, lo, hi, NULL, NULL, NULL, doc }
+#define P_LONG(n, d, lo, hi, doc)                                                                  \
+    { n, KP_CONF_LONG, d, lo, hi, NULL, NULL, NULL, doc }
+#define P_BOOL(n, d, doc)                                                                          \
+    { n, KP_CONF_BOOL, d, 0, 1, NULL, NULL, NULL, doc }
+#define P_ENUM(n, d, vals, doc)                                                                    \
+    { n, KP_CONF_ENUM, d, 0, 0, vals, NULL, NULL, doc }
 
 const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
-    [KP_P_BOOTSTRAP_SERVERS] = {"bootstrap.servers", KP_CONF_LIST, "", 0, 0, NULL,
-                                check_bootstrap, "host:port[,host:port...]; IPv6 as [addr]:port",
+    [KP_P_BOOTSTRAP_SERVERS] = {"bootstrap.servers", KP_CONF_LIST, "", 0, 0, NULL, check_bootstrap,
+                                "host:port[,host:port...]; IPv6 as [addr]:port",
                                 "Brokers to fetch the first metadata from; the next is tried when "
                                 "one fails. Required."},
     [KP_P_CLIENT_ID] = {"client.id", KP_CONF_STRING, "", 0, 0, NULL, NULL, "any string",
@@ -66,8 +70,8 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
     [KP_P_RETRY_BACKOFF_MS] = P_LONG("retry.backoff.ms", "100", 0, I64_MAX,
                                      "First wait before a retry; doubled on each attempt, with "
                                      "jitter, up to retry.backoff.max.ms."),
-    [KP_P_RETRY_BACKOFF_MAX_MS] = P_LONG("retry.backoff.max.ms", "1000", 0, I64_MAX,
-                                         "Longest wait between retries."),
+    [KP_P_RETRY_BACKOFF_MAX_MS] =
+        P_LONG("retry.backoff.max.ms", "1000", 0, I64_MAX, "Longest wait between retries."),
     [KP_P_DELIVERY_TIMEOUT_MS] = P_INT("delivery.timeout.ms", "120000", 0, I32_MAX,
                                        "Upper bound from kprod_send() to the delivery report, "
                                        "retries included. At least linger.ms + "
@@ -93,15 +97,15 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
     [KP_P_MAX_IN_FLIGHT] = P_INT("max.in.flight.requests.per.connection", "5", 1, I32_MAX,
                                  "Requests sent to one broker without a response yet. At most "
                                  "5 with idempotence; 1 keeps strict order without it."),
-    [KP_P_COMPRESSION_TYPE] = P_ENUM("compression.type", "none", compression_values,
-                                     "Codec for record batches."),
+    [KP_P_COMPRESSION_TYPE] =
+        P_ENUM("compression.type", "none", compression_values, "Codec for record batches."),
     [KP_P_COMPRESSION_GZIP_LEVEL] = {"compression.gzip.level", KP_CONF_INT, "-1", -1, 9, NULL,
                                      check_gzip_level, "-1 (zlib's default) or 1..9",
                                      "gzip level when compression.type=gzip."},
-    [KP_P_COMPRESSION_LZ4_LEVEL] = P_INT("compression.lz4.level", "9", 1, 17,
-                                         "lz4 level when compression.type=lz4."),
-    [KP_P_COMPRESSION_ZSTD_LEVEL] = P_INT("compression.zstd.level", "3", -131072, 22,
-                                          "zstd level when compression.type=zstd."),
+    [KP_P_COMPRESSION_LZ4_LEVEL] =
+        P_INT("compression.lz4.level", "9", 1, 17, "lz4 level when compression.type=lz4."),
+    [KP_P_COMPRESSION_ZSTD_LEVEL] =
+        P_INT("compression.zstd.level", "3", -131072, 22, "zstd level when compression.type=zstd."),
     [KP_P_PARTITIONER_IGNORE_KEYS] = P_BOOL("partitioner.ignore.keys", "false",
                                             "Ignore keys when choosing a partition (sticky "
                                             "partitioning for every record)."),
@@ -115,8 +119,8 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
                              "Built-in serializer for keys; Java's ByteArray, Bytes, "
                              "ByteBuffer, String, Integer, Long and Double serializer class "
                              "names map to them. kprod_conf_set_key_serializer() overrides."},
-    [KP_P_VALUE_SERIALIZER] = {"value.serializer", KP_CONF_ENUM, "bytes", 0, 0,
-                               serializer_values, check_serializer, NULL,
+    [KP_P_VALUE_SERIALIZER] = {"value.serializer", KP_CONF_ENUM, "bytes", 0, 0, serializer_values,
+                               check_serializer, NULL,
                                "Built-in serializer for values, as key.serializer. "
                                "kprod_conf_set_value_serializer() overrides."},
     [KP_P_METADATA_MAX_AGE_MS] = P_LONG("metadata.max.age.ms", "300000", 0, I64_MAX,
@@ -125,15 +129,15 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
     [KP_P_RECONNECT_BACKOFF_MS] = P_LONG("reconnect.backoff.ms", "50", 0, I64_MAX,
                                          "First wait before reconnecting to a broker; doubled "
                                          "on each failure up to reconnect.backoff.max.ms."),
-    [KP_P_RECONNECT_BACKOFF_MAX_MS] = P_LONG("reconnect.backoff.max.ms", "1000", 0, I64_MAX,
-                                             "Longest wait before reconnecting."),
-    [KP_P_SOCKET_SETUP_TIMEOUT_MS] = P_LONG("socket.connection.setup.timeout.ms", "10000", 0,
-                                            I64_MAX,
-                                            "How long a connection attempt may take; grows "
-                                            "exponentially on failures."),
-    [KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS] = P_LONG("socket.connection.setup.timeout.max.ms",
-                                                "30000", 0, I64_MAX,
-                                                "Longest a connection attempt may take."),
+    [KP_P_RECONNECT_BACKOFF_MAX_MS] =
+        P_LONG("reconnect.backoff.max.ms", "1000", 0, I64_MAX, "Longest wait before reconnecting."),
+    [KP_P_SOCKET_SETUP_TIMEOUT_MS] =
+        P_LONG("socket.connection.setup.timeout.ms", "10000", 0, I64_MAX,
+               "How long a connection attempt may take; grows "
+               "exponentially on failures."),
+    [KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS] =
+        P_LONG("socket.connection.setup.timeout.max.ms", "30000", 0, I64_MAX,
+               "Longest a connection attempt may take."),
     [KP_P_CONNECTIONS_MAX_IDLE_MS] = P_LONG("connections.max.idle.ms", "540000", -1, I64_MAX,
                                             "Close a connection idle this long; -1 never."),
     [KP_P_TRANSACTIONAL_ID] = {"transactional.id", KP_CONF_STRING, NULL, 0, 0, NULL,
@@ -192,8 +196,7 @@ static const unsupported unsupported_names[] = {
     {"client.dns.lookup", "DNS lookup modes are not supported by kprod"},
     {"send.buffer.bytes", "socket buffer sizes are not configurable in kprod yet"},
     {"receive.buffer.bytes", "socket buffer sizes are not configurable in kprod yet"},
-    {"partitioner.adaptive.partitioning.enable",
-     "adaptive partitioning is not supported by kprod"},
+    {"partitioner.adaptive.partitioning.enable", "adaptive partitioning is not supported by kprod"},
     {"partitioner.availability.timeout.ms", "adaptive partitioning is not supported by kprod"},
     {"metadata.max.idle.ms", "not supported by kprod yet"},
     {"metadata.recovery.strategy", "rebootstrapping is not supported by kprod yet"},
@@ -246,8 +249,7 @@ static void range_text(const kp_conf_prop *p, char *buf, size_t size) {
         snprintf(buf, size, "an integer >= %lld (at most %lld)", (long long)p->min,
                  (long long)p->max);
     else
-        snprintf(buf, size, "an integer from %lld to %lld", (long long)p->min,
-                 (long long)p->max);
+        snprintf(buf, size, "an integer from %lld to %lld", (long long)p->min, (long long)p->max);
 }
 
 static void values_text(const kp_conf_prop *p, char *buf, size_t size) {
@@ -267,8 +269,8 @@ static int parse_number(const kp_conf_prop *p, const char *value, int64_t *num, 
     if (parse_i64(value, &v) != 0 || v < p->min || v > p->max) {
         char acc[128];
         range_text(p, acc, sizeof(acc));
-        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name,
-                value, acc);
+        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name, value,
+                acc);
         return -1;
     }
     *num = v;
@@ -288,8 +290,8 @@ static int parse_enum(const kp_conf_prop *p, const char *value, int64_t *num, ch
     if (i < 0) {
         char acc[256];
         values_text(p, acc, sizeof(acc));
-        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected one of %s",
-                p->name, value, acc);
+        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected one of %s", p->name,
+                value, acc);
         return -1;
     }
     *num = i;
@@ -325,8 +327,8 @@ int kp_conf_parse_value(const kp_conf_prop *p, const char *value, int64_t *num, 
         }
         if (strcasecmp(value, "false") == 0)
             return 0;
-        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name,
-                value, "true or false");
+        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name, value,
+                "true or false");
         return -1;
     case KP_CONF_ENUM:
         return parse_enum(p, value, num, errstr, errstr_size);
@@ -339,9 +341,7 @@ int kp_conf_parse_value(const kp_conf_prop *p, const char *value, int64_t *num, 
 
 /* ---- property-specific checks ---- */
 
-static int is_host_char(int c) {
-    return isalnum(c) || c == '-' || c == '.' || c == '_';
-}
+static int is_host_char(int c) { return isalnum(c) || c == '-' || c == '.' || c == '_'; }
 
 /* An IPv6 address, optionally with a zone after '%' ("fe80::1%eth0"). */
 static int is_v6_addr(const char *h, size_t n) {
@@ -357,8 +357,7 @@ static int is_v6_addr(const char *h, size_t n) {
     return 1;
 }
 
-int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size,
-                           int *port) {
+int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size, int *port) {
     const char *colon = NULL;
     for (size_t i = len; i > 0; i--)
         if (entry[i - 1] == ':') {
@@ -435,13 +434,13 @@ static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *nu
 }
 
 /* Java: -1 (zlib's default level) or 1..9; 0 (no compression) is refused. */
-static int check_gzip_level(const kp_conf_prop *p, const char *value, int64_t *num,
-                            char *errstr, size_t errstr_size) {
+static int check_gzip_level(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                            size_t errstr_size) {
     if (parse_number(p, value, num, errstr, errstr_size) != 0)
         return -1;
     if (*num == 0) {
-        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name,
-                value, p->accepts);
+        err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected %s", p->name, value,
+                p->accepts);
         return -1;
     }
     return 0;
@@ -461,8 +460,8 @@ static const struct {
     {"org.apache.kafka.common.serialization.DoubleSerializer", 4},
 };
 
-static int check_serializer(const kp_conf_prop *p, const char *value, int64_t *num,
-                            char *errstr, size_t errstr_size) {
+static int check_serializer(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                            size_t errstr_size) {
     for (size_t i = 0; i < sizeof(java_serializers) / sizeof(java_serializers[0]); i++)
         if (strcmp(value, java_serializers[i].cls) == 0) {
             *num = java_serializers[i].kind;
@@ -485,7 +484,8 @@ static int check_partitioner_class(const kp_conf_prop *p, const char *value, int
     (void)num;
     /* The Java default (null, or the pre-4.0 DefaultPartitioner spelled
      * out) is what kprod does anyway. */
-    if (!*value || strcmp(value, "org.apache.kafka.clients.producer.internals.DefaultPartitioner") == 0)
+    if (!*value ||
+        strcmp(value, "org.apache.kafka.clients.producer.internals.DefaultPartitioner") == 0)
         return 0;
     if (errstr && errstr_size)
         snprintf(errstr, errstr_size,
@@ -587,8 +587,8 @@ const char *kp_conf_suggest(const char *name) {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < KP_P__COUNT + kp_conf_alias_count; i++) {
-        const char *cand = i < KP_P__COUNT ? kp_conf_props[i].name
-                                           : kp_conf_aliases[i - KP_P__COUNT].name;
+        const char *cand =
+            i < KP_P__COUNT ? kp_conf_props[i].name : kp_conf_aliases[i - KP_P__COUNT].name;
         size_t d = edit_distance(name, cand);
         if (d < best_d) {
             best_d = d;

@@ -129,8 +129,7 @@ void kp_conf_accepts_text(const kp_conf_prop *p, char *buf, size_t size);
  * IPv6 address, split at its last colon, as Java does) into host (without
  * brackets) and port 1..65535. Returns 0, or -1 when the entry is malformed
  * or host does not fit host_size. */
-int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size,
-                           int *port);
+int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size, int *port);
 
 /* The refused names (see kp_conf_unsupported_why), for the docs: entry i
  * of kp_conf_unsupported_count, NULL past the end; a name ending in '.' is

@@ -48,7 +48,8 @@ int64_t kp_idem_maybe_init(kprod_t *p, int64_t now) {
     kp_buf frame;
     kp_buf_init(&frame, 64);
     size_t start = kp_frame_begin(p, c, &frame, KP_API_INIT_PRODUCER_ID, ver);
-    kp_init_producer_id_req_encode(&frame, ver, NULL, (int32_t)p->cfg.transaction_timeout_ms, -1, -1);
+    kp_init_producer_id_req_encode(&frame, ver, NULL, (int32_t)p->cfg.transaction_timeout_ms, -1,
+                                   -1);
     kp_req_end(&frame, start);
     if (kp_send_request(p, c, KP_API_INIT_PRODUCER_ID, ver, &frame, start, 1, NULL) == 0)
         p->pid_inflight = 1;
@@ -110,8 +111,7 @@ int kp_idem_retriable_locked(const kprod_t *p, const kp_partq *q, const kp_batch
 void kp_idem_acked_locked(kprod_t *p, kp_partq *q, const kp_batch *b) {
     if (!p->cfg.enable_idempotence || b->base_seq < 0)
         return;
-    q->acked_next_seq =
-        (int32_t)(((int64_t)b->base_seq + b->w.count) % ((int64_t)INT32_MAX + 1));
+    q->acked_next_seq = (int32_t)(((int64_t)b->base_seq + b->w.count) % ((int64_t)INT32_MAX + 1));
 }
 
 void kp_idem_failed_locked(kprod_t *p, kp_partq *q, const kp_batch *b) {

@@ -56,7 +56,8 @@ int kp_md_add_bootstrap(kprod_t *p) {
             break;
         char host[256];
         int port;
-        if (split_host_port(s, n, host, sizeof(host), &port) == 0 && !kp_broker_add(p, id--, host, port))
+        if (split_host_port(s, n, host, sizeof(host), &port) == 0 &&
+            !kp_broker_add(p, id--, host, port))
             return -1;
         s += n;
     }
@@ -231,7 +232,8 @@ void kp_md_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     p->md_inflight = 0;
     p->md_retry_at_ms = now + p->cfg.retry_backoff_ms;
     kp_metadata_resp *resp = calloc(1, sizeof(*resp));
-    kprod_err_t err = resp ? kp_metadata_resp_decode(r, req->api_version, resp) : KPROD_ERR__NO_MEMORY;
+    kprod_err_t err =
+        resp ? kp_metadata_resp_decode(r, req->api_version, resp) : KPROD_ERR__NO_MEMORY;
     if (err) {
         free(resp);
         if (req->ctx)

@@ -90,12 +90,12 @@ typedef struct kp_part_input {
     int32_t explicit_partition; /* KPROD_PARTITION_ANY (-1) when not given */
     const void *key;
     int32_t key_len;
-    int32_t partition_count; /* > 0: the topic's metadata is known */
-    int ignore_keys;         /* partitioner.ignore.keys */
+    int32_t partition_count;      /* > 0: the topic's metadata is known */
+    int ignore_keys;              /* partitioner.ignore.keys */
     kprod_partitioner_cb user_cb; /* NULL when none configured */
     void *user_opaque;
-    kp_sticky *sticky;             /* the topic's sticky state */
-    kp_partition_avail_cb avail;   /* may be NULL */
+    kp_sticky *sticky;           /* the topic's sticky state */
+    kp_partition_avail_cb avail; /* may be NULL */
     void *avail_opaque;
 } kp_part_input;
 

@@ -200,12 +200,12 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
         .opaque = opaque,
     };
     kprod_err_t err = kp_serialize((kp_ser_kind)p->cfg.key_serializer, p->cfg.key_serializer_cb,
-                                   p->cfg.key_serializer_opaque, rec->topic, rec->key,
-                                   rec->key_len, &ks, &a.key, &a.key_len);
+                                   p->cfg.key_serializer_opaque, rec->topic, rec->key, rec->key_len,
+                                   &ks, &a.key, &a.key_len);
     if (!err)
         err = kp_serialize((kp_ser_kind)p->cfg.value_serializer, p->cfg.value_serializer_cb,
-                           p->cfg.value_serializer_opaque, rec->topic, rec->value,
-                           rec->value_len, &vs, &a.value, &a.value_len);
+                           p->cfg.value_serializer_opaque, rec->topic, rec->value, rec->value_len,
+                           &vs, &a.value, &a.value_len);
     if (!err)
         err = send_serialized(p, rec, &a);
     kp_ser_scratch_free(&ks);

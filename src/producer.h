@@ -42,19 +42,19 @@ struct kprod_s {
 
     /* sender thread; the fields below it owns unless noted */
     pthread_t sender;
-    int wake_fd;           /* eventfd: application -> sender */
-    atomic_int stop;       /* set by kprod_close */
+    int wake_fd;     /* eventfd: application -> sender */
+    atomic_int stop; /* set by kprod_close */
     kp_conn_settings conn_settings;
     kp_broker **brokers;
     int nbrokers;
     int64_t md_next_refresh_ms; /* metadata.max.age.ms */
     int64_t md_retry_at_ms;     /* backoff between metadata requests */
     int md_inflight;
-    int md_refresh_now;         /* a leader error asked for a refresh */
-    int md_cursor;              /* round robin over brokers for metadata */
-    int have_metadata;          /* a metadata response has been applied */
-    kp_md_waiter *md_waiter;    /* under acc.lock */
-    int64_t producer_id;        /* idempotence: -1 until InitProducerId */
+    int md_refresh_now;      /* a leader error asked for a refresh */
+    int md_cursor;           /* round robin over brokers for metadata */
+    int have_metadata;       /* a metadata response has been applied */
+    kp_md_waiter *md_waiter; /* under acc.lock */
+    int64_t producer_id;     /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;
     int64_t pid_retry_at_ms;

@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_blank(char c) {
-    return c == ' ' || c == '\t' || c == '\f';
-}
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
 static void err_msg(char *errstr, size_t errstr_size, const char *msg) {
     if (errstr && errstr_size)

@@ -109,8 +109,8 @@ static kprod_err_t number_bytes(kp_ser_kind kind, const void *obj, size_t obj_le
                                 kp_ser_scratch *s) {
     size_t size = kind == KP_SER_INT32 ? 4 : 8;
     if (obj_len != 0 && obj_len != size) {
-        set_err(s, "%s serializer: length must be 0 or %zu, got %zu", kp_ser_kind_name(kind),
-                size, obj_len);
+        set_err(s, "%s serializer: length must be 0 or %zu, got %zu", kp_ser_kind_name(kind), size,
+                obj_len);
         return KPROD_ERR__SERIALIZATION;
     }
     uint8_t *p = s->data; /* the inline area or a larger heap buffer */
@@ -211,10 +211,8 @@ static const struct {
     const char *java;
     kp_ser_kind kind;
 } kind_names[] = {
-    {"bytes", "ByteArraySerializer", KP_SER_BYTES},
-    {"string", "StringSerializer", KP_SER_STRING},
-    {"int32", "IntegerSerializer", KP_SER_INT32},
-    {"int64", "LongSerializer", KP_SER_INT64},
+    {"bytes", "ByteArraySerializer", KP_SER_BYTES}, {"string", "StringSerializer", KP_SER_STRING},
+    {"int32", "IntegerSerializer", KP_SER_INT32},   {"int64", "LongSerializer", KP_SER_INT64},
     {"double", "DoubleSerializer", KP_SER_DOUBLE},
 };
 

@@ -49,7 +49,7 @@ struct kprod_sink_s {
     uint8_t *heap; /* NULL until an output outgrew the inline area */
     size_t heap_cap;
     kprod_err_t write_err; /* a write failed during the current call: every later one fails */
-    char errstr[128];    /* why the last kp_serialize failed */
+    char errstr[128];      /* why the last kp_serialize failed */
     uint8_t inline_buf[KP_SER_INLINE_SIZE];
 };
 typedef struct kprod_sink_s kp_ser_scratch;

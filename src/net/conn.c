@@ -74,8 +74,8 @@ static int try_next_address(kp_conn *c, int64_t now_ms) {
     while (c->next_addr) {
         struct addrinfo *ai = c->next_addr;
         c->next_addr = ai->ai_next;
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             snprintf(c->err, sizeof(c->err), "socket(): %s", strerror(errno));
             continue;
@@ -310,8 +310,7 @@ static void finish_connect(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h
     socklen_t len = sizeof(soerr);
     getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
     if (soerr != 0) {
-        snprintf(c->err, sizeof(c->err), "connect to %s:%d: %s", c->host, c->port,
-                 strerror(soerr));
+        snprintf(c->err, sizeof(c->err), "connect to %s:%d: %s", c->host, c->port, strerror(soerr));
         close_socket(c);
         if (try_next_address(c, now_ms) != 0)
             kp_conn_fail(c, KPROD_ERR__TRANSPORT, NULL, now_ms, h);
@@ -345,9 +344,10 @@ void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handler
     if ((c->state == KP_CONN_CONNECTING || c->state == KP_CONN_HANDSHAKE) &&
         now_ms >= c->state_deadline_ms) {
         char why[256];
-        snprintf(why, sizeof(why), "%s to %s:%d timed out after %lld ms (socket.connection.setup.timeout.ms)",
-                 c->state == KP_CONN_CONNECTING ? "connect" : "version handshake", c->host,
-                 c->port, (long long)c->settings->setup_timeout_ms);
+        snprintf(why, sizeof(why),
+                 "%s to %s:%d timed out after %lld ms (socket.connection.setup.timeout.ms)",
+                 c->state == KP_CONN_CONNECTING ? "connect" : "version handshake", c->host, c->port,
+                 (long long)c->settings->setup_timeout_ms);
         close_socket(c);
         snprintf(c->err, sizeof(c->err), "%s", why);
         if (c->state == KP_CONN_CONNECTING && try_next_address(c, now_ms) == 0)

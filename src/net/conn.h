@@ -50,14 +50,14 @@ typedef struct kp_conn {
     kp_conn_state state;
     int64_t state_deadline_ms; /* connect / handshake timeout */
     int64_t next_attempt_ms;
-    int64_t backoff_ms;       /* current reconnect backoff */
-    int failures;             /* consecutive failed attempts */
+    int64_t backoff_ms; /* current reconnect backoff */
+    int failures;       /* consecutive failed attempts */
     struct addrinfo *addrs;
     struct addrinfo *next_addr;
 
-    kp_buf out;               /* bytes queued for the socket */
-    size_t out_off;           /* bytes of out already written */
-    uint64_t out_total;       /* bytes ever queued (stream position) */
+    kp_buf out;         /* bytes queued for the socket */
+    size_t out_off;     /* bytes of out already written */
+    uint64_t out_total; /* bytes ever queued (stream position) */
     uint64_t written_total;
     kp_buf in;                /* bytes read, not yet parsed into frames */
     kp_inflight *head, *tail; /* in request order */
@@ -87,8 +87,8 @@ kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int1
 short kp_conn_events(const kp_conn *c);
 
 /* Called for each response: body starts after the correlation id. */
-typedef void (*kp_conn_response_fn)(kp_conn *c, kp_inflight *req, const uint8_t *body,
-                                    size_t len, void *opaque);
+typedef void (*kp_conn_response_fn)(kp_conn *c, kp_inflight *req, const uint8_t *body, size_t len,
+                                    void *opaque);
 /* Called once per request that ends without response: written-and-lost
  * requests have req->written set (the broker may have acted on them). */
 typedef void (*kp_conn_fail_fn)(kp_conn *c, kp_inflight *req, kprod_err_t err, void *opaque);

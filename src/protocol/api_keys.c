@@ -5,7 +5,7 @@
 
 typedef struct api_info {
     int16_t key;
-    int16_t min, max;     /* what kprod implements */
+    int16_t min, max;       /* what kprod implements */
     int16_t first_flexible; /* first version with compact encodings and tags */
 } api_info;
 

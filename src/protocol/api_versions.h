@@ -50,8 +50,7 @@ kprod_err_t kp_api_versions_resp_decode(kp_rd *r, int16_t version, kp_api_versio
 void kp_api_versions_resp_free(kp_api_versions_resp *resp);
 
 /* The broker's range for api_key, or NULL when it does not list it. */
-const kp_api_version_range *kp_api_versions_find(const kp_api_versions_resp *resp,
-                                                 int16_t api_key);
+const kp_api_version_range *kp_api_versions_find(const kp_api_versions_resp *resp, int16_t api_key);
 /* The version to use for api_key: the highest in both our range
  * (kp_proto_our_range) and the broker's; -1 when none (or not listed). */
 int kp_api_versions_pick(const kp_api_versions_resp *resp, int16_t api_key);

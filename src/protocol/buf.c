@@ -199,7 +199,9 @@ static size_t uvarlong_size(uint64_t v) {
 
 size_t kp_uvarint_size(uint32_t v) { return uvarlong_size(v); }
 size_t kp_varint_size(int32_t v) { return uvarlong_size(((uint32_t)v << 1) ^ (uint32_t)(v >> 31)); }
-size_t kp_varlong_size(int64_t v) { return uvarlong_size(((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+size_t kp_varlong_size(int64_t v) {
+    return uvarlong_size(((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
 
 /* ---- reader ---- */
 

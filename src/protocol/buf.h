@@ -33,9 +33,9 @@ void kp_buf_put_i16(kp_buf *b, int16_t v);
 void kp_buf_put_i32(kp_buf *b, int32_t v);
 void kp_buf_put_i64(kp_buf *b, int64_t v);
 void kp_buf_put_u32(kp_buf *b, uint32_t v);
-void kp_buf_put_uvarint(kp_buf *b, uint32_t v);  /* unsigned LEB128 */
-void kp_buf_put_varint(kp_buf *b, int32_t v);    /* zigzag */
-void kp_buf_put_varlong(kp_buf *b, int64_t v);   /* zigzag */
+void kp_buf_put_uvarint(kp_buf *b, uint32_t v); /* unsigned LEB128 */
+void kp_buf_put_varint(kp_buf *b, int32_t v);   /* zigzag */
+void kp_buf_put_varlong(kp_buf *b, int64_t v);  /* zigzag */
 void kp_buf_put_uvarlong(kp_buf *b, uint64_t v);
 
 /* STRING / NULLABLE_STRING: int16 length (-1 = null). s may be NULL (null). */
@@ -66,7 +66,10 @@ size_t kp_varlong_size(int64_t v);
 
 /* Raw big-endian access for fixed layouts. */
 static inline void kp_be32_write(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 static inline uint32_t kp_be32_read(const uint8_t *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
@@ -98,9 +101,9 @@ int64_t kp_rd_varlong(kp_rd *r);
 uint64_t kp_rd_uvarlong(kp_rd *r);
 void kp_rd_skip(kp_rd *r, size_t n);
 const uint8_t *kp_rd_raw(kp_rd *r, size_t n); /* NULL (and err) when short */
-kp_slice kp_rd_string(kp_rd *r);          /* int16 length */
-kp_slice kp_rd_compact_string(kp_rd *r);  /* uvarint length+1 */
-kp_slice kp_rd_bytes(kp_rd *r);           /* int32 length */
+kp_slice kp_rd_string(kp_rd *r);              /* int16 length */
+kp_slice kp_rd_compact_string(kp_rd *r);      /* uvarint length+1 */
+kp_slice kp_rd_bytes(kp_rd *r);               /* int32 length */
 kp_slice kp_rd_compact_bytes(kp_rd *r);
 /* Array lengths; -1 = null. A count larger than the bytes left (each element
  * takes at least min_elem_size bytes) is malformed: err is set and 0 returned,

@@ -28,7 +28,7 @@
 
 /* 0x82 "SNAPPY" 0x00, then int32 BE version 1 and minimum compatible version 1. */
 static const uint8_t xerial_header[XERIAL_HEADER_SIZE] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0,
-                                                         0,    0,   0,   1,   0,   0,   0,   1};
+                                                          0,    0,   0,   1,   0,   0,   0,   1};
 
 static const char *const codec_names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
 
@@ -151,7 +151,7 @@ static kprod_err_t zstd_compress(int level, const uint8_t *in, size_t n, kp_buf 
     size_t r = ZSTD_compress(out->data + out->len, bound, in, n, level);
     if (ZSTD_isError(r))
         return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? KPROD_ERR__NO_MEMORY
-                                                                     : KPROD_ERR__COMPRESSION;
+                                                                    : KPROD_ERR__COMPRESSION;
     out->len += r;
     return KPROD_ERR_NO_ERROR;
 }
@@ -367,7 +367,7 @@ static kprod_err_t zstd_decompress(const uint8_t *in, size_t n, bounded_out *o) 
         size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
         if (ZSTD_isError(r)) {
             err = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? KPROD_ERR__NO_MEMORY
-                                                                        : KPROD_ERR__COMPRESSION;
+                                                                       : KPROD_ERR__COMPRESSION;
             break;
         }
         o->buf->len += ob.pos;

@@ -39,9 +39,9 @@ uint32_t kp_crc32c_sw(uint32_t crc, const void *data, size_t len) {
         uint32_t lo = load_le32(p) ^ c;
         uint32_t hi = load_le32(p + 4);
         c = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-            crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-            crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-            crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+            crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^
+            crc_table[2][(hi >> 8) & 0xff] ^ crc_table[1][(hi >> 16) & 0xff] ^
+            crc_table[0][hi >> 24];
         p += 8;
         len -= 8;
     }
@@ -57,7 +57,7 @@ uint32_t kp_crc32c_sw(uint32_t crc, const void *data, size_t len) {
 int kp_crc32c_hw_available(void) { return __builtin_cpu_supports("sse4.2") ? 1 : 0; }
 
 __attribute__((target("sse4.2"))) uint32_t kp_crc32c_hw(uint32_t crc, const void *data,
-                                                          size_t len) {
+                                                        size_t len) {
     const uint8_t *p = data;
     uint32_t c = ~crc;
     /* Align to 8 bytes so the wide loop does aligned loads. */

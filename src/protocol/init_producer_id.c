@@ -7,8 +7,7 @@
 #include "protocol/api_keys.h"
 #include "protocol/codec.h"
 
-kprod_err_t kp_init_producer_id_req_encode(kp_buf *b, int16_t version,
-                                           const char *transactional_id,
+kprod_err_t kp_init_producer_id_req_encode(kp_buf *b, int16_t version, const char *transactional_id,
                                            int32_t transaction_timeout_ms, int64_t producer_id,
                                            int16_t producer_epoch) {
     if (version < KP_INIT_PRODUCER_ID_MIN_VER || version > KP_INIT_PRODUCER_ID_MAX_VER ||

@@ -13,8 +13,7 @@
  * (-1/-1 for a new producer; the current ones to bump the epoch, KIP-360).
  * Before v3 those two must be -1/-1, as the field does not exist there.
  * KPROD_ERR_NO_ERROR, KPROD_ERR__INVALID_ARG or KPROD_ERR__NO_MEMORY. */
-kprod_err_t kp_init_producer_id_req_encode(kp_buf *b, int16_t version,
-                                           const char *transactional_id,
+kprod_err_t kp_init_producer_id_req_encode(kp_buf *b, int16_t version, const char *transactional_id,
                                            int32_t transaction_timeout_ms, int64_t producer_id,
                                            int16_t producer_epoch);
 

@@ -43,9 +43,9 @@ kprod_err_t kp_produce_req_begin(kp_produce_req_writer *w, kp_buf *b, int16_t ve
         return w->err;
     }
     kp_codec_put_str(b, w->flexible, transactional_id); /* TransactionalId */
-    kp_buf_put_i16(b, acks);                             /* Acks */
-    kp_buf_put_i32(b, timeout_ms);                       /* TimeoutMs */
-    kp_codec_put_arrlen(b, w->flexible, topic_count);    /* TopicData */
+    kp_buf_put_i16(b, acks);                            /* Acks */
+    kp_buf_put_i32(b, timeout_ms);                      /* TimeoutMs */
+    kp_codec_put_arrlen(b, w->flexible, topic_count);   /* TopicData */
     w->topics_left = topic_count;
     return KPROD_ERR_NO_ERROR;
 }
@@ -59,7 +59,7 @@ void kp_produce_req_topic(kp_produce_req_writer *w, const char *name, int32_t pa
         w_fail(w, KPROD_ERR__INVALID_ARG);
         return;
     }
-    kp_codec_put_str(w->b, w->flexible, name);              /* Name */
+    kp_codec_put_str(w->b, w->flexible, name);               /* Name */
     kp_codec_put_arrlen(w->b, w->flexible, partition_count); /* PartitionData */
     w->topics_left--;
     w->partitions_left = partition_count;

@@ -9,7 +9,7 @@
 
 #include "protocol/crc32c.h"
 
-#define BATCH_LENGTH_BASE 12   /* baseOffset + batchLength: not counted in batchLength */
+#define BATCH_LENGTH_BASE 12 /* baseOffset + batchLength: not counted in batchLength */
 /* length, attributes, timestampDelta, offsetDelta, keyLength, valueLength,
  * headerCount: one byte each at least. */
 #define MIN_RECORD_SIZE 7
@@ -81,8 +81,7 @@ static int len_ok(int64_t len) { return len >= -1 && len <= INT32_MAX; }
 /* Size of the record after its length varint; 0 when it cannot be encoded. */
 static uint64_t body_size(const kp_rb_writer *w, int64_t ts, int32_t key_len, int32_t value_len,
                           const kprod_header_t *headers, size_t header_count) {
-    if (!len_ok(key_len) || !len_ok(value_len) || header_count > INT32_MAX ||
-        w->count == INT32_MAX)
+    if (!len_ok(key_len) || !len_ok(value_len) || header_count > INT32_MAX || w->count == INT32_MAX)
         return 0;
     uint64_t n = 1; /* attributes */
     n += kp_varlong_size(ts_delta(w, ts));
@@ -200,7 +199,7 @@ kprod_err_t kp_rb_seal(kp_rb_writer *w, const kp_rb_seal_opts *o) {
             return err;
     }
     if (w->buf.len - BATCH_LENGTH_BASE > INT32_MAX)
-        return KPROD_ERR__INVALID_ARG; /* only reachable uncompressed: nothing changed */
+        return KPROD_ERR__INVALID_ARG;   /* only reachable uncompressed: nothing changed */
     int16_t attributes = (int16_t)codec; /* CreateTime: bit 3 clear */
     if (o->is_transactional)
         attributes |= KP_RB_ATTR_TRANSACTIONAL;

@@ -47,7 +47,7 @@ enum {
 };
 
 /* Attribute bits. */
-#define KP_RB_ATTR_CODEC_MASK 0x07     /* kp_codec */
+#define KP_RB_ATTR_CODEC_MASK 0x07      /* kp_codec */
 #define KP_RB_ATTR_LOG_APPEND_TIME 0x08 /* clear: CreateTime, what producers send */
 #define KP_RB_ATTR_TRANSACTIONAL 0x10
 #define KP_RB_ATTR_CONTROL 0x20
@@ -62,7 +62,7 @@ typedef struct kp_rb_writer {
     int64_t base_ts; /* first record's timestamp */
     int64_t max_ts;
     int32_t count;
-    int sealed;      /* set by kp_rb_seal; no appends afterwards */
+    int sealed; /* set by kp_rb_seal; no appends afterwards */
 } kp_rb_writer;
 
 /* initial_cap: bytes to reserve (at least the header is). Out of memory here
@@ -95,7 +95,8 @@ typedef struct kp_rb_seal_opts {
     int32_t partition_leader_epoch; /* -1: producers do not know it */
     int is_transactional;
 } kp_rb_seal_opts;
-#define KP_RB_SEAL_OPTS_INIT {KP_CODEC_NONE, KP_LEVEL_DEFAULT, -1, -1, -1, -1, 0}
+#define KP_RB_SEAL_OPTS_INIT                                                                       \
+    { KP_CODEC_NONE, KP_LEVEL_DEFAULT, -1, -1, -1, -1, 0 }
 
 /* Finishes the batch: patches every header field (baseOffset 0,
  * lastOffsetDelta count-1, timestamps, producer fields from o, CreateTime)
@@ -144,11 +145,11 @@ typedef struct kp_rb_record {
     int64_t offset;    /* baseOffset + offsetDelta */
     int64_t timestamp; /* baseTimestamp + timestampDelta */
     int8_t attributes;
-    kp_slice key;      /* len -1: null */
-    kp_slice value;    /* len -1: null */
+    kp_slice key;   /* len -1: null */
+    kp_slice value; /* len -1: null */
     int32_t header_count;
-    kp_slice headers;  /* the encoded headers, already validated: walk them
-                          with kp_rb_record_header_next */
+    kp_slice headers; /* the encoded headers, already validated: walk them
+                         with kp_rb_record_header_next */
 } kp_rb_record;
 
 /* Returns nonzero to stop the walk early (kp_rb_decode still succeeds). */

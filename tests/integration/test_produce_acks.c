@@ -46,13 +46,19 @@ static int value_kind(int id) { /* 0 normal, 1 empty, 2 null, 3 big */
 
 static void expected_value(int id, char *buf, size_t cap) {
     switch (value_kind(id)) {
-    case 1: buf[0] = '\0'; break;
-    case 2: snprintf(buf, cap, "NULL"); break;
+    case 1:
+        buf[0] = '\0';
+        break;
+    case 2:
+        snprintf(buf, cap, "NULL");
+        break;
     case 3:
         memset(buf, 'a' + id % 26, BIG_VALUE);
         buf[BIG_VALUE] = '\0';
         break;
-    default: snprintf(buf, cap, "value-%d-%0*d", id, id % 50, 0); break;
+    default:
+        snprintf(buf, cap, "value-%d-%0*d", id, id % 50, 0);
+        break;
     }
 }
 

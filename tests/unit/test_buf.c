@@ -37,9 +37,17 @@ static void test_fixed_ints(void **state) {
 
 static void test_varint_vectors(void **state) {
     (void)state;
-    struct { int32_t v; const char *hex; } v32[] = {
-        {0, "00"}, {-1, "01"}, {1, "02"}, {-64, "7f"}, {64, "8001"},
-        {INT32_MAX, "feffffff0f"}, {INT32_MIN, "ffffffff0f"},
+    struct {
+        int32_t v;
+        const char *hex;
+    } v32[] = {
+        {0, "00"},
+        {-1, "01"},
+        {1, "02"},
+        {-64, "7f"},
+        {64, "8001"},
+        {INT32_MAX, "feffffff0f"},
+        {INT32_MIN, "ffffffff0f"},
     };
     for (size_t i = 0; i < sizeof(v32) / sizeof(v32[0]); i++) {
         kp_buf b;

@@ -41,9 +41,10 @@ static uint8_t *json_text(size_t n) {
     assert_non_null(p);
     size_t len = 0;
     for (unsigned i = 0; len < n; i++)
-        len += (size_t)snprintf((char *)p + len, 256,
-                                "{\"id\":%u,\"user\":\"user-%u\",\"event\":\"%s\",\"amount\":%u.%02u},\n",
-                                i, i % 97, (i % 3) ? "click" : "purchase", i * 7 % 1000, i % 100);
+        len += (size_t)snprintf(
+            (char *)p + len, 256,
+            "{\"id\":%u,\"user\":\"user-%u\",\"event\":\"%s\",\"amount\":%u.%02u},\n", i, i % 97,
+            (i % 3) ? "click" : "purchase", i * 7 % 1000, i % 100);
     return p;
 }
 
@@ -179,11 +180,13 @@ static void test_snappy_xerial_reference(void **state) {
         pos += 4;
         assert_true(blen <= c.len - pos);
         size_t ulen;
-        assert_int_equal(snappy_uncompressed_length((const char *)c.data + pos, blen, &ulen), SNAPPY_OK);
+        assert_int_equal(snappy_uncompressed_length((const char *)c.data + pos, blen, &ulen),
+                         SNAPPY_OK);
         assert_true(ulen <= 32768); /* xerial's block size */
         assert_true(got + ulen <= n);
-        assert_int_equal(snappy_uncompress((const char *)c.data + pos, blen, (char *)dst + got, &ulen),
-                         SNAPPY_OK);
+        assert_int_equal(
+            snappy_uncompress((const char *)c.data + pos, blen, (char *)dst + got, &ulen),
+            SNAPPY_OK);
         got += ulen;
         pos += blen;
         blocks++;

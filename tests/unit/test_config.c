@@ -20,9 +20,9 @@ static char errstr[512];
 static kprod_conf_t *conf_with_bootstrap(void) {
     kprod_conf_t *c = kprod_conf_new();
     assert_non_null(c);
-    assert_int_equal(kprod_conf_set(c, "bootstrap.servers", "localhost:9092", errstr,
-                                    sizeof(errstr)),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kprod_conf_set(c, "bootstrap.servers", "localhost:9092", errstr, sizeof(errstr)),
+        KPROD_ERR_NO_ERROR);
     return c;
 }
 
@@ -188,8 +188,8 @@ static void test_every_property_good_and_bad(void **state) {
         expect_get(c, cases[j].name, cases[j].good);
         if (cases[j].bad) {
             errstr[0] = '\0';
-            kprod_err_t err = kprod_conf_set(c, cases[j].name, cases[j].bad, errstr,
-                                             sizeof(errstr));
+            kprod_err_t err =
+                kprod_conf_set(c, cases[j].name, cases[j].bad, errstr, sizeof(errstr));
             if (err != KPROD_ERR__INVALID_CONFIG)
                 fail_msg("%s=%s accepted", cases[j].name, cases[j].bad);
             if (!strstr(errstr, cases[j].name))
@@ -223,9 +223,9 @@ static void test_messages_say_what_is_accepted(void **state) {
     assert_int_equal(kprod_conf_set(c, "security.protocol", "SASL_SSL", errstr, sizeof(errstr)),
                      KPROD_ERR__INVALID_CONFIG);
     assert_non_null(strstr(errstr, "not supported by kprod yet"));
-    assert_int_equal(kprod_conf_set(c, "partitioner.class", "com.example.P", errstr,
-                                    sizeof(errstr)),
-                     KPROD_ERR__INVALID_CONFIG);
+    assert_int_equal(
+        kprod_conf_set(c, "partitioner.class", "com.example.P", errstr, sizeof(errstr)),
+        KPROD_ERR__INVALID_CONFIG);
     assert_non_null(strstr(errstr, "kprod_conf_set_partitioner"));
     assert_int_equal(kprod_conf_set(c, "key.serializer", "x", errstr, sizeof(errstr)),
                      KPROD_ERR__INVALID_CONFIG);
@@ -239,8 +239,17 @@ static void test_messages_say_what_is_accepted(void **state) {
 static void test_numbers_strict(void **state) {
     (void)state;
     kprod_conf_t *c = kprod_conf_new();
-    const char *bad[] = {"", " ", "5x", "1e3", "0x10", "--1", "+-1", "1.0", "5 5",
-                         "9223372036854775808", "-9223372036854775809"};
+    const char *bad[] = {"",
+                         " ",
+                         "5x",
+                         "1e3",
+                         "0x10",
+                         "--1",
+                         "+-1",
+                         "1.0",
+                         "5 5",
+                         "9223372036854775808",
+                         "-9223372036854775809"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (kprod_conf_set(c, "linger.ms", bad[i], errstr, sizeof(errstr)) !=
             KPROD_ERR__INVALID_CONFIG)
@@ -285,8 +294,7 @@ static void test_unknown_property(void **state) {
     assert_int_equal(kprod_conf_set(c, "batch.num.messages", "1000", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
     assert_non_null(strstr(errstr, "batch.size"));
-    assert_int_equal(kprod_conf_set(c, "ssl.truststore.location", "/x", errstr,
-                                    sizeof(errstr)),
+    assert_int_equal(kprod_conf_set(c, "ssl.truststore.location", "/x", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
     assert_non_null(strstr(errstr, "not supported by kprod"));
     assert_int_equal(kprod_conf_set(c, "sasl.jaas.config", "x", errstr, sizeof(errstr)),
@@ -352,13 +360,12 @@ static void test_aliases(void **state) {
     expect_get(c, "delivery.timeout.ms", "45000");
 
     /* Errors name the property and the alias used. */
-    assert_int_equal(kprod_conf_set(c, "queue.buffering.max.kbytes", "-1", errstr,
-                                    sizeof(errstr)),
+    assert_int_equal(kprod_conf_set(c, "queue.buffering.max.kbytes", "-1", errstr, sizeof(errstr)),
                      KPROD_ERR__INVALID_CONFIG);
     assert_non_null(strstr(errstr, "queue.buffering.max.kbytes"));
-    assert_int_equal(kprod_conf_set(c, "queue.buffering.max.kbytes", "9007199254740992",
-                                    errstr, sizeof(errstr)),
-                     KPROD_ERR__INVALID_CONFIG);
+    assert_int_equal(
+        kprod_conf_set(c, "queue.buffering.max.kbytes", "9007199254740992", errstr, sizeof(errstr)),
+        KPROD_ERR__INVALID_CONFIG);
     assert_int_equal(kprod_conf_set(c, "compression.codec", "brotli", errstr, sizeof(errstr)),
                      KPROD_ERR__INVALID_CONFIG);
     assert_non_null(strstr(errstr, "compression.type"));
@@ -461,25 +468,24 @@ static void expect_pair(const pairs *p, int i, const char *k, const char *v, int
 
 static void test_props_syntax(void **state) {
     (void)state;
-    const char *text = "# comment\n"                  /* 1 */
-                       "! also a comment \\\n"        /* 2: a comment does not continue */
-                       "a=1\n"                        /* 3 */
-                       "  b : 2  \n"                  /* 4: value keeps trailing blanks */
-                       "c 3\n"                        /* 5 */
-                       "\n"                           /* 6 */
-                       "d = one, \\\n"                /* 7 */
-                       "    two, \\\n"                /* 8 */
-                       "    three\n"                  /* 9 */
+    const char *text = "# comment\n"                   /* 1 */
+                       "! also a comment \\\n"         /* 2: a comment does not continue */
+                       "a=1\n"                         /* 3 */
+                       "  b : 2  \n"                   /* 4: value keeps trailing blanks */
+                       "c 3\n"                         /* 5 */
+                       "\n"                            /* 6 */
+                       "d = one, \\\n"                 /* 7 */
+                       "    two, \\\n"                 /* 8 */
+                       "    three\n"                   /* 9 */
                        "e\\=x\\:y=\\t\\n\\\\\\u00e9\n" /* 10 */
-                       "f\r\n"                        /* 11: key without value */
-                       "g=ends\\\\\r"                 /* 12: even backslashes: no continuation */
-                       "h\t=\t\\ lead\n"              /* 13 */
-                       "\t# indented comment\n"       /* 14 */
-                       "i=\\u20ac";                   /* 15: no final newline */
+                       "f\r\n"                         /* 11: key without value */
+                       "g=ends\\\\\r"                  /* 12: even backslashes: no continuation */
+                       "h\t=\t\\ lead\n"               /* 13 */
+                       "\t# indented comment\n"        /* 14 */
+                       "i=\\u20ac";                    /* 15: no final newline */
     pairs p = {0};
     int line = -1;
-    assert_int_equal(kp_props_parse(text, strlen(text), collect, &p, &line, errstr,
-                                    sizeof(errstr)),
+    assert_int_equal(kp_props_parse(text, strlen(text), collect, &p, &line, errstr, sizeof(errstr)),
                      KPROD_ERR_NO_ERROR);
     assert_int_equal(p.n, 9);
     expect_pair(&p, 0, "a", "1", 3);
@@ -499,9 +505,9 @@ static void test_props_syntax_errors(void **state) {
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         pairs p = {0};
         int line = 0;
-        assert_int_equal(kp_props_parse(bad[i], strlen(bad[i]), collect, &p, &line, errstr,
-                                        sizeof(errstr)),
-                         KPROD_ERR__INVALID_CONFIG);
+        assert_int_equal(
+            kp_props_parse(bad[i], strlen(bad[i]), collect, &p, &line, errstr, sizeof(errstr)),
+            KPROD_ERR__INVALID_CONFIG);
         assert_int_equal(line, 2);
         assert_non_null(strstr(errstr, "\\u"));
         assert_int_equal(p.n, 1);
@@ -509,9 +515,9 @@ static void test_props_syntax_errors(void **state) {
     const char nul[] = "a=1\nb=x\0y\n";
     pairs p = {0};
     int line = 0;
-    assert_int_equal(kp_props_parse(nul, sizeof(nul) - 1, collect, &p, &line, errstr,
-                                    sizeof(errstr)),
-                     KPROD_ERR__INVALID_CONFIG);
+    assert_int_equal(
+        kp_props_parse(nul, sizeof(nul) - 1, collect, &p, &line, errstr, sizeof(errstr)),
+        KPROD_ERR__INVALID_CONFIG);
     assert_int_equal(line, 2);
 }
 
@@ -591,9 +597,9 @@ static void test_load_file_errors(void **state) {
     assert_non_null(strstr(errstr, want));
     unlink(path);
 
-    assert_int_equal(kprod_conf_load_file(c, "/nonexistent/kprod.properties", errstr,
-                                          sizeof(errstr)),
-                     KPROD_ERR__INVALID_ARG);
+    assert_int_equal(
+        kprod_conf_load_file(c, "/nonexistent/kprod.properties", errstr, sizeof(errstr)),
+        KPROD_ERR__INVALID_ARG);
     assert_non_null(strstr(errstr, "/nonexistent/kprod.properties"));
     kprod_conf_destroy(c);
 }
@@ -738,11 +744,13 @@ static void test_compression_level(void **state) {
 
 static void test_bootstrap_validation(void **state) {
     (void)state;
-    const char *good[] = {"localhost:9092", "a:1, b:2 ,c:3", "[::1]:9092", "::1:9092",
-                          "host-1.example.com:65535", "10.0.0.1:1", "[fe80::1%eth0]:9092"};
-    const char *bad[] = {"localhost", "localhost:0", "localhost:65536", ":9092", "a:1,,b:2",
-                         "a:b", "[::1]9092", "local host:9092", "a:1,", "[]:1", "a:123456",
-                         "h:-1", "h:+1"};
+    const char *good[] = {
+        "localhost:9092",           "a:1, b:2 ,c:3", "[::1]:9092",         "::1:9092",
+        "host-1.example.com:65535", "10.0.0.1:1",    "[fe80::1%eth0]:9092"};
+    const char *bad[] = {"localhost", "localhost:0", "localhost:65536", ":9092",
+                         "a:1,,b:2",  "a:b",         "[::1]9092",       "local host:9092",
+                         "a:1,",      "[]:1",        "a:123456",        "h:-1",
+                         "h:+1"};
     kprod_conf_t *c = kprod_conf_new();
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         set_ok(c, "bootstrap.servers", good[i]);
@@ -772,8 +780,7 @@ static void test_bootstrap_validation(void **state) {
     assert_int_equal(kp_conf_split_hostport("[::1]:9092", 10, host, sizeof(host), &port), 0);
     assert_string_equal(host, "::1");
     assert_int_equal(port, 9092);
-    assert_int_equal(kp_conf_split_hostport("kafka.local:19092,x", 17, host, sizeof(host),
-                                            &port),
+    assert_int_equal(kp_conf_split_hostport("kafka.local:19092,x", 17, host, sizeof(host), &port),
                      0);
     assert_string_equal(host, "kafka.local");
     assert_int_equal(port, 19092);

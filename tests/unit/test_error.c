@@ -78,9 +78,24 @@ static void test_broker_codes_complete(void **state) {
 static void test_retriable_spot_checks(void **state) {
     (void)state;
     /* From PRODUCER-FACTS.md, checked against the exception classes. */
-    const int retriable[] = {6, 5, 7, 13, 19, 20, 3,
-                             /* InvalidMetadataException subclasses */ 9, 56, 74, 75, 100,
-                             /* plain RetriableException */ 2, 14, 15, 16, 51, 89};
+    const int retriable[] = {6,
+                             5,
+                             7,
+                             13,
+                             19,
+                             20,
+                             3,
+                             /* InvalidMetadataException subclasses */ 9,
+                             56,
+                             74,
+                             75,
+                             100,
+                             /* plain RetriableException */ 2,
+                             14,
+                             15,
+                             16,
+                             51,
+                             89};
     const int not_retriable[] = {10, 17, 18, 29, 35, 87, -1, 0, 45, 46, 47, 59, 90, 73, 129};
     for (size_t i = 0; i < sizeof(retriable) / sizeof(retriable[0]); i++)
         if (!kprod_err_is_retriable((kprod_err_t)retriable[i]))
@@ -110,12 +125,9 @@ static void test_unknown_code(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codes_unique),
-        cmocka_unit_test(test_names_unique),
-        cmocka_unit_test(test_lookups_match_list),
-        cmocka_unit_test(test_broker_codes_complete),
-        cmocka_unit_test(test_retriable_spot_checks),
-        cmocka_unit_test(test_unknown_code),
+        cmocka_unit_test(test_codes_unique),          cmocka_unit_test(test_names_unique),
+        cmocka_unit_test(test_lookups_match_list),    cmocka_unit_test(test_broker_codes_complete),
+        cmocka_unit_test(test_retriable_spot_checks), cmocka_unit_test(test_unknown_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ static void test_murmur2_java_vectors(void **state) {
  * & 0xff must be reproduced). */
 static void test_murmur2_tails(void **state) {
     (void)state;
-    static const int32_t ascii[8] = {275646681,   -1563381124, 316155434, 479470107,
+    static const int32_t ascii[8] = {275646681,   -1563381124, 316155434,  479470107,
                                      -1323649548, 461995741,   1870650108, -346467175};
     static const int32_t high[8] = {275646681,  857690492, -80095470, 810766165,
                                     -829688437, 123910565, -8983268,  -1445150628};
@@ -42,9 +42,12 @@ static void test_murmur2_tails(void **state) {
 /* Partitions the Java client picks (toPositive(murmur2) % n). */
 static void test_partition_for_key(void **state) {
     (void)state;
-    struct { const char *key; int32_t p3, p10; } v[] = {
-        {"", 0, 1},      {"a", 1, 4},      {"abc", 0, 7},     {"abcd", 2, 0},
-        {"key-1", 0, 0}, {"key-2", 2, 2},  {"hello", 0, 9},   {"21", 0, 0},
+    struct {
+        const char *key;
+        int32_t p3, p10;
+    } v[] = {
+        {"", 0, 1},      {"a", 1, 4},     {"abc", 0, 7},   {"abcd", 2, 0},
+        {"key-1", 0, 0}, {"key-2", 2, 2}, {"hello", 0, 9}, {"21", 0, 0},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         size_t n = strlen(v[i].key);
@@ -53,7 +56,8 @@ static void test_partition_for_key(void **state) {
         assert_int_equal(kp_partition_for_key(v[i].key, n, 1), 0);
     }
     /* A negative hash: "a" is -1563381124; & 0x7fffffff, not abs(). */
-    assert_int_equal(kp_partition_for_key("a", 1, 1000), (int32_t)((-1563381124 & 0x7fffffff) % 1000));
+    assert_int_equal(kp_partition_for_key("a", 1, 1000),
+                     (int32_t)((-1563381124 & 0x7fffffff) % 1000));
 }
 
 static void test_sticky_stays_until_switched(void **state) {

@@ -17,10 +17,10 @@ static void test_request_v0_frame(void **state) {
     assert_int_equal(kp_api_versions_req_encode(&b, 0, NULL, NULL), KPROD_ERR_NO_ERROR);
     kp_req_end(&b, start);
     kpv_expect_buf(&b, 0,
-                   "0000000f"          /* size 15 */
-                   "0012 0000"         /* ApiVersions v0 */
-                   "00000001"          /* CorrelationId */
-                   "0005 6b70726f64"   /* ClientId "kprod" */
+                   "0000000f"        /* size 15 */
+                   "0012 0000"       /* ApiVersions v0 */
+                   "00000001"        /* CorrelationId */
+                   "0005 6b70726f64" /* ClientId "kprod" */
                    /* v0 body is empty */);
     kp_buf_free(&b);
 }
@@ -34,14 +34,14 @@ static void test_request_v4_frame(void **state) {
     assert_int_equal(kp_api_versions_req_encode(&b, 4, "kprod", "0.1.0"), KPROD_ERR_NO_ERROR);
     kp_req_end(&b, start);
     kpv_expect_buf(&b, 0,
-                   "0000001d"          /* size 29 */
-                   "0012 0004"         /* ApiVersions v4 */
-                   "00000001"          /* CorrelationId */
-                   "0005 6b70726f64"   /* ClientId "kprod" (classic string) */
-                   "00"                /* header tags (request header v2) */
-                   "06 6b70726f64"     /* ClientSoftwareName "kprod" (compact) */
-                   "06 302e312e30"     /* ClientSoftwareVersion "0.1.0" */
-                   "00"                /* body tags */);
+                   "0000001d"        /* size 29 */
+                   "0012 0004"       /* ApiVersions v4 */
+                   "00000001"        /* CorrelationId */
+                   "0005 6b70726f64" /* ClientId "kprod" (classic string) */
+                   "00"              /* header tags (request header v2) */
+                   "06 6b70726f64"   /* ClientSoftwareName "kprod" (compact) */
+                   "06 302e312e30"   /* ClientSoftwareVersion "0.1.0" */
+                   "00" /* body tags */);
     kp_buf_free(&b);
 }
 
@@ -91,10 +91,10 @@ static kprod_err_t dec(kp_rd *r, void *vctx) {
 }
 
 #define RESP_V0                                                                                    \
-    "0000"               /* ErrorCode */                                                           \
-    "00000002"           /* ApiKeys: 2 */                                                          \
-    "0000 0003 000c"     /* Produce 3..12 */                                                       \
-    "0012 0000 0004"     /* ApiVersions 0..4 */
+    "0000"           /* ErrorCode */                                                               \
+    "00000002"       /* ApiKeys: 2 */                                                              \
+    "0000 0003 000c" /* Produce 3..12 */                                                           \
+    "0012 0000 0004" /* ApiVersions 0..4 */
 
 static void test_response_v0(void **state) {
     (void)state;
@@ -211,7 +211,7 @@ static void test_response_hostile(void **state) {
     kpv_expect_bad("0000 ffffffff", dec, &c);                /* null array */
     c.version = 3;
     kpv_expect_bad("0000 ffffffff0f 0000 0003 000c 00 00000000 00", dec, &c); /* huge compact */
-    kpv_expect_bad("0000 00 00000000 00", dec, &c); /* null compact array */
+    kpv_expect_bad("0000 00 00000000 00", dec, &c);          /* null compact array */
     kpv_expect_bad("0000 01 00000000 01 00 7f 00", dec, &c); /* tag longer than the body */
     kpv_expect_bad("0000 01 00000000 ffffffff0f", dec, &c);  /* 2^32-1 tags, none there */
     /* an over-long varint count */

@@ -14,10 +14,10 @@ static void test_req_header_v1(void **state) {
     assert_int_equal(start, 0);
     kp_req_end(&b, start);
     kpv_expect_buf(&b, 0,
-                   "0000000c"  /* size: 12 bytes follow */
-                   "0003"      /* RequestApiKey: Metadata */
-                   "0004"      /* RequestApiVersion */
-                   "01020304"  /* CorrelationId */
+                   "0000000c" /* size: 12 bytes follow */
+                   "0003"     /* RequestApiKey: Metadata */
+                   "0004"     /* RequestApiVersion */
+                   "01020304" /* CorrelationId */
                    "0002 6b70" /* ClientId "kp" (int16 length) */);
     kp_buf_free(&b);
 }
@@ -34,7 +34,7 @@ static void test_req_header_v2(void **state) {
                    "0009"      /* version 9 */
                    "00000007"  /* CorrelationId */
                    "0002 6b70" /* ClientId: still a classic string in v2 */
-                   "00"        /* empty tagged fields */);
+                   "00" /* empty tagged fields */);
     kp_buf_free(&b);
 }
 
@@ -49,7 +49,7 @@ static void test_req_header_null_client_and_second_frame(void **state) {
     kp_req_end(&b, s2);
     assert_int_equal(s2, 14);
     kpv_expect_buf(&b, 0,
-                   "0000000a 0012 0000 00000001 ffff"      /* ClientId null */
+                   "0000000a 0012 0000 00000001 ffff" /* ClientId null */
                    "0000000c 0016 0002 ffffffff 0000 00 55" /* ClientId "", tags, body */);
     kp_buf_free(&b);
 }
@@ -100,7 +100,9 @@ static void test_flexible_rules(void **state) {
     (void)state;
     static const struct {
         int16_t key, last_classic;
-    } t[] = {{KP_API_PRODUCE, 8}, {KP_API_METADATA, 8}, {KP_API_API_VERSIONS, 2},
+    } t[] = {{KP_API_PRODUCE, 8},
+             {KP_API_METADATA, 8},
+             {KP_API_API_VERSIONS, 2},
              {KP_API_INIT_PRODUCER_ID, 1}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         int16_t v = t[i].last_classic;

@@ -6,8 +6,7 @@
 #include "proto_vectors.h"
 #include "protocol/init_producer_id.h"
 
-static void expect_req(int16_t ver, const char *txn, int64_t pid, int16_t epoch,
-                       const char *hex) {
+static void expect_req(int16_t ver, const char *txn, int64_t pid, int16_t epoch, const char *hex) {
     kp_buf b;
     kp_buf_init(&b, 0);
     assert_int_equal(kp_init_producer_id_req_encode(&b, ver, txn, 60000, pid, epoch),
@@ -19,13 +18,13 @@ static void expect_req(int16_t ver, const char *txn, int64_t pid, int16_t epoch,
 static void test_request_vectors(void **state) {
     (void)state;
     expect_req(0, NULL, -1, -1,
-               "ffff"     /* TransactionalId null */
+               "ffff" /* TransactionalId null */
                "0000ea60" /* TransactionTimeoutMs 60000 */);
     expect_req(1, "t", -1, -1, "0001 74 0000ea60");
     expect_req(2, NULL, -1, -1,
                "00"       /* TransactionalId null (compact) */
                "0000ea60" /* TransactionTimeoutMs */
-               "00"       /* tags */);
+               "00" /* tags */);
     expect_req(3, NULL, -1, -1,
                "00 0000ea60"
                "ffffffffffffffff" /* ProducerId -1 */
@@ -36,7 +35,7 @@ static void test_request_vectors(void **state) {
                "0000ea60"         /* TransactionTimeoutMs */
                "0000000000001234" /* ProducerId */
                "0003"             /* ProducerEpoch */
-               "00"               /* tags */);
+               "00" /* tags */);
 }
 
 static void test_request_bad_args(void **state) {
@@ -48,8 +47,7 @@ static void test_request_bad_args(void **state) {
     assert_int_equal(kp_init_producer_id_req_encode(&b, -1, NULL, 1, -1, -1),
                      KPROD_ERR__INVALID_ARG);
     /* ProducerId/Epoch do not exist before v3 */
-    assert_int_equal(kp_init_producer_id_req_encode(&b, 2, NULL, 1, 5, 0),
-                     KPROD_ERR__INVALID_ARG);
+    assert_int_equal(kp_init_producer_id_req_encode(&b, 2, NULL, 1, 5, 0), KPROD_ERR__INVALID_ARG);
     assert_int_equal(b.len, 0);
     kp_buf_free(&b);
 }

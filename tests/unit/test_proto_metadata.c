@@ -24,10 +24,10 @@ static void test_request_vectors(void **state) {
     expect_req(4, foo, 1, 1,
                "00000001"    /* Topics: 1 */
                "0003 666f6f" /*   Name "foo" */
-               "01"          /* AllowAutoTopicCreation */);
+               "01" /* AllowAutoTopicCreation */);
     expect_req(4, NULL, 0, 0,
                "ffffffff" /* Topics: null = all topics */
-               "00"       /* AllowAutoTopicCreation false */);
+               "00" /* AllowAutoTopicCreation false */);
     expect_req(4, two, 0, 1, "00000000 01"); /* an empty list: no topics */
     expect_req(4, two, 2, 1, "00000002 0003666f6f 00026261 01");
     expect_req(8, foo, 1, 1,
@@ -39,7 +39,7 @@ static void test_request_vectors(void **state) {
                "04 666f6f" /*   Name (compact) */
                "00"        /*   topic tags */
                "01 00 00"  /* AllowAuto, IncludeCluster, IncludeTopic */
-               "00"        /* tags */);
+               "00" /* tags */);
     expect_req(10, foo, 1, 1,
                "02" ZERO_UUID /* TopicId null (v10+) */
                "04666f6f 00"
@@ -101,10 +101,10 @@ static kprod_err_t dec(kp_rd *r, void *vctx) {
 /* v4, pieces named so hostile variants can swap one. */
 #define V4_THROTTLE "0000000a" /* ThrottleTimeMs 10 */
 #define V4_BROKER1                                                                                 \
-    "00000001"              /* NodeId 1 */                                                         \
-    "0009 6c6f63616c686f7374" /* Host "localhost" */                                               \
-    "00002384"              /* Port 9092 */                                                        \
-    "ffff"                  /* Rack null */
+    "00000001"                                           /* NodeId 1 */                            \
+    "0009 6c6f63616c686f7374"                            /* Host "localhost" */                    \
+    "00002384"                                           /* Port 9092 */                           \
+    "ffff"                                               /* Rack null */
 #define V4_BROKER2 "00000002 0001 68 00002385 0002 7231" /* 2, "h", 9093, rack "r1" */
 #define V4_MID                                                                                     \
     "0003 636c31" /* ClusterId "cl1" */                                                            \
@@ -178,20 +178,20 @@ static void test_response_v4(void **state) {
 }
 
 #define V13_BROKER                                                                                 \
-    "00000001"               /* NodeId 1 */                                                        \
-    "0a 6c6f63616c686f7374"  /* Host "localhost" (compact) */                                      \
-    "00002384"               /* Port 9092 */                                                       \
-    "03 7231"                /* Rack "r1" */                                                       \
-    "00"                     /* tags */
+    "00000001"              /* NodeId 1 */                                                         \
+    "0a 6c6f63616c686f7374" /* Host "localhost" (compact) */                                       \
+    "00002384"              /* Port 9092 */                                                        \
+    "03 7231"               /* Rack "r1" */                                                        \
+    "00"                    /* tags */
 #define V13_P0                                                                                     \
-    "0000"          /* ErrorCode */                                                                \
-    "00000000"      /* PartitionIndex */                                                           \
-    "00000001"      /* LeaderId */                                                                 \
-    "00000007"      /* LeaderEpoch 7 */                                                            \
+    "0000"                 /* ErrorCode */                                                         \
+    "00000000"             /* PartitionIndex */                                                    \
+    "00000001"             /* LeaderId */                                                          \
+    "00000007"             /* LeaderEpoch 7 */                                                     \
     "03 00000001 00000002" /* ReplicaNodes [1, 2] */                                               \
-    "02 00000001"   /* IsrNodes [1] */                                                             \
-    "02 00000002"   /* OfflineReplicas [2] */                                                      \
-    "01 09 03 616263" /* tags: unknown tag 9, 3 bytes (skipped) */
+    "02 00000001"          /* IsrNodes [1] */                                                      \
+    "02 00000002"          /* OfflineReplicas [2] */                                               \
+    "01 09 03 616263"      /* tags: unknown tag 9, 3 bytes (skipped) */
 #define V13_T1                                                                                     \
     "0000"                             /* ErrorCode */                                             \
     "04 666f6f"                        /* Name "foo" */                                            \
@@ -208,13 +208,13 @@ static void test_response_v4(void **state) {
     "01"                               /* Partitions: empty */                                     \
     "80000000 00"
 #define RESP_V13                                                                                   \
-    "00000000"       /* ThrottleTimeMs */                                                          \
-    "02" V13_BROKER  /* Brokers: 1 */                                                              \
-    "04 636c31"      /* ClusterId "cl1" */                                                         \
-    "00000001"       /* ControllerId */                                                            \
+    "00000000"         /* ThrottleTimeMs */                                                        \
+    "02" V13_BROKER    /* Brokers: 1 */                                                            \
+    "04 636c31"        /* ClusterId "cl1" */                                                       \
+    "00000001"         /* ControllerId */                                                          \
     "03" V13_T1 V13_T2 /* Topics: 2 */                                                             \
-    "0081"           /* ErrorCode (v13) 129 */                                                     \
-    "00"             /* tags */
+    "0081"             /* ErrorCode (v13) 129 */                                                   \
+    "00"               /* tags */
 
 static void test_response_v13(void **state) {
     (void)state;
@@ -290,8 +290,7 @@ static void test_response_mid_versions(void **state) {
     assert_int_equal(c.resp.topics[0].is_internal, 1);
     kp_metadata_resp_free(&c.resp);
     /* A null Name is malformed before v12 and fine from v12. */
-    kpv_expect_bad("00000000 01 00 00000001 02 0003 00" ZERO_UUID "00 01 80000000 00 00", dec,
-                   &c);
+    kpv_expect_bad("00000000 01 00 00000001 02 0003 00" ZERO_UUID "00 01 80000000 00 00", dec, &c);
     c.version = 12;
     assert_int_equal(
         kpv_run_hex("00000000 01 00 00000001 02 0003 00" ZERO_UUID "00 01 80000000 00 00", dec, &c),
@@ -327,17 +326,15 @@ static void test_response_hostile(void **state) {
     /* host null (not nullable) */
     kpv_expect_bad(V4_THROTTLE "00000001 00000001 ffff 00002384 ffff" V4_MID "00000000", dec, &c);
     /* replica count 0x7fffffff, and -2 */
-    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID
-                               "00000001 0000 0003666f6f 00 00000001"
+    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID "00000001 0000 0003666f6f 00 00000001"
                                "0000 00000000 00000001 7fffffff 00000001 00000001",
                    dec, &c);
-    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID
-                               "00000001 0000 0003666f6f 00 00000001"
+    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID "00000001 0000 0003666f6f 00 00000001"
                                "0000 00000000 00000001 fffffffe 00000000",
                    dec, &c);
     /* partition count 0x7fffffff */
-    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID "00000001 0000 0003666f6f 00 7fffffff" V4_P0,
-                   dec, &c);
+    kpv_expect_bad(V4_THROTTLE "00000000" V4_MID "00000001 0000 0003666f6f 00 7fffffff" V4_P0, dec,
+                   &c);
     c.version = 13;
     /* compact counts near 2^32, a string of length 2^31, a tag past the end */
     kpv_expect_bad("00000000 ffffffff0f" V13_BROKER "04636c31 00000001 01 0000 00", dec, &c);
@@ -350,8 +347,8 @@ static void test_response_hostile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_vectors),     cmocka_unit_test(test_request_bad_args),
-        cmocka_unit_test(test_response_v4),         cmocka_unit_test(test_response_v13),
+        cmocka_unit_test(test_request_vectors),       cmocka_unit_test(test_request_bad_args),
+        cmocka_unit_test(test_response_v4),           cmocka_unit_test(test_response_v13),
         cmocka_unit_test(test_response_mid_versions), cmocka_unit_test(test_response_truncated),
         cmocka_unit_test(test_response_hostile),
     };

@@ -19,13 +19,13 @@ static void test_request_v3(void **state) {
     assert_int_equal(kp_produce_req_end(&w), KPROD_ERR_NO_ERROR);
     assert_int_equal(w.external_len, 0);
     kpv_expect_buf(&b, 0,
-                   "ffff"          /* TransactionalId null */
-                   "ffff"          /* Acks -1 */
-                   "00007530"      /* TimeoutMs 30000 */
-                   "00000001"      /* TopicData: 1 */
-                   "0003 666f6f"   /*   Name "foo" */
-                   "00000001"      /*   PartitionData: 1 */
-                   "00000000"      /*     Index 0 */
+                   "ffff"        /* TransactionalId null */
+                   "ffff"        /* Acks -1 */
+                   "00007530"    /* TimeoutMs 30000 */
+                   "00000001"    /* TopicData: 1 */
+                   "0003 666f6f" /*   Name "foo" */
+                   "00000001"    /*   PartitionData: 1 */
+                   "00000000"    /*     Index 0 */
                    "00000003 616263" /*   Records (int32 length) */);
     kp_buf_free(&b);
 }
@@ -129,8 +129,7 @@ static void test_request_walk(void **state) {
         kp_buf b;
         kp_buf_init(&b, 0);
         kp_produce_req_writer w;
-        assert_int_equal(kp_produce_req_begin(&w, &b, ver, NULL, -1, 5000, 2),
-                         KPROD_ERR_NO_ERROR);
+        assert_int_equal(kp_produce_req_begin(&w, &b, ver, NULL, -1, 5000, 2), KPROD_ERR_NO_ERROR);
         for (int t = 0; t < 2; t++) {
             kp_produce_req_topic(&w, t ? "t1" : "t0", t + 1);
             for (int p = 0; p <= t; p++) {
@@ -247,15 +246,15 @@ static void test_response_v3(void **state) {
 }
 
 #define V8_PART                                                                                    \
-    "00000001"         /* Index 1 */                                                               \
-    "0057"             /* ErrorCode 87 INVALID_RECORD */                                           \
-    "ffffffffffffffff" /* BaseOffset -1 */                                                         \
-    "ffffffffffffffff" /* LogAppendTimeMs -1 */                                                    \
-    "0000000000000000" /* LogStartOffset 0 (v5+) */                                                \
-    "00000002"         /* RecordErrors: 2 (v8+) */                                                 \
+    "00000001"             /* Index 1 */                                                           \
+    "0057"                 /* ErrorCode 87 INVALID_RECORD */                                       \
+    "ffffffffffffffff"     /* BaseOffset -1 */                                                     \
+    "ffffffffffffffff"     /* LogAppendTimeMs -1 */                                                \
+    "0000000000000000"     /* LogStartOffset 0 (v5+) */                                            \
+    "00000002"             /* RecordErrors: 2 (v8+) */                                             \
     "00000000 0003 626164" /* BatchIndex 0, "bad" */                                               \
-    "00000002 ffff"    /* BatchIndex 2, message null */                                            \
-    "0004 6f6f7073"    /* ErrorMessage "oops" */
+    "00000002 ffff"        /* BatchIndex 2, message null */                                        \
+    "0004 6f6f7073"        /* ErrorMessage "oops" */
 #define RESP_V8 "00000001 0003666f6f 00000001" V8_PART "00000000"
 
 static void test_response_v8(void **state) {
@@ -277,31 +276,31 @@ static void test_response_v8(void **state) {
 }
 
 #define V12_T1                                                                                     \
-    "04 666f6f"        /* Name "foo" */                                                            \
-    "02"               /* PartitionResponses: 1 */                                                 \
-    "00000000"         /*   Index 0 */                                                             \
-    "0006"             /*   ErrorCode 6 NOT_LEADER_OR_FOLLOWER */                                  \
-    "ffffffffffffffff" /*   BaseOffset -1 */                                                       \
-    "ffffffffffffffff" /*   LogAppendTimeMs -1 */                                                  \
-    "ffffffffffffffff" /*   LogStartOffset -1 */                                                   \
-    "01"               /*   RecordErrors: empty */                                                 \
-    "00"               /*   ErrorMessage null */                                                   \
-    "01"               /*   tags: 1 */                                                             \
-    "00 09"            /*     tag 0 CurrentLeader, 9 bytes: */                                     \
+    "04 666f6f"            /* Name "foo" */                                                        \
+    "02"                   /* PartitionResponses: 1 */                                             \
+    "00000000"             /*   Index 0 */                                                         \
+    "0006"                 /*   ErrorCode 6 NOT_LEADER_OR_FOLLOWER */                              \
+    "ffffffffffffffff"     /*   BaseOffset -1 */                                                   \
+    "ffffffffffffffff"     /*   LogAppendTimeMs -1 */                                              \
+    "ffffffffffffffff"     /*   LogStartOffset -1 */                                               \
+    "01"                   /*   RecordErrors: empty */                                             \
+    "00"                   /*   ErrorMessage null */                                               \
+    "01"                   /*   tags: 1 */                                                         \
+    "00 09"                /*     tag 0 CurrentLeader, 9 bytes: */                                 \
     "00000003 0000000b 00" /*   LeaderId 3, LeaderEpoch 11, tags */                                \
-    "00"               /* topic tags */
+    "00"                   /* topic tags */
 #define V12_T2                                                                                     \
-    "02 62"            /* Name "b" */                                                              \
-    "02"               /* PartitionResponses: 1 */                                                 \
-    "00000002"         /*   Index 2 */                                                             \
-    "0000"             /*   ErrorCode */                                                           \
-    "000000000000002a" /*   BaseOffset 42 */                                                       \
-    "000001890a0b0c0d" /*   LogAppendTimeMs */                                                     \
-    "0000000000000000" /*   LogStartOffset 0 */                                                    \
+    "02 62"                  /* Name "b" */                                                        \
+    "02"                     /* PartitionResponses: 1 */                                           \
+    "00000002"               /*   Index 2 */                                                       \
+    "0000"                   /*   ErrorCode */                                                     \
+    "000000000000002a"       /*   BaseOffset 42 */                                                 \
+    "000001890a0b0c0d"       /*   LogAppendTimeMs */                                               \
+    "0000000000000000"       /*   LogStartOffset 0 */                                              \
     "02 00000000 03 6869 00" /* RecordErrors: 1 {0, "hi", tags} */                                 \
-    "03 6f6b"          /*   ErrorMessage "ok" */                                                   \
-    "01 05 02 abcd"    /*   tags: unknown tag 5 (skipped) */                                       \
-    "00"               /* topic tags */
+    "03 6f6b"                /*   ErrorMessage "ok" */                                             \
+    "01 05 02 abcd"          /*   tags: unknown tag 5 (skipped) */                                 \
+    "00"                     /* topic tags */
 #define V12_NODES                                                                                  \
     "01"                    /* tags: 1 */                                                          \
     "00 15"                 /*   tag 0 NodeEndpoints, 21 bytes: */                                 \
@@ -402,8 +401,8 @@ static void test_response_hostile(void **state) {
                    "ffffffffffffffff 01 00 01 00 04 00000003 00 00000000 00",
                    dec, &c);
     /* NodeEndpoints: a count of 2^31 inside a 21-byte tag */
-    kpv_expect_bad("01 00000000 01 00 15 8080808008 00000003 0a6c6f63616c686f7374 00002386 00",
-                   dec, &c);
+    kpv_expect_bad("01 00000000 01 00 15 8080808008 00000003 0a6c6f63616c686f7374 00002386 00", dec,
+                   &c);
     /* NodeEndpoints: host null */
     kpv_expect_bad("01 00000000 01 00 0c 02 00000003 00 00002386 00 00", dec, &c);
     /* a tag whose size runs past the end */
@@ -414,16 +413,11 @@ static void test_response_hostile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_v3),
-        cmocka_unit_test(test_request_v12_with_ref),
-        cmocka_unit_test(test_request_walk),
-        cmocka_unit_test(test_request_misuse),
-        cmocka_unit_test(test_response_v3),
-        cmocka_unit_test(test_response_v8),
-        cmocka_unit_test(test_response_v12),
-        cmocka_unit_test(test_response_v9_tag0_unknown),
-        cmocka_unit_test(test_response_truncated),
-        cmocka_unit_test(test_response_hostile),
+        cmocka_unit_test(test_request_v3),         cmocka_unit_test(test_request_v12_with_ref),
+        cmocka_unit_test(test_request_walk),       cmocka_unit_test(test_request_misuse),
+        cmocka_unit_test(test_response_v3),        cmocka_unit_test(test_response_v8),
+        cmocka_unit_test(test_response_v12),       cmocka_unit_test(test_response_v9_tag0_unknown),
+        cmocka_unit_test(test_response_truncated), cmocka_unit_test(test_response_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,45 +50,52 @@ static void test_exact_bytes(void **state) {
     assert_int_equal(kp_rb_seal(&w, &o), KPROD_ERR_NO_ERROR);
     assert_int_equal(w.buf.len, 93);
     expect_hex(w.buf.data, w.buf.len,
-               "0000000000000000"   /* baseOffset 0 */
-               "00000051"           /* batchLength 81 = 93 - 12 */
-               "ffffffff"           /* partitionLeaderEpoch -1 */
-               "02"                 /* magic 2 */
-               "624b9c6a"           /* crc: CRC-32C of attributes..end (computed bit by bit in Python) */
-               "0000"               /* attributes: no compression, CreateTime, not transactional */
-               "00000002"           /* lastOffsetDelta = count - 1 */
-               "0000018bcfe56800"   /* baseTimestamp = first record's */
-               "0000018bcfe56805"   /* maxTimestamp */
-               "00000000000004d2"   /* producerId 1234 */
-               "0005"               /* producerEpoch 5 */
-               "0000002a"           /* baseSequence 42 */
-               "00000003"           /* recordCount 3 */
+               "0000000000000000" /* baseOffset 0 */
+               "00000051"         /* batchLength 81 = 93 - 12 */
+               "ffffffff"         /* partitionLeaderEpoch -1 */
+               "02"               /* magic 2 */
+               "624b9c6a" /* crc: CRC-32C of attributes..end (computed bit by bit in Python) */
+               "0000"     /* attributes: no compression, CreateTime, not transactional */
+               "00000002" /* lastOffsetDelta = count - 1 */
+               "0000018bcfe56800" /* baseTimestamp = first record's */
+               "0000018bcfe56805" /* maxTimestamp */
+               "00000000000004d2" /* producerId 1234 */
+               "0005"             /* producerEpoch 5 */
+               "0000002a"         /* baseSequence 42 */
+               "00000003"         /* recordCount 3 */
                /* record 0 */
-               "10"                 /* length 8 (zigzag varint) */
-               "00"                 /* attributes */
-               "00"                 /* timestampDelta 0 */
-               "00"                 /* offsetDelta 0 */
-               "01"                 /* keyLength -1: null */
-               "04" "7630"          /* valueLength 2, "v0" */
-               "00"                 /* headerCount 0 */
+               "10" /* length 8 (zigzag varint) */
+               "00" /* attributes */
+               "00" /* timestampDelta 0 */
+               "00" /* offsetDelta 0 */
+               "01" /* keyLength -1: null */
+               "04"
+               "7630" /* valueLength 2, "v0" */
+               "00"   /* headerCount 0 */
                /* record 1 */
-               "1c"                 /* length 14 */
-               "00"                 /* attributes */
-               "0a"                 /* timestampDelta 5 */
-               "02"                 /* offsetDelta 1 */
-               "00"                 /* keyLength 0: empty */
-               "01"                 /* valueLength -1: null */
-               "04"                 /* headerCount 2 */
-               "04" "6831" "02" "78" /* "h1" = "x" */
-               "02" "6e" "01"       /* "n" = null */
+               "1c" /* length 14 */
+               "00" /* attributes */
+               "0a" /* timestampDelta 5 */
+               "02" /* offsetDelta 1 */
+               "00" /* keyLength 0: empty */
+               "01" /* valueLength -1: null */
+               "04" /* headerCount 2 */
+               "04"
+               "6831"
+               "02"
+               "78" /* "h1" = "x" */
+               "02"
+               "6e"
+               "01" /* "n" = null */
                /* record 2 */
-               "0e"                 /* length 7 */
-               "00"                 /* attributes */
-               "13"                 /* timestampDelta -10 */
-               "04"                 /* offsetDelta 2 */
-               "02" "6b"            /* keyLength 1, "k" */
-               "00"                 /* valueLength 0: empty */
-               "00");               /* headerCount 0 */
+               "0e" /* length 7 */
+               "00" /* attributes */
+               "13" /* timestampDelta -10 */
+               "04" /* offsetDelta 2 */
+               "02"
+               "6b"   /* keyLength 1, "k" */
+               "00"   /* valueLength 0: empty */
+               "00"); /* headerCount 0 */
     /* Sealed once: no more appends, no second seal. */
     assert_int_equal(kp_rb_append(&w, t0, NULL, -1, NULL, -1, NULL, 0), -1);
     assert_int_equal(kp_rb_seal(&w, &o), KPROD_ERR__INVALID_ARG);
@@ -145,7 +152,7 @@ static void make_rec(test_rec *r, int i, int64_t base_ts) {
         r->key[k] = (uint8_t)('a' + rng() % 4);
     /* Text-like values so that compression pays off. */
     for (int k = 0; k < r->value_len; k++)
-        r->value[k] = (uint8_t)"{\"name\": \"value\", \"n\": 1234}"[(k + i) % 28];
+        r->value[k] = (uint8_t) "{\"name\": \"value\", \"n\": 1234}"[(k + i) % 28];
     r->nh = rng() % 4;
     for (size_t k = 0; k < r->nh; k++) {
         snprintf(r->hname[k], sizeof(r->hname[k]), "h%u", (unsigned)(rng() % 100));
@@ -242,7 +249,8 @@ static void check_batch(const uint8_t *p, size_t len, const test_rec *recs, int 
 
 static void test_roundtrip_all_codecs(void **state) {
     (void)state;
-    const int codecs[] = {KP_CODEC_NONE, KP_CODEC_GZIP, KP_CODEC_SNAPPY, KP_CODEC_LZ4, KP_CODEC_ZSTD};
+    const int codecs[] = {KP_CODEC_NONE, KP_CODEC_GZIP, KP_CODEC_SNAPPY, KP_CODEC_LZ4,
+                          KP_CODEC_ZSTD};
     const int counts[] = {1, 2, 1000};
     for (size_t ci = 0; ci < 5; ci++) {
         for (size_t ni = 0; ni < 3; ni++) {
@@ -310,7 +318,8 @@ static void test_record_size_exact(void **state) {
             r.ts = -r.ts;
         size_t predicted = kp_rb_record_size(&w, r.ts, r.key_len, r.value_len, r.h, r.nh);
         size_t before = w.buf.len;
-        assert_int_equal(kp_rb_append(&w, r.ts, r.key, r.key_len, r.value, r.value_len, r.h, r.nh), 0);
+        assert_int_equal(kp_rb_append(&w, r.ts, r.key, r.key_len, r.value, r.value_len, r.h, r.nh),
+                         0);
         assert_int_equal(w.buf.len - before, predicted);
     }
     kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
@@ -355,7 +364,8 @@ static void test_visit_stops(void **state) {
     kp_rb_writer w;
     free(build(&w, 10, KP_CODEC_NONE, NULL));
     int seen = 0;
-    assert_int_equal(kp_rb_decode(w.buf.data, w.buf.len, MAX_DECOMP, NULL, stop_after_two, &seen), 0);
+    assert_int_equal(kp_rb_decode(w.buf.data, w.buf.len, MAX_DECOMP, NULL, stop_after_two, &seen),
+                     0);
     assert_int_equal(seen, 2);
     kp_rb_writer_free(&w);
 }
@@ -381,7 +391,8 @@ static kprod_err_t decode_copy(const uint8_t *p, size_t len, size_t max_decomp) 
 }
 
 static void fix_crc(uint8_t *p, size_t len) {
-    kp_be32_write(p + KP_RB_OFF_CRC, kp_crc32c(0, p + KP_RB_OFF_ATTRIBUTES, len - KP_RB_OFF_ATTRIBUTES));
+    kp_be32_write(p + KP_RB_OFF_CRC,
+                  kp_crc32c(0, p + KP_RB_OFF_ATTRIBUTES, len - KP_RB_OFF_ATTRIBUTES));
 }
 
 static void test_truncated_prefixes(void **state) {
@@ -418,14 +429,14 @@ static void test_corrupted_header_fields(void **state) {
         uint32_t v;
         int fix;
     } cases[] = {
-        {KP_RB_OFF_CRC, 0xdeadbeef, 0},                      /* wrong CRC */
-        {KP_RB_OFF_BATCH_LENGTH, (uint32_t)(len - 11), 0},   /* one more than there is */
-        {KP_RB_OFF_BATCH_LENGTH, 0xffffffff, 0},             /* negative */
-        {KP_RB_OFF_BATCH_LENGTH, 48, 0},                     /* shorter than a header */
-        {KP_RB_OFF_RECORD_COUNT, 21, 1},                     /* one too many */
-        {KP_RB_OFF_RECORD_COUNT, 19, 1},                     /* one too few: trailing bytes */
-        {KP_RB_OFF_RECORD_COUNT, 0xffffffff, 1},             /* negative */
-        {KP_RB_OFF_RECORD_COUNT, 0x7fffffff, 1},             /* huge */
+        {KP_RB_OFF_CRC, 0xdeadbeef, 0},                    /* wrong CRC */
+        {KP_RB_OFF_BATCH_LENGTH, (uint32_t)(len - 11), 0}, /* one more than there is */
+        {KP_RB_OFF_BATCH_LENGTH, 0xffffffff, 0},           /* negative */
+        {KP_RB_OFF_BATCH_LENGTH, 48, 0},                   /* shorter than a header */
+        {KP_RB_OFF_RECORD_COUNT, 21, 1},                   /* one too many */
+        {KP_RB_OFF_RECORD_COUNT, 19, 1},                   /* one too few: trailing bytes */
+        {KP_RB_OFF_RECORD_COUNT, 0xffffffff, 1},           /* negative */
+        {KP_RB_OFF_RECORD_COUNT, 0x7fffffff, 1},           /* huge */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         memcpy(q, w.buf.data, len);
@@ -455,7 +466,8 @@ static void test_corrupted_header_fields(void **state) {
         memcpy(q, w.buf.data, len);
         int flips = 1 + (int)(rng() % 3);
         for (int f = 0; f < flips; f++)
-            q[KP_RB_HEADER_SIZE + rng() % (len - KP_RB_HEADER_SIZE)] ^= (uint8_t)(1u << (rng() % 8));
+            q[KP_RB_HEADER_SIZE + rng() % (len - KP_RB_HEADER_SIZE)] ^=
+                (uint8_t)(1u << (rng() % 8));
         fix_crc(q, len);
         kprod_err_t err = decode_copy(q, len, MAX_DECOMP);
         assert_true(err == KPROD_ERR_NO_ERROR || err == KPROD_ERR__BAD_MSG);
@@ -486,31 +498,73 @@ static kprod_err_t decode_raw_records(const char *hex, int32_t count) {
 static void test_hostile_records(void **state) {
     (void)state;
     /* The smallest valid record: null key, null value, no headers. */
-    assert_int_equal(decode_raw_records("0c0000000101" "00", 1), KPROD_ERR_NO_ERROR);
+    assert_int_equal(decode_raw_records("0c0000000101"
+                                        "00",
+                                        1),
+                     KPROD_ERR_NO_ERROR);
     assert_int_equal(decode_raw_records("", 0), KPROD_ERR_NO_ERROR);
     /* A header with a null name. */
-    assert_int_equal(decode_raw_records("10" "0000000101" "02" "0101", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("10"
+                                        "0000000101"
+                                        "02"
+                                        "0101",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* A header with an empty name is fine. */
-    assert_int_equal(decode_raw_records("10" "0000000101" "02" "0001", 1), KPROD_ERR_NO_ERROR);
+    assert_int_equal(decode_raw_records("10"
+                                        "0000000101"
+                                        "02"
+                                        "0001",
+                                        1),
+                     KPROD_ERR_NO_ERROR);
     /* Record length longer than the data. */
-    assert_int_equal(decode_raw_records("7e0000000101" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("7e0000000101"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Negative record length. */
-    assert_int_equal(decode_raw_records("030000000101" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("030000000101"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Record length with an unread byte inside it. */
-    assert_int_equal(decode_raw_records("0e0000000101" "00" "ff", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0e0000000101"
+                                        "00"
+                                        "ff",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Record length shorter than its fields. */
-    assert_int_equal(decode_raw_records("0a0000000101" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0a0000000101"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Key length -2. */
-    assert_int_equal(decode_raw_records("0c0000000301" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0c0000000301"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Key length beyond the record. */
-    assert_int_equal(decode_raw_records("0c0000007e01" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0c0000007e01"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* Negative and huge header counts. */
-    assert_int_equal(decode_raw_records("0c0000000101" "01", 1), KPROD_ERR__BAD_MSG);
-    assert_int_equal(decode_raw_records("140000000101" "feffffff0f", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0c0000000101"
+                                        "01",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("140000000101"
+                                        "feffffff0f",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
     /* A varint that never ends. */
     assert_int_equal(decode_raw_records("0c00ffffffffffffffffffffff", 1), KPROD_ERR__BAD_MSG);
     /* Bytes after the last record. */
-    assert_int_equal(decode_raw_records("0c0000000101" "00" "00", 1), KPROD_ERR__BAD_MSG);
+    assert_int_equal(decode_raw_records("0c0000000101"
+                                        "00"
+                                        "00",
+                                        1),
+                     KPROD_ERR__BAD_MSG);
 }
 
 static void test_decompression_bomb(void **state) {

@@ -97,8 +97,7 @@ static void test_nulls(void **state) {
     (void)state;
     kp_ser_scratch s;
     kp_ser_scratch_init(&s);
-    kp_ser_kind kinds[] = {KP_SER_BYTES, KP_SER_STRING, KP_SER_INT32, KP_SER_INT64,
-                           KP_SER_DOUBLE};
+    kp_ser_kind kinds[] = {KP_SER_BYTES, KP_SER_STRING, KP_SER_INT32, KP_SER_INT64, KP_SER_DOUBLE};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         const void *out = &s;
         int32_t out_len = 7;
@@ -185,17 +184,17 @@ static void test_user_chunks(void **state) {
     static uint8_t big[BIG];
     for (size_t i = 0; i < BIG; i++)
         big[i] = (uint8_t)(i * 31 + 7);
-    assert_int_equal(kp_serialize(KP_SER_USER, chunky, &user_calls, "topic", big, BIG, &s, &out,
-                                  &out_len),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, chunky, &user_calls, "topic", big, BIG, &s, &out, &out_len),
+        KPROD_ERR_NO_ERROR);
     assert_int_equal(out_len, BIG + 6);
     assert_memory_equal(out, "topic:", 6);
     assert_memory_equal((const uint8_t *)out + 6, big, BIG);
     uint8_t *heap = s.heap;
     assert_non_null(heap);
-    assert_int_equal(kp_serialize(KP_SER_USER, chunky, &user_calls, "x", "y", 1, &s, &out,
-                                  &out_len),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, chunky, &user_calls, "x", "y", 1, &s, &out, &out_len),
+        KPROD_ERR_NO_ERROR);
     assert_ptr_equal(s.heap, heap);
     assert_ptr_equal(out, heap);
     assert_memory_equal(out, "x:y", 3);
@@ -237,21 +236,21 @@ static void test_user_null_and_errors(void **state) {
 
     /* NULL obj and nothing written: null. */
     user_calls = 0;
-    assert_int_equal(kp_serialize(KP_SER_USER, writes_nothing, NULL, "t", NULL, 0, &s, &out,
-                                  &out_len),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, writes_nothing, NULL, "t", NULL, 0, &s, &out, &out_len),
+        KPROD_ERR_NO_ERROR);
     assert_int_equal(out_len, -1);
     assert_null(out);
     /* Non-NULL obj and nothing written: empty. */
-    assert_int_equal(kp_serialize(KP_SER_USER, writes_nothing, NULL, "t", "x", 1, &s, &out,
-                                  &out_len),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, writes_nothing, NULL, "t", "x", 1, &s, &out, &out_len),
+        KPROD_ERR_NO_ERROR);
     assert_int_equal(out_len, 0);
     assert_non_null(out);
     /* NULL obj is still given to the callback, which may write bytes. */
-    assert_int_equal(kp_serialize(KP_SER_USER, chunky, &user_calls, "t", NULL, 0, &s, &out,
-                                  &out_len),
-                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, chunky, &user_calls, "t", NULL, 0, &s, &out, &out_len),
+        KPROD_ERR_NO_ERROR);
     assert_int_equal(user_calls, 1);
     assert_int_equal(out_len, 2);
 
@@ -269,8 +268,8 @@ static void test_user_null_and_errors(void **state) {
 
 /* A write past INT32_MAX in total is refused without allocating it, and
  * every later write of the same call fails too. */
-static kprod_err_t too_big(const char *topic, const void *obj, size_t obj_len,
-                           kprod_sink_t *sink, void *opaque) {
+static kprod_err_t too_big(const char *topic, const void *obj, size_t obj_len, kprod_sink_t *sink,
+                           void *opaque) {
     (void)topic;
     (void)obj_len;
     (void)opaque;
@@ -289,9 +288,9 @@ static void test_user_size_limit(void **state) {
     kp_ser_scratch_init(&s);
     const void *out;
     int32_t out_len;
-    assert_int_equal(kp_serialize(KP_SER_USER, too_big, NULL, "t", "0123456789", 10, &s, &out,
-                                  &out_len),
-                     KPROD_ERR__SERIALIZATION);
+    assert_int_equal(
+        kp_serialize(KP_SER_USER, too_big, NULL, "t", "0123456789", 10, &s, &out, &out_len),
+        KPROD_ERR__SERIALIZATION);
     assert_non_null(strstr(kp_ser_errstr(&s), "exceeds"));
     assert_int_equal(out_len, -1);
     kp_ser_scratch_free(&s);
@@ -320,14 +319,10 @@ static void test_kind_names(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numbers_java_layout),
-        cmocka_unit_test(test_numbers_unaligned),
-        cmocka_unit_test(test_bad_lengths),
-        cmocka_unit_test(test_nulls),
-        cmocka_unit_test(test_bytes_and_strings),
-        cmocka_unit_test(test_user_chunks),
-        cmocka_unit_test(test_user_null_and_errors),
-        cmocka_unit_test(test_user_size_limit),
+        cmocka_unit_test(test_numbers_java_layout),  cmocka_unit_test(test_numbers_unaligned),
+        cmocka_unit_test(test_bad_lengths),          cmocka_unit_test(test_nulls),
+        cmocka_unit_test(test_bytes_and_strings),    cmocka_unit_test(test_user_chunks),
+        cmocka_unit_test(test_user_null_and_errors), cmocka_unit_test(test_user_size_limit),
         cmocka_unit_test(test_kind_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

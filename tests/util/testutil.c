@@ -59,10 +59,11 @@ void kpt_unique_topic(char *dst, size_t cap, const char *prefix) {
 
 void kpt_create_topic(const char *topic, int partitions, int replication) {
     char out[8192];
-    int rc = kpt_sh(out, sizeof(out),
-                    "bash '%s/scripts/kafka.sh' topics --bootstrap-server '%s' --create --topic '%s' "
-                    "--partitions %d --replication-factor %d 2>&1",
-                    kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
+    int rc =
+        kpt_sh(out, sizeof(out),
+               "bash '%s/scripts/kafka.sh' topics --bootstrap-server '%s' --create --topic '%s' "
+               "--partitions %d --replication-factor %d 2>&1",
+               kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
     if (rc != 0)
         fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
 }

@@ -235,8 +235,12 @@ int cli_metadata(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:t:X:F:h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'b': ca.brokers = optarg; break;
-        case 't': topic = optarg; break;
+        case 'b':
+            ca.brokers = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
         case 'X':
             if (cli_conf_add_prop(&ca, optarg) != 0)
                 goto oom;
@@ -249,7 +253,9 @@ int cli_metadata(int argc, char **argv) {
             if (cli_parse_long(CMD, "--timeout", optarg, 0, 2147483647L, &timeout_ms) != 0)
                 goto done;
             break;
-        case OPT_JSON: json = 1; break;
+        case OPT_JSON:
+            json = 1;
+            break;
         case 'h':
             fputs(help_text, stdout);
             rc = CLI_EXIT_OK;
@@ -274,8 +280,7 @@ int cli_metadata(int argc, char **argv) {
     kprod_metadata_t *md = NULL;
     kprod_err_t err = kprod_metadata_get(p, topic, (int)timeout_ms, &md);
     if (err != KPROD_ERR_NO_ERROR) {
-        cli_err(CMD, "could not fetch metadata: %s: %s", kprod_err_name(err),
-                kprod_err_str(err));
+        cli_err(CMD, "could not fetch metadata: %s: %s", kprod_err_name(err), kprod_err_str(err));
         rc = CLI_EXIT_FAIL;
     } else {
         int *brokers = sorted_indexes(md, kprod_metadata_broker_count(md), cmp_broker);

@@ -59,8 +59,7 @@ int cli_bad_option(const char *cmd, int c, char **argv, const struct option *lon
     return CLI_EXIT_USAGE;
 }
 
-int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
-                   long *out) {
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -97,11 +96,21 @@ int cli_unescape(const char *cmd, const char *opt, const char *s, char **out, si
         }
         char e = s[++i];
         switch (e) {
-        case 'n': buf[o++] = '\n'; break;
-        case 't': buf[o++] = '\t'; break;
-        case 'r': buf[o++] = '\r'; break;
-        case '0': buf[o++] = '\0'; break;
-        case '\\': buf[o++] = '\\'; break;
+        case 'n':
+            buf[o++] = '\n';
+            break;
+        case 't':
+            buf[o++] = '\t';
+            break;
+        case 'r':
+            buf[o++] = '\r';
+            break;
+        case '0':
+            buf[o++] = '\0';
+            break;
+        case '\\':
+            buf[o++] = '\\';
+            break;
         case 'x': {
             int hi = i + 1 < n ? hex_digit(s[i + 1]) : -1;
             int lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
@@ -119,8 +128,8 @@ int cli_unescape(const char *cmd, const char *opt, const char *s, char **out, si
             free(buf);
             return -1;
         default:
-            cli_err(cmd, "%s '%s': unknown escape '\\%c' (use \\n \\t \\r \\0 \\\\ \\xHH)",
-                    opt, s, e);
+            cli_err(cmd, "%s '%s': unknown escape '\\%c' (use \\n \\t \\r \\0 \\\\ \\xHH)", opt, s,
+                    e);
             free(buf);
             return -1;
         }
@@ -190,8 +199,8 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
         if (env && *env)
             brokers = env;
     }
-    if (brokers && conf_set(cmd, conf, a->brokers ? "-b" : "KPROD_BROKERS", "bootstrap.servers",
-                            brokers) != 0)
+    if (brokers &&
+        conf_set(cmd, conf, a->brokers ? "-b" : "KPROD_BROKERS", "bootstrap.servers", brokers) != 0)
         goto fail;
 
     for (size_t i = 0; i < a->n_props; i++) {
@@ -219,8 +228,7 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
     }
 
     char servers[1024] = "";
-    if (kprod_conf_get(conf, "bootstrap.servers", servers, sizeof(servers)) ==
-            KPROD_ERR_NO_ERROR &&
+    if (kprod_conf_get(conf, "bootstrap.servers", servers, sizeof(servers)) == KPROD_ERR_NO_ERROR &&
         servers[0] == '\0') {
         cli_err(cmd, "no brokers: give -b HOST:PORT (or -X bootstrap.servers=..., "
                      "or set KPROD_BROKERS)");

@@ -11,9 +11,9 @@
 #include "kprod.h"
 
 enum {
-    CLI_EXIT_OK = 0,    /* everything done */
-    CLI_EXIT_FAIL = 1,  /* ran, but something failed (a record, a topic) */
-    CLI_EXIT_USAGE = 2  /* bad command line or configuration: nothing sent */
+    CLI_EXIT_OK = 0,   /* everything done */
+    CLI_EXIT_FAIL = 1, /* ran, but something failed (a record, a topic) */
+    CLI_EXIT_USAGE = 2 /* bad command line or configuration: nothing sent */
 };
 
 /* Subcommands: argv[0] is the subcommand's name. Return an exit code. */
@@ -32,8 +32,7 @@ int cli_bad_option(const char *cmd, int c, char **argv, const struct option *lon
 
 /* Parses a whole decimal number within [min, max]; 0 on success, -1 (and a
  * message naming the option) otherwise. */
-int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
-                   long *out);
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
 
 /* Decodes \n \t \r \0 \\ and \xHH in s into a malloc'd buffer (*out,
  * NUL-terminated after *len bytes). 0 on success, -1 with a message (bad
@@ -43,10 +42,10 @@ int cli_unescape(const char *cmd, const char *opt, const char *s, char **out, si
 /* The configuration options every subcommand takes, collected by getopt in
  * command-line order and applied together by cli_conf_build. */
 typedef struct cli_conf_args {
-    const char *brokers;   /* -b; NULL: $KPROD_BROKERS, then whatever -F/-X set */
-    const char **files;    /* -F, in order */
+    const char *brokers; /* -b; NULL: $KPROD_BROKERS, then whatever -F/-X set */
+    const char **files;  /* -F, in order */
     size_t n_files;
-    const char **props;    /* -X name=value, in order */
+    const char **props; /* -X name=value, in order */
     size_t n_props;
 } cli_conf_args;
 

@@ -212,8 +212,12 @@ static int parse_args(int argc, char **argv, produce_opts *o) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:t:p:K:D:H:X:F:qh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'b': o->conf.brokers = optarg; break;
-        case 't': o->topic = optarg; break;
+        case 'b':
+            o->conf.brokers = optarg;
+            break;
+        case 't':
+            o->topic = optarg;
+            break;
         case 'p':
             if (cli_parse_long(CMD, "-p", optarg, 0, INT32_MAX, &n) != 0)
                 return CLI_EXIT_USAGE;
@@ -235,8 +239,10 @@ static int parse_args(int argc, char **argv, produce_opts *o) {
             o->delim = s[0];
             free(s);
             if (len != 1) {
-                cli_err(CMD, "-D '%s': the record delimiter must be exactly one byte "
-                             "(after escapes such as \\n, \\0, \\x1e)", optarg);
+                cli_err(CMD,
+                        "-D '%s': the record delimiter must be exactly one byte "
+                        "(after escapes such as \\n, \\0, \\x1e)",
+                        optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -252,8 +258,12 @@ static int parse_args(int argc, char **argv, produce_opts *o) {
                 return CLI_EXIT_FAIL;
             }
             break;
-        case OPT_NULL_MARKER: o->null_marker = optarg; break;
-        case 'q': o->quiet = 1; break;
+        case OPT_NULL_MARKER:
+            o->null_marker = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
         case 'h':
             fputs(help_text, stdout);
             return CLI_EXIT_OK;
