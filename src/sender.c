@@ -346,6 +346,12 @@ static int seal_batch(kprod_t *p, kp_batch *b) {
     return 0;
 }
 
+/* The earlier of a and b, but not before now. */
+static int64_t earliest(int64_t a, int64_t b, int64_t now) {
+    int64_t e = a < b ? a : b;
+    return e < now ? now : e;
+}
+
 /* Moves ready batches to their leaders' pending lists (lock held) and
  * returns when the sender should look again. */
 static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
@@ -354,8 +360,6 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
     int idem = p->cfg.enable_idempotence;
     for (size_t i = 0; i < acc->nbuckets; i++) {
         for (kp_topic *t = acc->buckets[i]; t; t = t->hnext) {
-            if (t->md_wanted)
-                wake_at = now; /* metadata to fetch */
             for (int32_t part = 0; part < t->partition_count; part++) {
                 kp_partq *q = &t->parts[part];
                 kp_batch *b = q->head;
@@ -371,13 +375,19 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
                 if (!kp_acc_batch_ready_locked(acc, b, now, &wake_at))
                     continue;
                 if (q->leader < 0) {
+                    /* Ask for metadata as soon as its backoff allows (not
+                     * at once: that would spin while it is in flight). */
                     t->md_wanted = 1;
+                    wake_at =
+                        earliest(wake_at, p->md_inflight ? INT64_MAX : p->md_retry_at_ms, now);
                     continue;
                 }
                 kp_broker *br = kp_broker_find(p, q->leader);
                 if (!br)
                     continue;
                 br->wanted = 1;
+                if (br->conn.state == KP_CONN_DOWN)
+                    wake_at = earliest(wake_at, br->conn.next_attempt_ms, now); /* reconnect */
                 if (br->conn.state != KP_CONN_READY)
                     continue;
                 if (br->conn.ninflight >= p->cfg.max_in_flight)
