@@ -81,25 +81,32 @@ static char *next_field(char **s) {
     return f;
 }
 
-kpt_record *kpt_consume(const char *topic, int count) {
+/* Runs `consume` with the given count argument ("" = to the end) and
+ * parses its lines; *got is how many came. */
+static kpt_record *consume_lines(const char *topic, const char *count_arg, int cap_hint, int *got,
+                                 int *status) {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "bash '%s/scripts/kafka.sh' consume '%s' --brokers=%s %d",
-             kpt_src_dir(), topic, kpt_brokers(), count);
+    snprintf(cmd, sizeof(cmd), "bash '%s/scripts/kafka.sh' consume '%s' --brokers=%s %s",
+             kpt_src_dir(), topic, kpt_brokers(), count_arg);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
-    kpt_record *recs = calloc((size_t)count + 1, sizeof(*recs));
+    size_t cap = (size_t)(cap_hint > 0 ? cap_hint : 1024);
+    kpt_record *recs = calloc(cap, sizeof(*recs));
     assert_non_null(recs);
     char *line = NULL;
-    size_t cap = 0;
+    size_t lcap = 0;
     ssize_t n;
-    int got = 0;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    *got = 0;
+    while ((n = getline(&line, &lcap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
-        if (got >= count)
-            fail_msg("consumer returned more than %d records", count);
+        if ((size_t)*got == cap) {
+            cap *= 2;
+            recs = realloc(recs, cap * sizeof(*recs));
+            assert_non_null(recs);
+        }
         char *s = line;
-        kpt_record *r = &recs[got++];
+        kpt_record *r = &recs[(*got)++];
         r->partition = atoi(next_field(&s));
         r->offset = atoll(next_field(&s));
         r->timestamp = atoll(next_field(&s));
@@ -112,9 +119,25 @@ kpt_record *kpt_consume(const char *topic, int count) {
         assert_non_null(r->headers);
     }
     free(line);
-    int st = pclose(f);
+    *status = pclose(f);
+    return recs;
+}
+
+kpt_record *kpt_consume(const char *topic, int count) {
+    char arg[32];
+    snprintf(arg, sizeof(arg), "%d", count);
+    int got, st;
+    kpt_record *recs = consume_lines(topic, arg, count + 1, &got, &st);
     if (got != count || st != 0)
         fail_msg("consumer read %d of %d records of %s (exit %d)", got, count, topic, st);
+    return recs;
+}
+
+kpt_record *kpt_consume_all(const char *topic, int *count) {
+    int st;
+    kpt_record *recs = consume_lines(topic, "", 0, count, &st);
+    if (st != 0)
+        fail_msg("consumer of %s failed (exit %d) after %d records", topic, st, *count);
     return recs;
 }
 

@@ -47,3 +47,6 @@ typedef struct kpt_record {
  * kpt_records_free. */
 kpt_record *kpt_consume(const char *topic, int count);
 void kpt_records_free(kpt_record *r, int count);
+/* Reads every record of topic up to the end of each partition (no count
+ * known in advance, e.g. when duplicates are expected). */
+kpt_record *kpt_consume_all(const char *topic, int *count);
