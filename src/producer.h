@@ -57,6 +57,8 @@ struct kprod_s {
     int64_t producer_id;     /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;
+    int epoch_bump_needed; /* sequences no longer trusted: bump (KIP-360) */
+    int epoch_bumps;       /* how many were done */
     int64_t pid_retry_at_ms;
 
     /* delivery reports: completed batches, under rep_lock */

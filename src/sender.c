@@ -327,7 +327,10 @@ const kp_conn_handlers *kp_sender_handlers(kprod_t *p) {
 /* Seals a batch for the wire (first attempt only) with the producer's id. */
 static int seal_batch(kprod_t *p, kp_batch *b) {
     if (b->sealed) {
-        kp_idem_restamp(p, b);
+        /* A retry: after an epoch bump its id, epoch and sequence change. */
+        if (p->cfg.enable_idempotence)
+            kp_rb_set_producer(b->w.buf.data, b->w.buf.len, p->producer_id, p->producer_epoch,
+                               b->base_seq);
         return 0;
     }
     kp_rb_seal_opts o = {
@@ -354,7 +357,7 @@ static int64_t earliest(int64_t a, int64_t b, int64_t now) {
 
 /* Moves ready batches to their leaders' pending lists (lock held) and
  * returns when the sender should look again. */
-static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
+static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
     kp_acc *acc = &p->acc;
     int64_t wake_at = now + 1000;
     int idem = p->cfg.enable_idempotence;
@@ -372,7 +375,7 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
                 int64_t expire_at = b->created_ms + p->cfg.delivery_timeout_ms;
                 if (expire_at < wake_at)
                     wake_at = expire_at;
-                if (!kp_acc_batch_ready_locked(acc, b, now, &wake_at))
+                if (!may_send || !kp_acc_batch_ready_locked(acc, b, now, &wake_at))
                     continue;
                 if (q->leader < 0) {
                     /* Ask for metadata as soon as its backoff allows (not
@@ -524,21 +527,25 @@ static int64_t keep_connections(kprod_t *p, int64_t now) {
     return next;
 }
 
+/* Fails every batch waiting in the accumulator (lock held). */
+static void fail_queued_locked(kprod_t *p, kprod_err_t err) {
+    for (size_t i = 0; i < p->acc.nbuckets; i++)
+        for (kp_topic *t = p->acc.buckets[i]; t; t = t->hnext)
+            for (int32_t part = 0; part < t->partition_count; part++) {
+                kp_batch *b;
+                while ((b = kp_acc_pop_locked(&p->acc, &t->parts[part]))) {
+                    b->err = err;
+                    kp_report_batch(p, b);
+                }
+            }
+}
+
 /* On close: everything not yet sent fails with _PURGED_ON_CLOSE, every
  * request in flight too (marked possibly persisted). */
 static void purge_all(kprod_t *p) {
     int64_t now = kp_now_ms();
     pthread_mutex_lock(&p->acc.lock);
-    for (size_t i = 0; i < p->acc.nbuckets; i++)
-        for (kp_topic *t = p->acc.buckets[i]; t; t = t->hnext)
-            for (int32_t part = 0; part < t->partition_count; part++) {
-                kp_partq *q = &t->parts[part];
-                kp_batch *b;
-                while ((b = kp_acc_pop_locked(&p->acc, q))) {
-                    b->err = KPROD_ERR__PURGED_ON_CLOSE;
-                    kp_report_batch(p, b);
-                }
-            }
+    fail_queued_locked(p, KPROD_ERR__PURGED_ON_CLOSE);
     pthread_mutex_unlock(&p->acc.lock);
     for (int i = 0; i < p->nbrokers; i++)
         kp_conn_fail(&p->brokers[i]->conn, KPROD_ERR__PURGED_ON_CLOSE, "producer closed", now,
@@ -564,9 +571,11 @@ static void *sender_main(void *arg) {
         if (t < wake_at)
             wake_at = t;
         pthread_mutex_lock(&p->acc.lock);
-        t = kp_idem_ready(p) ? collect_ready_locked(p, now) : now + 1000;
-        if (!kp_idem_ready(p))
-            p->acc.sender_wake_ms = t;
+        if (p->fatal_err)
+            fail_queued_locked(p, KPROD_ERR__FATAL);
+        /* Without a producer id (or during an epoch bump) nothing is sent,
+         * but delivery.timeout.ms still runs out. */
+        t = collect_ready_locked(p, now, kp_idem_ready(p) && !p->fatal_err);
         pthread_mutex_unlock(&p->acc.lock);
         if (t < wake_at)
             wake_at = t;
