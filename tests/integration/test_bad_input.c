@@ -147,22 +147,35 @@ static void test_unknown_topic(void **state) {
     assert_int_equal(send_one(p, topic, KPROD_PARTITION_ANY, 0, 10), KPROD_ERR__UNKNOWN_TOPIC);
     assert_true(kpt_now_ms() - t0 < 1000);
     assert_no_reports(p);
+    /* Once the topic exists, sends succeed again: the producer kept asking. */
+    kpt_create_topic(topic, 1, 1);
+    int64_t deadline = kpt_now_ms() + 20000;
+    while ((e = send_one(p, topic, KPROD_PARTITION_ANY, 1, 10)) == KPROD_ERR__UNKNOWN_TOPIC) {
+        if (kpt_now_ms() > deadline)
+            fail_msg("topic %s still unknown 20 s after its creation", topic);
+        kprod_poll(p, 100); /* no reports yet: only paces the retries */
+    }
+    assert_int_equal(e, 0);
+    assert_int_equal(kprod_flush(p, 30000), 0);
+    assert_int_equal(g_reports[1], 1);
+    assert_int_equal(g_err[1], 0);
     t0 = kpt_now_ms();
     assert_int_equal(kprod_close(p, 5000), 0);
     assert_true(kpt_now_ms() - t0 < 3000);
-    assert_int_equal(g_total, 0);
+    assert_int_equal(g_total, 1);
 }
 
-/* linger.ms=60000 and a large batch.size: nothing is sent until the close. */
+/* linger.ms=60000 and a large batch.size: nothing is sent until a flush. */
 static const char *const kv_lingering[] = {"linger.ms", "60000", "batch.size", "1000000", NULL};
 
-static void test_close_purges_pending(void **state) {
-    (void)state;
+static void close_purges_pending(const char *report_mode) {
     reset_reports();
     char topic[128];
     kpt_unique_topic(topic, sizeof(topic), "purge");
     kpt_create_topic(topic, 3, 1);
-    kprod_t *p = new_producer(NULL, kv_lingering);
+    const char *kv[] = {"linger.ms", "60000", "batch.size", "1000000", "delivery.report.mode",
+                        report_mode, NULL};
+    kprod_t *p = new_producer(NULL, kv);
     const int n = 1000;
     for (int id = 0; id < n; id++)
         assert_int_equal(send_one(p, topic, id % 3, id, 20), 0);
@@ -182,6 +195,17 @@ static void test_close_purges_pending(void **state) {
     }
     assert_int_equal(g_total, n);
     assert_int_equal(e, purged ? KPROD_ERR__FLUSH_TIMED_OUT : KPROD_ERR_NO_ERROR);
+}
+
+static void test_close_purges_pending(void **state) {
+    (void)state;
+    close_purges_pending("poll");
+}
+
+/* Reports come from kprod's thread, and close serves what it left. */
+static void test_close_purges_pending_report_thread(void **state) {
+    (void)state;
+    close_purges_pending("thread");
 }
 
 static void test_flush_timeout(void **state) {
@@ -248,6 +272,33 @@ static void test_buffer_memory_full(void **state) {
             fail_msg("record %d: %s", id, kprod_err_name(g_err[id]));
     }
     assert_int_equal(g_total, accepted);
+}
+
+/* The same small buffer.memory, but reports are served by kprod's thread:
+ * memory comes back as batches complete, so many times the buffer flows
+ * through it with blocked sends resuming, never failing. */
+static void test_buffer_memory_recycled(void **state) {
+    (void)state;
+    reset_reports();
+    char topic[128];
+    kpt_unique_topic(topic, sizeof(topic), "bufrec");
+    kpt_create_topic(topic, 6, 1);
+    const char *kv[] = {
+        "linger.ms",    "0",     "buffer.memory",        "100000", "batch.size", "16384",
+        "max.block.ms", "20000", "delivery.report.mode", "thread", NULL};
+    kprod_t *p = new_producer(NULL, kv);
+    const int n = MAXREC; /* about 2.4 MB through a 100 kB buffer */
+    for (int id = 0; id < n; id++) {
+        kprod_err_t e = send_one(p, topic, id % 6, id, 100);
+        if (e)
+            fail_msg("send %d: %s", id, kprod_err_name(e));
+    }
+    assert_int_equal(kprod_flush(p, 60000), 0);
+    assert_int_equal(kprod_close(p, 5000), 0);
+    for (int id = 0; id < n; id++)
+        if (g_reports[id] != 1 || g_err[id])
+            fail_msg("record %d: %d reports, %s", id, g_reports[id], kprod_err_name(g_err[id]));
+    assert_int_equal(g_total, n);
 }
 
 /* The first bootstrap address refuses connections: the second one is used,
@@ -317,8 +368,10 @@ int main(void) {
         cmocka_unit_test(test_too_large_and_bad_partition),
         cmocka_unit_test(test_unknown_topic),
         cmocka_unit_test(test_close_purges_pending),
+        cmocka_unit_test(test_close_purges_pending_report_thread),
         cmocka_unit_test(test_flush_timeout),
         cmocka_unit_test(test_buffer_memory_full),
+        cmocka_unit_test(test_buffer_memory_recycled),
         cmocka_unit_test(test_bootstrap_fallback),
         cmocka_unit_test(test_bootstrap_unreachable),
     };

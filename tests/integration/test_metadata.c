@@ -5,6 +5,7 @@
  * exist comes back with its error, not as a failed call. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +157,82 @@ static void test_missing_topic(void **state) {
     assert_int_equal(kprod_close(p, 5000), 0);
 }
 
+typedef struct md_thread {
+    kprod_t *p;
+    const char *topic;
+    int ok; /* calls that succeeded with the topic in them */
+} md_thread;
+
+static void *md_thread_main(void *arg) {
+    md_thread *m = arg;
+    for (int i = 0; i < 10; i++) {
+        kprod_metadata_t *md = NULL;
+        /* Alternate topic-specific and all-topics requests. */
+        if (kprod_metadata_get(m->p, i % 2 ? NULL : m->topic, 20000, &md) == 0 &&
+            topic_index(md, m->topic) >= 0)
+            m->ok++;
+        kprod_metadata_destroy(md);
+    }
+    return NULL;
+}
+
+/* Several threads calling kprod_metadata_get at once each get their own
+ * answer (the calls take turns). */
+static void test_concurrent_calls(void **state) {
+    (void)state;
+    char topic[128];
+    kpt_unique_topic(topic, sizeof(topic), "md-conc");
+    kpt_create_topic(topic, 2, 1);
+    kprod_t *p = new_producer();
+    md_thread m[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        m[i] = (md_thread){.p = p, .topic = topic};
+        assert_int_equal(pthread_create(&th[i], NULL, md_thread_main, &m[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(m[i].ok, 10);
+    }
+    assert_int_equal(kprod_close(p, 5000), 0);
+}
+
+/* A call that times out while its request is in flight, then another one:
+ * the late answer to the first must not be taken as the second's. */
+static void test_timed_out_call_then_another(void **state) {
+    (void)state;
+    char a[128], b[128];
+    kpt_unique_topic(a, sizeof(a), "md-a");
+    kpt_unique_topic(b, sizeof(b), "md-b");
+    kpt_create_topic(a, 1, 1);
+    kpt_create_topic(b, 1, 1);
+    kprod_t *p = new_producer();
+    kprod_metadata_t *md = NULL;
+    assert_int_equal(kprod_metadata_get(p, a, 10000, &md), 0); /* connected */
+    kprod_metadata_destroy(md);
+    int timeouts = 0;
+    for (int i = 0; i < 300; i++) {
+        md = NULL;
+        kprod_err_t e = kprod_metadata_get(p, a, i % 3, &md);
+        timeouts += e == KPROD_ERR__TIMED_OUT;
+        kprod_metadata_destroy(md);
+        md = NULL;
+        assert_int_equal(kprod_metadata_get(p, b, 10000, &md), 0);
+        if (topic_index(md, b) < 0)
+            fail_msg("round %d: asked for %s, got %s", i, b, kprod_metadata_topic_name(md, 0));
+        kprod_metadata_destroy(md);
+    }
+    print_message("%d of 300 short calls timed out\n", timeouts);
+    assert_true(timeouts > 0);
+    assert_int_equal(kprod_close(p, 5000), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_created_topic),
         cmocka_unit_test(test_missing_topic),
+        cmocka_unit_test(test_concurrent_calls),
+        cmocka_unit_test(test_timed_out_call_then_another),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
