@@ -252,10 +252,12 @@ static int serve_batches(kprod_t *p, kp_batch *b) {
                 cb(&r, p->cfg.delivery_cb_opaque);
         }
         served += b->w.count;
+        /* outstanding drops before the release wakes a flush waiter, so
+         * kprod_outstanding() is 0 once a flush of everything returns. */
+        atomic_fetch_sub(&p->outstanding, (size_t)b->w.count);
         pthread_mutex_lock(&p->acc.lock);
         kp_acc_release_locked(&p->acc, b);
         pthread_mutex_unlock(&p->acc.lock);
-        atomic_fetch_sub(&p->outstanding, (size_t)b->w.count);
         kp_batch_free(b);
         b = next;
     }

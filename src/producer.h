@@ -27,8 +27,13 @@ typedef struct kp_broker {
     size_t pending_bytes;
 } kp_broker;
 
-/* A kprod_metadata_get call waiting for the sender. */
+/* A kprod_metadata_get call waiting for the sender. It lives on the
+ * caller's stack and only while installed as md_waiter: the sender touches
+ * it under acc.lock only, and names its request by id (the request's ctx),
+ * never by address, so a late answer to a call that timed out cannot
+ * complete a later call whose waiter happens to sit at the same address. */
 typedef struct kp_md_waiter {
+    uint64_t id; /* > 0, unique per producer */
     char *topic; /* NULL = all topics */
     int sent;
     int done;
@@ -54,6 +59,7 @@ struct kprod_s {
     int md_cursor;           /* round robin over brokers for metadata */
     int have_metadata;       /* a metadata response has been applied */
     kp_md_waiter *md_waiter; /* under acc.lock */
+    uint64_t md_waiter_seq;  /* last waiter id given, under acc.lock */
     int64_t producer_id;     /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;

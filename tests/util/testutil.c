@@ -66,6 +66,28 @@ void kpt_create_topic(const char *topic, int partitions, int replication) {
                kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
     if (rc != 0)
         fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
+    /* The broker lists the new partitions in its metadata before it has
+     * made itself their leader; a Produce in between fails with
+     * NOT_LEADER_OR_FOLLOWER, which acks=0 cannot retry (the broker just
+     * closes the connection and the records are lost). Wait until every
+     * partition answers a ListOffsets request, which takes the same path. */
+    char args[3072]; /* fits in kpt_sh's command buffer with the rest */
+    size_t n = 0;
+    for (int i = 0; i < partitions && n < sizeof(args); i++)
+        n += (size_t)snprintf(args + n, sizeof(args) - n, " -t '%s:%d:-1'", topic, i);
+    if (n >= sizeof(args))
+        fail_msg("too many partitions to check: %d", partitions);
+    int64_t deadline = kpt_now_ms() + 30000;
+    for (;;) {
+        /* kcat exits 0 even when some partitions fail: count the answers. */
+        kpt_sh(out, sizeof(out), "kcat -Q -b '%s'%s 2>&1 | grep -cE '\\] offset [0-9]+$'",
+               kpt_brokers(), args);
+        if (atoi(out) == partitions)
+            break;
+        if (kpt_now_ms() > deadline)
+            fail_msg("topic %s: %s of %d partitions led after 30 s", topic, out, partitions);
+        kpt_sh(NULL, 0, "sleep 0.1"); /* paces the retries until the deadline */
+    }
 }
 
 /* Splits the next TAB-separated field off *s. */

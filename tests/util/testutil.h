@@ -23,7 +23,8 @@ const char *kpt_src_dir(void);
 int kpt_sh(char *out, size_t cap, const char *fmt, ...);
 /* A topic name unique to this process and test run. */
 void kpt_unique_topic(char *dst, size_t cap, const char *prefix);
-/* Creates a topic with Kafka's own kafka-topics tool; asserts success. */
+/* Creates a topic with Kafka's own kafka-topics tool; asserts success and
+ * waits until every partition's leader takes requests. */
 void kpt_create_topic(const char *topic, int partitions, int replication);
 
 #endif
