@@ -16,52 +16,6 @@
 #define NRECORDS 100000
 #define NPARTITIONS 6
 
-typedef struct proxy {
-    pid_t pid;
-    FILE *out; /* its stdout */
-    int in_fd; /* its stdin: closing it stops the proxy */
-    int port;
-} proxy;
-
-static void proxy_start(proxy *px, double drop_fraction) {
-    int to_child[2], from_child[2];
-    assert_int_equal(pipe(to_child), 0);
-    assert_int_equal(pipe(from_child), 0);
-    char host[64] = "127.0.0.1", port[16];
-    const char *colon = strrchr(kpt_brokers(), ':');
-    assert_non_null(colon);
-    snprintf(port, sizeof(port), "%s", colon + 1);
-    char frac[32];
-    snprintf(frac, sizeof(frac), "%f", drop_fraction);
-    px->pid = fork();
-    assert_true(px->pid >= 0);
-    if (px->pid == 0) {
-        dup2(to_child[0], 0);
-        dup2(from_child[1], 1);
-        close(to_child[1]);
-        close(from_child[0]);
-        execl(KPROD_PROXY_BIN, "kafka_proxy", host, port, frac, "42", (char *)NULL);
-        _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    px->in_fd = to_child[1];
-    px->out = fdopen(from_child[0], "r");
-    assert_int_equal(fscanf(px->out, "port %d", &px->port), 1);
-}
-
-/* Stops the proxy and returns how many connections it dropped. */
-static long proxy_stop(proxy *px, long *forwarded) {
-    close(px->in_fd);
-    long dropped = -1;
-    *forwarded = -1;
-    if (fscanf(px->out, " produce_forwarded=%ld dropped=%ld", forwarded, &dropped) != 2)
-        fail_msg("proxy did not report its counts");
-    fclose(px->out);
-    waitpid(px->pid, NULL, 0);
-    return dropped;
-}
-
 static int g_reported[NRECORDS];
 static int g_failed;
 
@@ -78,8 +32,8 @@ static int run(int idempotent) {
     char topic[128];
     kpt_unique_topic(topic, sizeof(topic), idempotent ? "idem-on" : "idem-off");
     kpt_create_topic(topic, NPARTITIONS, 1);
-    proxy px;
-    proxy_start(&px, 0.03);
+    kpt_proxy px;
+    kpt_proxy_start(&px, 0.03);
 
     char err[512], bootstrap[64];
     snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", px.port);
@@ -113,7 +67,7 @@ static int run(int idempotent) {
     assert_int_equal(kprod_flush(p, 180000), 0);
     assert_int_equal(kprod_close(p, 10000), 0);
     long forwarded;
-    long dropped = proxy_stop(&px, &forwarded);
+    long dropped = kpt_proxy_stop(&px, &forwarded);
     for (int id = 0; id < NRECORDS; id++)
         assert_int_equal(g_reported[id], 1);
     assert_int_equal(g_failed, 0);

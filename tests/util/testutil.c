@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,4 +171,50 @@ void kpt_records_free(kpt_record *r, int count) {
         free(r[i].headers);
     }
     free(r);
+}
+
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction) {
+    int to_child[2], from_child[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(from_child), 0);
+    char port[16], frac[32];
+    const char *colon = strrchr(kpt_brokers(), ':');
+    assert_non_null(colon);
+    snprintf(port, sizeof(port), "%s", colon + 1);
+    snprintf(frac, sizeof(frac), "%f", drop_fraction);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(KPROD_PROXY_BIN, "kafka_proxy", "127.0.0.1", port, frac, "42", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    px->pid = pid;
+    px->in_fd = to_child[1];
+    FILE *out = fdopen(from_child[0], "r");
+    px->out = out;
+    assert_int_equal(fscanf(out, "port %d", &px->port), 1);
+}
+
+long kpt_proxy_stop(kpt_proxy *px, long *forwarded) {
+    close(px->in_fd);
+    long dropped = -1;
+    *forwarded = -1;
+    if (fscanf(px->out, " produce_forwarded=%ld dropped=%ld", forwarded, &dropped) != 2)
+        fail_msg("proxy did not report its counts");
+    fclose(px->out);
+    waitpid(px->pid, NULL, 0);
+    return dropped;
+}
+
+void kpt_proxy_kill(kpt_proxy *px) {
+    kill(px->pid, SIGKILL);
+    waitpid(px->pid, NULL, 0);
+    close(px->in_fd);
+    fclose(px->out);
 }

@@ -27,6 +27,22 @@ void kpt_unique_topic(char *dst, size_t cap, const char *prefix);
  * waits until every partition's leader takes requests. */
 void kpt_create_topic(const char *topic, int partitions, int replication);
 
+/* tests/tools/kafka_proxy between a client and the broker in KPROD_BROKERS:
+ * it drops the connection after the broker answered a Produce request, for
+ * drop_fraction of them, and advertises itself in Metadata. */
+typedef struct kpt_proxy {
+    int pid;
+    void *out; /* FILE* of its stdout */
+    int in_fd; /* its stdin: closing it stops the proxy */
+    int port;
+} kpt_proxy;
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction);
+/* Stops it; returns the connections it dropped, *forwarded the Produce
+ * requests it passed on. */
+long kpt_proxy_stop(kpt_proxy *px, long *forwarded);
+/* Kills it at once (SIGKILL): every broker becomes unreachable. */
+void kpt_proxy_kill(kpt_proxy *px);
+
 #endif
 
 /* One record as read back by the independent consumer (kcat, through
