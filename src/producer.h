@@ -21,6 +21,7 @@ typedef struct kp_broker {
     int32_t id;
     int in_metadata; /* listed in the latest metadata response */
     int wanted;      /* (re)connect: something waits for this broker */
+    int md_asked;    /* conn.failures when a down connection last asked for metadata */
     kp_conn conn;
     kp_batch **pending; /* batches collected for its next Produce request */
     int npending, cap_pending;
