@@ -3,7 +3,7 @@
 #   1. install dependencies (scripts/install-deps.sh)
 #   2. format check (scripts/format.sh --check)
 #   3. build build/ (-DKPROD_WERROR=ON) and build-asan/ (+ -DKPROD_SANITIZE=ON)
-#   4. start the single broker; ctest -L 'unit|broker' in both trees
+#   4. start the single broker; ctest -L 'unit|mock|broker' in both trees
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
 # Every step runs even when an earlier one failed (except tests of a tree
 # that did not build); the run fails if any step failed, after printing the
@@ -98,6 +98,9 @@ if ((${#trees[@]} > 0)); then
             step "ctest $t: unit"
             ctest --test-dir "$t" -L unit -j2 --output-on-failure --no-tests=ignore ||
                 { failed+=("$t unit"); tests_failed=1; }
+            step "ctest $t: mock (librdkafka mock cluster, no broker needed)"
+            ctest --test-dir "$t" -L mock --output-on-failure --no-tests=ignore ||
+                { failed+=("$t mock"); tests_failed=1; }
             step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }
