@@ -1,8 +1,9 @@
 /* Broker faults injected with librdkafka's mock cluster (a second, real
  * Kafka peer; see tests/tools/mock_cluster.c): retriable and non-retriable
  * Produce errors, a leader going down and coming back or being replaced,
- * answers slower than request.timeout.ms, sequence errors with idempotence,
- * and leaders moving during production.
+ * answers slower than request.timeout.ms, sequence errors and InitProducerId
+ * failures with idempotence, and leaders moving during production (also
+ * with max.in.flight=1 and no idempotence, where order must hold alone).
  *
  * Each case starts its own three-broker cluster with a 4-partition topic
  * whose leaders are pinned (partition p led by broker p % 3 + 1), sends
