@@ -4,7 +4,7 @@
 #   2. format check (scripts/format.sh --check)
 #   3. build build/ (-DKPROD_WERROR=ON), build-asan/ (+ -DKPROD_SANITIZE=ON)
 #      and build-tsan/ (+ -DKPROD_TSAN=ON)
-#   4. start the single broker; ctest -L 'unit|broker' in build/ and
+#   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
 #      build-asan/; the threaded tests (TSAN_TESTS) in build-tsan/
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
 # Every step runs even when an earlier one failed (except tests of a tree
@@ -105,6 +105,9 @@ if ((${#trees[@]} > 0)); then
             step "ctest $t: unit"
             ctest --test-dir "$t" -L unit -j2 --output-on-failure --no-tests=ignore ||
                 { failed+=("$t unit"); tests_failed=1; }
+            step "ctest $t: mock (librdkafka mock cluster, no broker needed)"
+            ctest --test-dir "$t" -L mock --output-on-failure --no-tests=ignore ||
+                { failed+=("$t mock"); tests_failed=1; }
             step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }

@@ -73,7 +73,7 @@ int64_t kp_idem_maybe_init(kprod_t *p, int64_t now) {
     }
     /* From v3 the current id and epoch ask for a bump (KIP-360); older
      * brokers hand out a new producer id, which resets sequences as well. */
-    int bump = p->epoch_bump_needed && ver >= 3;
+    int bump = p->epoch_bump_needed && ver >= 3 && !p->bump_refused;
     kp_buf frame;
     kp_buf_init(&frame, 64);
     size_t start = kp_frame_begin(p, c, &frame, KP_API_INIT_PRODUCER_ID, ver);
@@ -124,6 +124,13 @@ void kp_idem_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r)
         p->pid_retry_at_ms = kp_now_ms() + p->cfg.retry_backoff_ms;
         return;
     }
+    if (p->epoch_bump_needed && !p->bump_refused) {
+        /* The broker will not bump this producer's epoch (some peers do not
+         * implement KIP-360 for idempotent producers): a new producer id
+         * resets the sequences just as well. */
+        p->bump_refused = 1;
+        return;
+    }
     char why[200];
     snprintf(why, sizeof(why), "InitProducerId failed: %s (%s)", kprod_err_name(err),
              kprod_err_str(err));
@@ -156,8 +163,15 @@ void kp_idem_assign_seq_locked(kprod_t *p, kp_partq *q, kp_batch *b) {
 int kp_idem_retriable_locked(kprod_t *p, const kp_partq *q, const kp_batch *b, kprod_err_t err) {
     if (!p->cfg.enable_idempotence)
         return 0;
-    if (err == KPROD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && b->base_seq != q->acked_next_seq)
-        return 1; /* an earlier batch failed first: this one follows it again */
+    if (err == KPROD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER) {
+        /* Not the next batch: an earlier one failed first and this one
+         * follows it again. The next batch itself: a real gap between
+         * broker and client; a new epoch restarts the sequences and the
+         * batch is resent under it (as the Java client does). */
+        if (b->base_seq == q->acked_next_seq)
+            p->epoch_bump_needed = 1;
+        return 1;
+    }
     if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID) {
         /* The broker lost our state (e.g. retention removed it): nothing of
          * this batch was written; resend it under a bumped epoch. */

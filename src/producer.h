@@ -21,6 +21,7 @@ typedef struct kp_broker {
     int32_t id;
     int in_metadata; /* listed in the latest metadata response */
     int wanted;      /* (re)connect: something waits for this broker */
+    int md_asked;    /* conn.failures when a down connection last asked for metadata */
     kp_conn conn;
     kp_batch **pending; /* batches collected for its next Produce request */
     int npending, cap_pending;
@@ -65,6 +66,7 @@ struct kprod_s {
     int pid_inflight;
     int epoch_bump_needed; /* sequences no longer trusted: bump (KIP-360) */
     int epoch_bumps;       /* how many were done */
+    int bump_refused;      /* a bump was refused: ask for a new producer id instead */
     int64_t pid_retry_at_ms;
 
     /* delivery reports: completed batches, under rep_lock */

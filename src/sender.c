@@ -209,6 +209,14 @@ static void settle_batches(kprod_t *p, kp_batch **batches, const kprod_err_t *er
             kp_report_batch(p, batches[i]);
 }
 
+/* May a batch the broker answered with err have been stored all the same?
+ * REQUEST_TIMED_OUT (the leader appended it, replication did not finish in
+ * time) and NOT_ENOUGH_REPLICAS_AFTER_APPEND say so; any other error code is
+ * a refusal of this attempt. */
+static int answer_may_have_stored(kprod_err_t err) {
+    return err == KPROD_ERR_REQUEST_TIMED_OUT || err == KPROD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+}
+
 static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     produce_ctx *ctx = req->ctx;
     kp_produce_resp resp;
@@ -216,11 +224,9 @@ static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     kprod_err_t errs[ctx->n];
     for (int i = 0; i < ctx->n; i++) {
         kp_batch *b = ctx->batches[i];
-        errs[i] = derr ? KPROD_ERR__BAD_MSG : KPROD_ERR__BAD_MSG; /* unless answered below */
-        b->possibly_persisted = 1;
-        if (derr)
-            continue;
-        for (int32_t t = 0; t < resp.topic_count; t++) {
+        errs[i] = KPROD_ERR__BAD_MSG; /* unless answered below */
+        int answered = 0;
+        for (int32_t t = 0; !derr && t < resp.topic_count; t++) {
             const kp_produce_resp_topic *rt = &resp.topics[t];
             if (!rt->name || strcmp(rt->name, b->topic->name) != 0)
                 continue;
@@ -228,13 +234,21 @@ static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
                 const kp_produce_resp_partition *rp = &rt->partitions[k];
                 if (rp->index != b->partition)
                     continue;
+                answered = 1;
                 errs[i] = (kprod_err_t)rp->error_code;
                 b->base_offset = rp->base_offset;
                 b->log_append_time = rp->log_append_time_ms;
-                if (!rp->error_code)
-                    b->possibly_persisted = 0;
             }
         }
+        /* possibly_persisted stays set from an earlier attempt that went
+         * unanswered: a later refusal does not undo that one. (It used to be
+         * set for every error answer, so a plain refusal such as
+         * MESSAGE_TOO_LARGE was reported as possibly persisted: found by
+         * tests/mock/test_mock_faults.c.) */
+        if (!answered || answer_may_have_stored(errs[i]))
+            b->possibly_persisted = 1;
+        else if (!errs[i])
+            b->possibly_persisted = 0;
     }
     if (!derr)
         kp_produce_resp_free(&resp);
@@ -397,7 +411,13 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
                     continue;
                 if (!kp_idem_may_send_locked(p, q, b))
                     continue;
-                if (!idem && b->attempts > 0 && q->inflight > 0)
+                /* Without idempotence a retry waits for the partition's
+                 * other batches; with max.in.flight=1 every batch does (as
+                 * Java mutes the partition): the limit is per connection,
+                 * and after a leader move a batch on the new leader's
+                 * connection overtook one still in flight to the old
+                 * leader (found by tests/mock/test_mock_faults.c). */
+                if (!idem && q->inflight > 0 && (b->attempts > 0 || p->cfg.max_in_flight == 1))
                     continue;
                 if (br->npending == br->cap_pending) {
                     int ncap = br->cap_pending ? br->cap_pending * 2 : 16;
@@ -517,6 +537,18 @@ static int64_t keep_connections(kprod_t *p, int64_t now) {
     int64_t next = INT64_MAX;
     for (int i = 0; i < p->nbrokers; i++) {
         kp_broker *br = p->brokers[i];
+        /* A broker we cannot reach may have lost its partitions to another:
+         * each failed attempt to reach a wanted one asks for fresh metadata
+         * once, as the Java client does on a disconnect. Without this, the
+         * records of a partition whose leader went down waited for that
+         * broker even after the leadership moved (found by
+         * tests/mock/test_mock_faults.c), until metadata.max.age.ms. */
+        if (br->conn.state == KP_CONN_READY)
+            br->md_asked = 0;
+        else if (br->wanted && br->conn.state == KP_CONN_DOWN && br->conn.failures > br->md_asked) {
+            br->md_asked = br->conn.failures;
+            p->md_refresh_now = 1;
+        }
         if (!br->wanted || br->conn.state != KP_CONN_DOWN)
             continue;
         if (br->conn.next_attempt_ms <= now)
