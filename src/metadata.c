@@ -7,6 +7,7 @@
  * sender. */
 #include "metadata.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 struct kprod_metadata_s {
     kp_metadata_resp resp;
 };
+
+static void fail_waiter(kprod_t *p, uintptr_t id, kprod_err_t err);
 
 /* Splits "host:port" or "[v6]:port". Returns 0 or -1. */
 static int split_host_port(const char *s, size_t n, char *host, size_t hcap, int *port) {
@@ -124,22 +127,26 @@ static const char **wanted_topics_locked(kprod_t *p, int32_t *n, int *any_wanted
     return names;
 }
 
+/* Is any topic waiting for metadata? (lock held) */
+static int any_topic_wanted_locked(const kp_acc *acc) {
+    for (size_t i = 0; i < acc->nbuckets; i++)
+        for (const kp_topic *t = acc->buckets[i]; t; t = t->hnext)
+            if (t->md_wanted)
+                return 1;
+    return 0;
+}
+
 int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     if (p->md_inflight)
         return INT64_MAX;
     pthread_mutex_lock(&p->acc.lock);
-    int32_t n;
-    int any_wanted;
-    const char **names = wanted_topics_locked(p, &n, &any_wanted);
-    kp_md_waiter *w = p->md_waiter;
-    int waiter = w && !w->sent;
-    int all = waiter && !w->topic;
+    int any_wanted = any_topic_wanted_locked(&p->acc);
+    int waiter = p->md_waiter && !p->md_waiter->sent;
     pthread_mutex_unlock(&p->acc.lock);
 
     int due = waiter || !p->have_metadata || now >= p->md_next_refresh_ms ||
               ((any_wanted || p->md_refresh_now) && now >= p->md_retry_at_ms);
-    if (!due || !names) {
-        free(names);
+    if (!due) {
         int64_t next = p->md_next_refresh_ms;
         if ((any_wanted || p->md_refresh_now) && p->md_retry_at_ms < next)
             next = p->md_retry_at_ms;
@@ -147,24 +154,40 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     }
     int64_t retry_at = now + 1000;
     kp_conn *c = metadata_conn(p, now, &retry_at);
-    if (!c) {
-        free(names);
+    if (!c)
         return retry_at;
-    }
     int16_t ver = kp_conn_pick(c, KP_API_METADATA);
     kp_buf frame;
     kp_buf_init(&frame, 256);
     size_t start = kp_frame_begin(p, c, &frame, KP_API_METADATA, ver);
+    /* Fix: the topic names and the waiter were read under the lock and used
+     * after it: a kprod_metadata_get that timed out in between had freed
+     * its topic name (encoded below) and left, and w->sent was written into
+     * its dead stack frame. They are taken and encoded under the lock now,
+     * and the waiter is named by its id, never by a pointer kept unlocked. */
+    pthread_mutex_lock(&p->acc.lock);
+    int32_t n;
+    const char **names = wanted_topics_locked(p, &n, &any_wanted);
+    kp_md_waiter *w = p->md_waiter;
+    uint64_t wid = w && !w->sent ? w->id : 0;
     /* As the Java producer does: the broker's auto.create.topics.enable decides. */
-    kp_metadata_req_encode(&frame, ver, all ? NULL : names, n, 1);
-    kp_req_end(&frame, start);
+    if (names)
+        kp_metadata_req_encode(&frame, ver, wid && !w->topic ? NULL : names, n, 1);
+    pthread_mutex_unlock(&p->acc.lock);
+    if (!names) {
+        kp_buf_free(&frame);
+        return retry_at;
+    }
     free(names);
-    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, start, 1, waiter ? w : NULL) == 0) {
+    kp_req_end(&frame, start);
+    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, start, 1, (void *)(uintptr_t)wid) ==
+        0) {
         p->md_inflight = 1;
         p->md_refresh_now = 0;
-        if (waiter) {
+        if (wid) {
             pthread_mutex_lock(&p->acc.lock);
-            w->sent = 1;
+            if (p->md_waiter && p->md_waiter->id == wid)
+                p->md_waiter->sent = 1;
             pthread_mutex_unlock(&p->acc.lock);
         }
     }
@@ -237,7 +260,7 @@ void kp_md_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     if (err) {
         free(resp);
         if (req->ctx)
-            kp_md_fail_waiter(p, err);
+            fail_waiter(p, (uintptr_t)req->ctx, err);
         kp_conn_fail(c, err, "malformed Metadata response", now, kp_sender_handlers(p));
         return;
     }
@@ -247,7 +270,8 @@ void kp_md_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     pthread_mutex_lock(&p->acc.lock);
     apply_topics_locked(p, resp);
     kp_md_waiter *w = p->md_waiter;
-    if (req->ctx && w == req->ctx && !w->done) {
+    /* By id: a later call's waiter may sit at the same stack address. */
+    if (req->ctx && w && w->id == (uintptr_t)req->ctx && !w->done) {
         w->done = 1;
         w->resp = resp; /* handed over */
         resp = NULL;
@@ -266,22 +290,25 @@ void kp_md_request_failed(kprod_t *p, kp_inflight *req, kprod_err_t err) {
     if (req->ctx) {
         /* Ask again elsewhere rather than fail the caller at once. */
         pthread_mutex_lock(&p->acc.lock);
-        if (p->md_waiter == req->ctx)
+        if (p->md_waiter && p->md_waiter->id == (uintptr_t)req->ctx)
             p->md_waiter->sent = 0;
         pthread_mutex_unlock(&p->acc.lock);
     }
     (void)err;
 }
 
-void kp_md_fail_waiter(kprod_t *p, kprod_err_t err) {
+/* Ends the waiting call with this id (0: whichever waits) with err. */
+static void fail_waiter(kprod_t *p, uintptr_t id, kprod_err_t err) {
     pthread_mutex_lock(&p->acc.lock);
-    if (p->md_waiter && !p->md_waiter->done) {
+    if (p->md_waiter && !p->md_waiter->done && (!id || p->md_waiter->id == id)) {
         p->md_waiter->done = 1;
         p->md_waiter->err = err;
         pthread_cond_broadcast(&p->acc.md_cv);
     }
     pthread_mutex_unlock(&p->acc.lock);
 }
+
+void kp_md_fail_waiter(kprod_t *p, kprod_err_t err) { fail_waiter(p, 0, err); }
 
 /* ---- public: kprod_metadata_* ---- */
 
@@ -305,6 +332,7 @@ KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int time
     if (p->md_waiter || p->acc.closing) {
         err = p->acc.closing ? KPROD_ERR__CLOSED : KPROD_ERR__TIMED_OUT;
     } else {
+        w.id = ++p->md_waiter_seq;
         p->md_waiter = &w;
         kp_sender_wake(p);
         while (!w.done && kp_cond_wait_until(&p->acc.md_cv, &p->acc.lock, deadline) == 0)

@@ -29,6 +29,7 @@ typedef struct kp_broker {
 
 /* A kprod_metadata_get call waiting for the sender. */
 typedef struct kp_md_waiter {
+    uint64_t id; /* the request's ctx: tells this call from a later one */
     char *topic; /* NULL = all topics */
     int sent;
     int done;
@@ -54,6 +55,7 @@ struct kprod_s {
     int md_cursor;           /* round robin over brokers for metadata */
     int have_metadata;       /* a metadata response has been applied */
     kp_md_waiter *md_waiter; /* under acc.lock */
+    uint64_t md_waiter_seq;  /* under acc.lock: the last kp_md_waiter.id */
     int64_t producer_id;     /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;
@@ -66,6 +68,7 @@ struct kprod_s {
     pthread_t report_thread;
     int report_thread_running;
     atomic_size_t outstanding; /* records accepted, not yet reported */
+    atomic_int active_sends;   /* threads inside kprod_send: kprod_close waits them out */
 
     /* fatal error, under acc.lock */
     kprod_err_t fatal_err;
