@@ -23,6 +23,7 @@ typedef struct kp_partq {
     int inflight;           /* batches of this partition in flight */
     int32_t next_seq;       /* idempotence: sequence of the next new batch */
     int32_t acked_next_seq; /* idempotence: sequence after the last acknowledged batch */
+    int acked;              /* idempotence: a batch of this partition was acknowledged */
 } kp_partq;
 
 typedef struct kp_topic {
