@@ -95,6 +95,7 @@ static void reset_sequences_locked(kprod_t *p) {
                 kp_partq *q = &t->parts[part];
                 q->next_seq = 0;
                 q->acked_next_seq = 0;
+                q->acked = 0; /* the new epoch starts like a new producer */
                 for (kp_batch *b = q->head; b; b = b->next)
                     b->base_seq = -1;
             }
@@ -149,6 +150,16 @@ int kp_idem_may_send_locked(const kprod_t *p, const kp_partq *q, const kp_batch 
         return 1;
     if (b->attempts > 0)
         return q->inflight == 0; /* a retry goes alone, first */
+    /* Fix: the broker takes any first sequence from a producer it has no
+     * state for. With two batches in flight before the first
+     * acknowledgement, the first could fail (NOT_LEADER_OR_FOLLOWER while a
+     * new topic's leader starts) and the second be stored: out of order,
+     * and the first then got OUT_OF_ORDER_SEQUENCE_NUMBER on every retry
+     * until it expired. Until a batch of the partition is acknowledged,
+     * batches go one at a time. (A broker that loses the producer's state
+     * later, e.g. by retention, reopens the window: left for KIP-360.) */
+    if (!q->acked)
+        return q->inflight == 0;
     return q->inflight < KP_IDEM_MAX_INFLIGHT;
 }
 
@@ -184,6 +195,7 @@ int kp_idem_retriable_locked(kprod_t *p, const kp_partq *q, const kp_batch *b, k
 void kp_idem_acked_locked(kprod_t *p, kp_partq *q, const kp_batch *b) {
     if (!p->cfg.enable_idempotence || b->base_seq < 0)
         return;
+    q->acked = 1;
     q->acked_next_seq = (int32_t)(((int64_t)b->base_seq + b->w.count) % ((int64_t)INT32_MAX + 1));
 }
 

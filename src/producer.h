@@ -76,6 +76,7 @@ struct kprod_s {
     pthread_t report_thread;
     int report_thread_running;
     atomic_size_t outstanding; /* records accepted, not yet reported */
+    atomic_int active_sends;   /* threads inside kprod_send: kprod_close waits them out */
 
     /* fatal error, under acc.lock */
     kprod_err_t fatal_err;

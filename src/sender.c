@@ -339,13 +339,13 @@ const kp_conn_handlers *kp_sender_handlers(kprod_t *p) {
 /* ---- draining the accumulator ---- */
 
 /* Seals a batch for the wire (first attempt only) with the producer's id. */
-static int seal_batch(kprod_t *p, kp_batch *b) {
+static kprod_err_t seal_batch(kprod_t *p, kp_batch *b) {
     if (b->sealed) {
         /* A retry: after an epoch bump its id, epoch and sequence change. */
         if (p->cfg.enable_idempotence)
             kp_rb_set_producer(b->w.buf.data, b->w.buf.len, p->producer_id, p->producer_epoch,
                                b->base_seq);
-        return 0;
+        return KPROD_ERR_NO_ERROR;
     }
     kp_rb_seal_opts o = {
         .codec = p->cfg.compression_type,
@@ -355,56 +355,80 @@ static int seal_batch(kprod_t *p, kp_batch *b) {
         .base_sequence = b->base_seq,
         .partition_leader_epoch = -1,
     };
-    if (kp_rb_seal(&b->w, &o) != KPROD_ERR_NO_ERROR)
-        return -1;
+    kprod_err_t err = kp_rb_seal(&b->w, &o);
+    if (err)
+        return err;
     b->wire = b->w.buf.data;
     b->wire_len = b->w.buf.len;
     b->sealed = 1;
-    return 0;
-}
-
-/* The earlier of a and b, but not before now. */
-static int64_t earliest(int64_t a, int64_t b, int64_t now) {
-    int64_t e = a < b ? a : b;
-    return e < now ? now : e;
+    return KPROD_ERR_NO_ERROR;
 }
 
 /* Moves ready batches to their leaders' pending lists (lock held) and
- * returns when the sender should look again. */
+ * returns when the sender should look again. Without a producer id yet
+ * (may_send 0) batches are only expired.
+ *
+ * Every `continue` below must leave something that wakes the loop when the
+ * batch can go: a socket event (a response, a connection coming up), a
+ * deadline in wake_at, or an append. A bare wake_at = now for a state that
+ * lasts is a busy loop. */
 static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
     kp_acc *acc = &p->acc;
     int64_t wake_at = now + 1000;
     int idem = p->cfg.enable_idempotence;
     for (size_t i = 0; i < acc->nbuckets; i++) {
         for (kp_topic *t = acc->buckets[i]; t; t = t->hnext) {
+            /* Fix: here was `if (t->md_wanted) wake_at = now;`, a busy loop
+             * for as long as metadata was wanted: while its request was in
+             * flight, during the retry backoff, and for ever for a topic
+             * that does not exist. kp_md_maybe_request says when metadata
+             * can next be asked for; this only wakes the loop when it newly
+             * wants some (a leader missing, below). */
             for (int32_t part = 0; part < t->partition_count; part++) {
                 kp_partq *q = &t->parts[part];
                 kp_batch *b = q->head;
                 if (!b)
                     continue;
-                if (now - b->created_ms >= p->cfg.delivery_timeout_ms && q->inflight == 0) {
+                if (q->inflight == 0 && now - b->created_ms >= p->cfg.delivery_timeout_ms) {
                     kp_sender_expire_locked(p, t, q, now);
-                    continue;
+                    b = q->head;
+                    if (!b)
+                        continue;
                 }
                 int64_t expire_at = b->created_ms + p->cfg.delivery_timeout_ms;
+                /* Fix: an expired head with batches of q still in flight
+                 * made wake_at = now, a busy loop until their response (up
+                 * to request.timeout.ms), and could even be sent. It waits,
+                 * unsent; the response wakes the loop and it expires. */
+                if (expire_at <= now)
+                    continue;
                 if (expire_at < wake_at)
                     wake_at = expire_at;
-                if (!may_send || !kp_acc_batch_ready_locked(acc, b, now, &wake_at))
+                /* Fix: without a producer id this function was not called
+                 * at all, so nothing expired: records waited past
+                 * delivery.timeout.ms for as long as InitProducerId failed. */
+                if (!may_send)
                     continue;
-                if (q->leader < 0) {
-                    /* Ask for metadata as soon as its backoff allows (not
-                     * at once: that would spin while it is in flight). */
-                    t->md_wanted = 1;
-                    wake_at =
-                        earliest(wake_at, p->md_inflight ? INT64_MAX : p->md_retry_at_ms, now);
+                if (!kp_acc_batch_ready_locked(acc, b, now, &wake_at))
+                    continue;
+                kp_broker *br = q->leader < 0 ? NULL : kp_broker_find(p, q->leader);
+                if (!br) {
+                    if (!t->md_wanted) {
+                        t->md_wanted = 1;
+                        wake_at = now; /* once: kp_md_maybe_request takes over */
+                    }
                     continue;
                 }
-                kp_broker *br = kp_broker_find(p, q->leader);
-                if (!br)
-                    continue;
                 br->wanted = 1;
-                if (br->conn.state == KP_CONN_DOWN)
-                    wake_at = earliest(wake_at, br->conn.next_attempt_ms, now); /* reconnect */
+                if (br->conn.state == KP_CONN_DOWN) {
+                    /* Fix: keep_connections ran before this turn wanted the
+                     * broker, and nothing woke the loop for it: a first
+                     * connection to a leader waited up to a second. */
+                    int64_t at = br->conn.next_attempt_ms > now ? br->conn.next_attempt_ms : now;
+                    if (at < wake_at)
+                        wake_at = at;
+                    continue;
+                }
                 if (br->conn.state != KP_CONN_READY)
                     continue;
                 if (br->conn.ninflight >= p->cfg.max_in_flight)
@@ -429,7 +453,7 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
                 }
                 if (br->pending_bytes + b->w.buf.len > (size_t)p->cfg.max_request_size &&
                     br->npending > 0) {
-                    wake_at = now;
+                    wake_at = now; /* next request, next turn */
                     continue;
                 }
                 kp_acc_pop_locked(acc, q);
@@ -445,7 +469,14 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
     return wake_at;
 }
 
-/* Fails the head batches of q that are past delivery.timeout.ms (lock held). */
+/* Fails the head batches of q that are past delivery.timeout.ms (lock held,
+ * q->inflight == 0).
+ *
+ * Idempotence: a head batch that was sent before (b->base_seq >= 0) leaves
+ * a gap in its partition's sequences when it expires here (as does a batch
+ * failed for good after its sequence was given); kp_idem_failed_locked then
+ * asks for an epoch bump (KIP-360), after which every partition starts again
+ * at sequence 0 (docs/IDEMPOTENCE.md). */
 void kp_sender_expire_locked(kprod_t *p, kp_topic *t, kp_partq *q, int64_t now) {
     (void)t;
     while (q->head && now - q->head->created_ms >= p->cfg.delivery_timeout_ms) {
@@ -456,77 +487,96 @@ void kp_sender_expire_locked(kprod_t *p, kp_topic *t, kp_partq *q, int64_t now) 
     }
 }
 
-/* Writes one Produce request holding br's pending batches. */
+/* Builds one Produce request of the n sealed batches in br->pending and
+ * queues it on br's connection. Returns 0, or -1 when out of memory (the
+ * batches are then still the caller's). */
+static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
+    produce_ctx *ctx = malloc(sizeof(*ctx) + (size_t)n * sizeof(kp_batch *));
+    if (!ctx)
+        return -1;
+    ctx->n = n;
+    memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
+    int16_t ver = kp_conn_pick(&br->conn, KP_API_PRODUCE);
+    kp_buf frame;
+    kp_buf_init(&frame, 256 + bytes);
+    size_t start = kp_frame_begin(p, &br->conn, &frame, KP_API_PRODUCE, ver);
+    /* Group by topic: batches of one topic are adjacent after a sort. */
+    int ntopics = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = ctx->batches[j]->topic == ctx->batches[i]->topic;
+        ntopics += !seen;
+    }
+    kp_produce_req_writer w;
+    kp_produce_req_begin(&w, &frame, ver, NULL, (int16_t)p->cfg.acks,
+                         (int32_t)p->cfg.request_timeout_ms, ntopics);
+    int order = 0;
+    for (int i = 0; i < n; i++) {
+        kp_topic *t = ctx->batches[i]->topic;
+        int first = 1;
+        for (int j = 0; j < i && first; j++)
+            first = ctx->batches[j]->topic != t;
+        if (!first)
+            continue;
+        int32_t cnt = 0;
+        for (int j = i; j < n; j++)
+            cnt += ctx->batches[j]->topic == t;
+        kp_produce_req_topic(&w, t->name, cnt);
+        for (int j = i; j < n; j++) {
+            kp_batch *b = ctx->batches[j];
+            if (b->topic != t)
+                continue;
+            kp_produce_req_partition(&w, b->partition, b->wire, b->wire_len);
+            br->pending[order++] = b; /* request order, for the ctx */
+        }
+    }
+    memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
+    if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
+        kp_req_end(&frame, start);
+        if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, start, p->cfg.acks != 0,
+                            ctx) == 0) {
+            kp_buf_free(&frame);
+            return 0;
+        }
+    }
+    kp_buf_free(&frame);
+    free(ctx);
+    return -1;
+}
+
+/* Writes one Produce request holding br's pending batches. Every batch gets
+ * its outcome exactly once: through the request, or here. */
 static void send_produce(kprod_t *p, kp_broker *br) {
     int n = br->npending;
     br->npending = 0;
     br->pending_bytes = 0;
-    produce_ctx *ctx = malloc(sizeof(*ctx) + (size_t)n * sizeof(kp_batch *));
+    kp_batch *failed[n];
     kprod_err_t errs[n];
-    int ok = ctx != NULL;
+    int nfailed = 0, nsealed = 0;
+    size_t bytes = 0;
+    /* Fix: a batch that could not be sealed failed the whole request, and
+     * every other batch in it was reported as _NO_MEMORY. It fails alone
+     * now, with its own error. */
     for (int i = 0; i < n; i++) {
-        errs[i] = KPROD_ERR__NO_MEMORY;
-        if (seal_batch(p, br->pending[i]) != 0) {
-            errs[i] = KPROD_ERR__COMPRESSION;
-            ok = 0;
+        kp_batch *b = br->pending[i];
+        kprod_err_t err = seal_batch(p, b);
+        if (err) {
+            failed[nfailed] = b;
+            errs[nfailed++] = err;
+            continue;
+        }
+        br->pending[nsealed++] = b;
+        bytes += b->wire_len;
+    }
+    if (nsealed > 0 && write_produce(p, br, nsealed, bytes) != 0) {
+        for (int i = 0; i < nsealed; i++) {
+            failed[nfailed] = br->pending[i];
+            errs[nfailed++] = KPROD_ERR__NO_MEMORY;
         }
     }
-    if (ok) {
-        ctx->n = n;
-        memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
-        int16_t ver = kp_conn_pick(&br->conn, KP_API_PRODUCE);
-        kp_buf frame;
-        kp_buf_init(&frame, 256 + br->pending_bytes);
-        size_t start = kp_frame_begin(p, &br->conn, &frame, KP_API_PRODUCE, ver);
-        /* Group by topic: batches of one topic are adjacent after a sort. */
-        int ntopics = 0;
-        for (int i = 0; i < n; i++) {
-            int seen = 0;
-            for (int j = 0; j < i && !seen; j++)
-                seen = ctx->batches[j]->topic == ctx->batches[i]->topic;
-            ntopics += !seen;
-        }
-        kp_produce_req_writer w;
-        kp_produce_req_begin(&w, &frame, ver, NULL, (int16_t)p->cfg.acks,
-                             (int32_t)p->cfg.request_timeout_ms, ntopics);
-        int order = 0;
-        for (int i = 0; i < n; i++) {
-            kp_topic *t = ctx->batches[i]->topic;
-            int first = 1;
-            for (int j = 0; j < i && first; j++)
-                first = ctx->batches[j]->topic != t;
-            if (!first)
-                continue;
-            int32_t cnt = 0;
-            for (int j = i; j < n; j++)
-                cnt += ctx->batches[j]->topic == t;
-            kp_produce_req_topic(&w, t->name, cnt);
-            for (int j = i; j < n; j++) {
-                kp_batch *b = ctx->batches[j];
-                if (b->topic != t)
-                    continue;
-                kp_produce_req_partition(&w, b->partition, b->wire, b->wire_len);
-                br->pending[order++] = b; /* request order, for the ctx */
-            }
-        }
-        memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
-        if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
-            kp_req_end(&frame, start);
-            if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, start, p->cfg.acks != 0,
-                                ctx) == 0) {
-                kp_buf_free(&frame);
-                return;
-            }
-        }
-        kp_buf_free(&frame);
-        free(ctx);
-    } else {
-        free(ctx);
-    }
-    /* Could not build the request: every batch gets its outcome now. */
-    kp_batch *list[n];
-    memcpy(list, br->pending, (size_t)n * sizeof(kp_batch *));
-    settle_batches(p, list, errs, n);
+    if (nfailed > 0)
+        settle_batches(p, failed, errs, nfailed);
 }
 
 /* ---- the loop ---- */
