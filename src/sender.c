@@ -546,11 +546,8 @@ static void *sender_main(void *arg) {
             purge_all(p);
             break;
         }
-        int64_t wake_at = keep_connections(p, now);
-        int64_t t = kp_md_maybe_request(p, now);
-        if (t < wake_at)
-            wake_at = t;
-        t = kp_idem_maybe_init(p, now);
+        int64_t wake_at = kp_md_maybe_request(p, now);
+        int64_t t = kp_idem_maybe_init(p, now);
         if (t < wake_at)
             wake_at = t;
         pthread_mutex_lock(&p->acc.lock);
@@ -558,6 +555,11 @@ static void *sender_main(void *arg) {
         if (!kp_idem_ready(p))
             p->acc.sender_wake_ms = t;
         pthread_mutex_unlock(&p->acc.lock);
+        if (t < wake_at)
+            wake_at = t;
+        /* After collecting: a leader that batches have just asked for
+         * (br->wanted) starts connecting now, not one poll timeout later. */
+        t = keep_connections(p, now);
         if (t < wake_at)
             wake_at = t;
         for (int i = 0; i < p->nbrokers; i++)
