@@ -86,11 +86,20 @@ void kp_idem_request_failed(kprod_t *p, kp_inflight *req, kprod_err_t err) {
     p->pid_retry_at_ms = kp_now_ms() + p->cfg.retry_backoff_ms;
 }
 
+/* Up to five batches of a partition may be in flight, except: a retry goes
+ * alone and first, and so does every batch until the broker has
+ * acknowledged one of this partition. Before that the broker holds no state
+ * for the producer there and accepts any first sequence (it must, since
+ * retention may have deleted the state), so if the first batch failed
+ * (e.g. NOT_LEADER_OR_FOLLOWER on a topic created a moment ago) a later
+ * batch in flight could be written in its place; the first batch would then
+ * be out of order for good and retried until delivery.timeout.ms. (A
+ * sequence that wraps to exactly 0 also makes one batch go alone: harmless.) */
 int kp_idem_may_send_locked(const kprod_t *p, const kp_partq *q, const kp_batch *b) {
     if (!p->cfg.enable_idempotence)
         return 1;
-    if (b->attempts > 0)
-        return q->inflight == 0; /* a retry goes alone, first */
+    if (b->attempts > 0 || q->acked_next_seq == 0)
+        return q->inflight == 0;
     return q->inflight < KP_IDEM_MAX_INFLIGHT;
 }
 

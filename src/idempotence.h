@@ -19,7 +19,8 @@ int64_t kp_idem_maybe_init(kprod_t *p, int64_t now);
 void kp_idem_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r);
 void kp_idem_request_failed(kprod_t *p, kp_inflight *req, kprod_err_t err);
 
-/* May the head batch b of q go now? (ordering and the 5-in-flight rule) */
+/* May the head batch b of q go now? At most 5 in flight; a retry, and any
+ * batch before the partition's first acknowledgement, goes alone. */
 int kp_idem_may_send_locked(const kprod_t *p, const kp_partq *q, const kp_batch *b);
 void kp_idem_assign_seq_locked(kprod_t *p, kp_partq *q, kp_batch *b);
 /* Is err, which the broker gave for b, only the echo of an earlier batch's
