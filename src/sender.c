@@ -645,11 +645,8 @@ static void *sender_main(void *arg) {
             purge_all(p);
             break;
         }
-        int64_t wake_at = keep_connections(p, now);
-        int64_t t = kp_md_maybe_request(p, now);
-        if (t < wake_at)
-            wake_at = t;
-        t = kp_idem_maybe_init(p, now);
+        int64_t wake_at = kp_md_maybe_request(p, now);
+        int64_t t = kp_idem_maybe_init(p, now);
         if (t < wake_at)
             wake_at = t;
         pthread_mutex_lock(&p->acc.lock);
@@ -659,6 +656,11 @@ static void *sender_main(void *arg) {
          * but delivery.timeout.ms still runs out. */
         t = collect_ready_locked(p, now, kp_idem_ready(p) && !p->fatal_err);
         pthread_mutex_unlock(&p->acc.lock);
+        if (t < wake_at)
+            wake_at = t;
+        /* After collecting: a leader that batches have just asked for
+         * (br->wanted) starts connecting now, not one poll timeout later. */
+        t = keep_connections(p, now);
         if (t < wake_at)
             wake_at = t;
         for (int i = 0; i < p->nbrokers; i++)

@@ -25,16 +25,26 @@ show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 
 # read_back TOPIC COUNT: prints COUNT records of TOPIC, one line each, as
 #   partition<TAB>offset<TAB>key<TAB>value<TAB>headers
-# with headers as name=value pairs joined by ",". This is the format assumed
-# of `scripts/kafka.sh consume TOPIC COUNT`; should that command print other
-# columns, only this function changes, to print these five.
+# with headers as name=value pairs joined by ",". It reads the 8-field
+# format of `scripts/kafka.sh consume TOPIC COUNT` (PARTITION OFFSET
+# TIMESTAMP KEYLEN KEY VALUELEN VALUE HEADERS, see docs/TESTING.md) and
+# fails on a line that does not have 8 fields or whose KEYLEN or VALUELEN
+# does not match its bytes (LC_ALL=C: awk's length counts bytes), so a
+# change of that format cannot slip through as wrong columns.
 read_back() {
-    # consume prints PARTITION OFFSET TIMESTAMP KEYLEN KEY VALUELEN VALUE
-    # HEADERS (docs/TESTING.md), from $BROKERS rather than its default broker.
-    # PIPESTATUS keeps consume's exit status.
-    bash "$KPROD_SRC/scripts/kafka.sh" consume "$1" --brokers="$BROKERS" "$2" |
-        awk 'BEGIN { FS = OFS = "\t" } { print $1, $2, $5, $7, $8 }'
-    return "${PIPESTATUS[0]}"
+    local rc
+    bash "$KPROD_SRC/scripts/kafka.sh" consume "$1" --brokers="$BROKERS" "$2" \
+        >"$tmp/consume.raw" || rc=$?
+    LC_ALL=C awk -F'\t' -v OFS='\t' '
+        NF != 8 { print "read_back: line " NR " has " NF " fields, not 8" >"/dev/stderr"; bad = 1; next }
+        $4 != ($4 < 0 ? -1 : length($5)) || $6 != ($6 < 0 ? -1 : length($7)) {
+            print "read_back: line " NR ": lengths do not match the key or value" >"/dev/stderr"
+            bad = 1
+            next
+        }
+        { print $1, $2, $5, $7, $8 }
+        END { exit bad }' "$tmp/consume.raw" || return 1
+    return "${rc:-0}"
 }
 
 topic=kprod_cli_produce_$$_$RANDOM
@@ -66,7 +76,7 @@ for i in $(seq 1 1000); do
     printf 'key-%d:value-%d\n' $((i % 50)) "$i"
 done >"$tmp/input"
 
-start=$SECONDS
+start_ns=$(date +%s%N)
 timeout 120 "$KPROD_BIN" produce -b "$BROKERS" -t "$topic" -K: -H source=cli-test -H run=$$ \
     <"$tmp/input" >"$tmp/prod.out" 2>"$tmp/prod.err"
 status=$?
@@ -76,7 +86,7 @@ if [[ $status == 0 ]]; then ok; else
 fi
 grep -qE "^kprod produce: 1000 records read, 1000 delivered, 0 failed, [0-9]+ bytes, [0-9.]+ s, [0-9]+ records/s$" \
     "$tmp/prod.err" && ok || { fail "no summary line for 1000 delivered"; show "$tmp/prod.err"; }
-echo "produced 1000 records in $((SECONDS - start)) s"
+echo "produced 1000 records in $((($(date +%s%N) - start_ns) / 1000000)) ms"
 
 if read_back "$topic" 1000 >"$tmp/got" 2>"$tmp/got.err"; then ok; else
     fail "read_back $topic 1000 failed"
@@ -112,12 +122,13 @@ read -r bad used <"$tmp/parts"
 # at least linger.ms + request.timeout.ms, hence the smaller
 # request.timeout.ms): three records fail well within 60 s.
 missing=kprod_cli_missing_$$_$RANDOM
-start=$SECONDS
+start_ns=$(date +%s%N)
 printf 'one\ntwo\nthree\n' | timeout 60 "$KPROD_BIN" produce -b "$BROKERS" -t "$missing" \
     -X max.block.ms=3000 -X delivery.timeout.ms=5000 -X request.timeout.ms=2000 \
     >"$tmp/miss.out" 2>"$tmp/miss.err"
 status=$?
-elapsed=$((SECONDS - start))
+elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
+echo "missing topic: exit status $status after $elapsed_ms ms"
 if [[ $status == 1 ]]; then ok; else
     fail "missing topic: exit status $status, expected 1 (124 = timed out)"
     show "$tmp/miss.err"
@@ -126,9 +137,14 @@ for line in 1 2 3; do
     grep -qE "^stdin:$line: error [A-Z_]+: " "$tmp/miss.err" && ok ||
         { fail "missing topic: no error for stdin:$line"; show "$tmp/miss.err"; }
 done
+n=$(grep -cE "^stdin:[0-9]+: error " "$tmp/miss.err")
+[[ $n == 3 ]] && ok || { fail "missing topic: $n error lines, expected exactly 3"; show "$tmp/miss.err"; }
 grep -qE "^kprod produce: 3 records read, 0 delivered, 3 failed" "$tmp/miss.err" && ok ||
     { fail "missing topic: summary"; show "$tmp/miss.err"; }
-((elapsed <= 30)) && ok || fail "missing topic: took $elapsed s, expected at most 30"
+[[ ! -s $tmp/miss.out ]] && ok || fail "missing topic: something printed on stdout"
+# The bound: each of the 3 records may block max.block.ms (3 s) and one
+# accepted may wait delivery.timeout.ms (5 s): 14 s, plus startup slack.
+((elapsed_ms <= 20000)) && ok || fail "missing topic: took $elapsed_ms ms, expected at most 20000"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
