@@ -25,7 +25,10 @@ C
 
 # 1. pkg-config, static link (Libs.private brings the codec libraries).
 export PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig:$WORK/prefix/lib/x86_64-linux-gnu/pkgconfig"
-cc -o "$WORK/app-pc" "$WORK/app.c" $(pkg-config --cflags kprod) \
+# KPROD_TEST_CFLAGS: the sanitizer flags of the tree under test, if any.
+CFLAGS_SAN=${KPROD_TEST_CFLAGS:-}
+# shellcheck disable=SC2086 # word splitting of the flag lists is wanted
+cc $CFLAGS_SAN -o "$WORK/app-pc" "$WORK/app.c" $(pkg-config --cflags kprod) \
     $(pkg-config --libs --static kprod | sed 's/-lkprod/-l:libkprod.a/')
 out=$("$WORK/app-pc")
 [[ $out == *" NOT_LEADER_OR_FOLLOWER" ]] || { echo "FAIL: pkg-config build printed '$out'"; exit 1; }
@@ -39,7 +42,8 @@ find_package(kprod REQUIRED)
 add_executable(app $WORK/app.c)
 target_link_libraries(app kprod::kprod)
 CM
-cmake -S "$WORK/cm" -B "$WORK/cm/build" -DCMAKE_PREFIX_PATH="$WORK/prefix" >/dev/null
+cmake -S "$WORK/cm" -B "$WORK/cm/build" -DCMAKE_PREFIX_PATH="$WORK/prefix" \
+    -DCMAKE_C_FLAGS="$CFLAGS_SAN" -DCMAKE_EXE_LINKER_FLAGS="$CFLAGS_SAN" >/dev/null
 cmake --build "$WORK/cm/build" >/dev/null
 out=$(LD_LIBRARY_PATH="$WORK/prefix/lib:$WORK/prefix/lib/x86_64-linux-gnu" "$WORK/cm/build/app")
 [[ $out == *" NOT_LEADER_OR_FOLLOWER" ]] || { echo "FAIL: CMake build printed '$out'"; exit 1; }
