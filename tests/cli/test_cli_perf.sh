@@ -60,7 +60,7 @@ awk -v a="$(field lat_p50_ms "$tmp/run.out")" -v b="$(field lat_p95_ms "$tmp/run
     'BEGIN { exit !(a > 0 && a <= b && b <= c && c <= d && d <= m && r > 1000 && cpu > 0) }' &&
     ok || { fail "RESULT: percentiles out of order, or no RSS/CPU"; show "$tmp/run.out"; }
 
-if bash "$KPROD_SRC/scripts/kafka.sh" consume "$topic" 3000 >"$tmp/got" 2>"$tmp/got.err"; then
+if bash "$KPROD_SRC/scripts/kafka.sh" consume "$topic" --brokers="$BROKERS" 3000 >"$tmp/got" 2>"$tmp/got.err"; then
     ok
 else
     fail "reading back 3000 records failed"
@@ -90,7 +90,7 @@ if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic2" -n 60 --payload-file
     fail "kprod perf --payload-file: exit status $?"
     show "$tmp/file.err"
 fi
-bash "$KPROD_SRC/scripts/kafka.sh" consume "$topic2" 60 >"$tmp/got2" 2>/dev/null
+bash "$KPROD_SRC/scripts/kafka.sh" consume "$topic2" --brokers="$BROKERS" 60 >"$tmp/got2" 2>/dev/null
 cut -f7 "$tmp/got2" | sort -u | tr '\n' ' ' >"$tmp/values"
 [[ $(cat "$tmp/values") == "alpha beta gamma " ]] && ok ||
     fail "payload file: values read back: $(cat "$tmp/values")"
