@@ -9,7 +9,7 @@
  * and a full queue is waited out with rd_kafka_poll(10 ms) as librdkafka's
  * own examples do. The partitioner is murmur2_random (Java's, as kprod's)
  * unless -X partitioner=... says otherwise. Java property names that
- * librdkafka does not know are mapped (see map_property). */
+ * librdkafka does not know are mapped (see set_prop). */
 #include <errno.h>
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
@@ -29,8 +29,9 @@ static const char help_text[] =
     "The librdkafka reference for 'kprod perf': the same options, the same\n"
     "records and the same output (see 'kprod perf --help'), the RESULT line\n"
     "with client=librdkafka. Properties (-X, -F) go to librdkafka; the Java\n"
-    "names buffer.memory (bytes, as queue.buffering.max.kbytes) and\n"
-    "max.request.size (as message.max.bytes) are mapped; delivery.report.mode\n"
+    "names buffer.memory (bytes, as queue.buffering.max.kbytes),\n"
+    "max.request.size (as message.max.bytes) and compression.TYPE.level (as\n"
+    "compression.level) are mapped; delivery.report.mode\n"
     "(kprod only) is ignored. -F reads name=value lines (# and ! comments).\n"
     "The partitioner defaults to murmur2_random, the Java client's.\n"
     "Brokers default to $KPROD_BROKERS. Exit status: 0 every record delivered,\n"
@@ -93,6 +94,10 @@ static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value) 
         value = buf;
     } else if (strcmp(name, "max.request.size") == 0) {
         name = "message.max.bytes";
+    } else if (strcmp(name, "compression.gzip.level") == 0 ||
+               strcmp(name, "compression.lz4.level") == 0 ||
+               strcmp(name, "compression.zstd.level") == 0) {
+        name = "compression.level";
     }
     if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
         fprintf(stderr, PROG ": %s=%s: %s\n", name, value, errstr);

@@ -13,11 +13,11 @@
  *
  * Prints "BOOTSTRAP 127.0.0.1:PORT" on standard output once it listens,
  * then serves until standard input ends or SIGTERM/SIGINT arrives. One
- * thread, epoll, non-blocking sockets. Versions offered (the lowest common
- * ground of both clients, all non-flexible): ApiVersions 0-2 (a newer
- * request gets UNSUPPORTED_VERSION in the v0 layout, per KIP-511),
- * Metadata 4, Produce 3-7, InitProducerId 0-1. Built only in bench/, never
- * installed. */
+ * thread, epoll, non-blocking sockets. Versions served (common ground of
+ * both clients, all non-flexible): ApiVersions 0-2 (a newer request gets
+ * UNSUPPORTED_VERSION in the v0 layout, per KIP-511), Metadata 4, Produce
+ * 3-7 (0-7 advertised; both clients take 7), InitProducerId 0-1. Built only
+ * in bench/, never installed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,7 +34,15 @@
 #define MAX_FRAME (64 * 1024 * 1024)
 #define MAX_TOPICS 64
 
-enum { API_PRODUCE = 0, API_METADATA = 3, API_VERSIONS = 18, API_INIT_PRODUCER_ID = 22 };
+enum {
+    API_PRODUCE = 0,
+    API_FETCH = 1,
+    API_LIST_OFFSETS = 2,
+    API_METADATA = 3,
+    API_FIND_COORDINATOR = 10,
+    API_VERSIONS = 18,
+    API_INIT_PRODUCER_ID = 22
+};
 
 typedef struct topic {
     char name[250];
@@ -147,12 +155,18 @@ static void api_versions(buf *o, int16_t version) {
     } else {
         put16(o, 0);
     }
-    static const int16_t apis[][3] = {{API_PRODUCE, 3, 7},
-                                      {API_METADATA, 4, 4},
-                                      {API_VERSIONS, 0, 2},
+    /* Fetch, ListOffsets and FindCoordinator are never served: they are
+     * listed because librdkafka infers features from them (the v2 record
+     * format needs Fetch v4, lz4 needs FindCoordinator, zstd Fetch v10)
+     * and would otherwise fall back to the old message format and no
+     * compression. A request for one of them closes the connection. */
+    static const int16_t apis[][3] = {{API_PRODUCE, 0, 7},          {API_FETCH, 0, 11},
+                                      {API_LIST_OFFSETS, 0, 5},     {API_METADATA, 4, 4},
+                                      {API_FIND_COORDINATOR, 0, 2}, {API_VERSIONS, 0, 2},
                                       {API_INIT_PRODUCER_ID, 0, 1}};
-    put32(o, 4);
-    for (int i = 0; i < 4; i++) {
+    int n = (int)(sizeof(apis) / sizeof(apis[0]));
+    put32(o, n);
+    for (int i = 0; i < n; i++) {
         put16(o, apis[i][0]);
         put16(o, apis[i][1]);
         put16(o, apis[i][2]);
