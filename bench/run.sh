@@ -69,13 +69,13 @@ base="batch.size=16384 max.in.flight.requests.per.connection=5 buffer.memory=335
 acks1="acks=1 enable.idempotence=false"
 idem="acks=all enable.idempotence=true"
 scenarios=(
-    "100B|100 B, acks=1, linger.ms=5|100|-1|0|1|1000000|300000|$base linger.ms=5 $acks1"
-    "100B-idem|100 B, acks=all, idempotent|100|-1|0|1|1000000|300000|$base linger.ms=5 $idem"
-    "1KB-lz4|1 KB, lz4, acks=1|1024|-1|0|1|200000|100000|$base linger.ms=5 $acks1 compression.type=lz4"
-    "10KB|10 KB, acks=1|10240|-1|0|1|30000|20000|$base linger.ms=5 $acks1"
+    "100B|100 B, acks=1, linger.ms=5|100|-1|0|1|3000000|1000000|$base linger.ms=5 $acks1"
+    "100B-idem|100 B, acks=all, idempotent|100|-1|0|1|3000000|1000000|$base linger.ms=5 $idem"
+    "1KB-lz4|1 KB, lz4, acks=1|1024|-1|0|1|500000|300000|$base linger.ms=5 $acks1 compression.type=lz4"
+    "10KB|10 KB, acks=1|10240|-1|0|1|100000|50000|$base linger.ms=5 $acks1"
     "latency|100 B at 1,000/s, linger.ms=0, acks=1|100|1000|0|1|5000|5000|$base linger.ms=0 $acks1"
-    "100B-16p|100 B, 16 partitions, acks=1|100|-1|0|16|1000000|300000|$base linger.ms=5 $acks1"
-    "100B-16p-keyed|100 B, 16 partitions, 1,000 keys, acks=1|100|-1|1000|16|1000000|300000|$base linger.ms=5 $acks1"
+    "100B-16p|100 B, 16 partitions, acks=1|100|-1|0|16|3000000|1000000|$base linger.ms=5 $acks1"
+    "100B-16p-keyed|100 B, 16 partitions, 1,000 keys, acks=1|100|-1|1000|16|3000000|1000000|$base linger.ms=5 $acks1"
 )
 if ((smoke)); then
     scenarios=(
