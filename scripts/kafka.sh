@@ -71,7 +71,8 @@ Lifecycle:
   brokers [--cluster]     print the bootstrap list, e.g. 127.0.0.1:$SINGLE_PORT
   kill-node N             kill -9 cluster node N (1..3), for failure tests
   start-node N            restart cluster node N on its storage and wait until
-                          the cluster shows all three brokers again
+                          it has started and the cluster metadata lists it
+                          (another node must be running)
 
 Kafka's own tools (classpath handled here; pass their usual arguments):
   topics ARGS...          org.apache.kafka.tools.TopicCommand (kafka-topics)
@@ -323,7 +324,7 @@ new_cluster_id() {
 launch_node() { # setup id
     local dir
     dir=$(node_dir "$1" "$2")
-    [[ -f "$dir/data/meta.properties" ]] || die "$1 node $2 has no formatted storage: run start${1/single/}"
+    [[ -f "$dir/data/meta.properties" ]] || die "$1 node $2 has no storage: start the $1 setup first"
     echo "=== start $(date '+%F %T')" >>"$dir/kafka.out"
     # Where this run's log begins, for node_started.
     stat -c %s "$dir/kafka.log" 2>/dev/null >"$dir/log.mark" || echo 0 >"$dir/log.mark"
@@ -351,11 +352,16 @@ node_started() { # setup id
         grep -q 'Kafka Server started'
 }
 
-# Number of brokers the metadata of BOOTSTRAP lists (0 when unreachable).
-metadata_broker_count() { # bootstrap
+# Ids of the brokers the metadata of BOOTSTRAP lists, one a line (none when
+# unreachable). kcat prints them as "  broker 2 at 127.0.0.1:19093".
+metadata_broker_ids() { # bootstrap
     local out
     out=$(timeout 10 kcat -L -b "$1" -m 3 -t __kprod_probe 2>/dev/null) || true
-    sed -n 's/^ *\([0-9][0-9]*\) brokers:.*/\1/p' <<<"$out" | head -n1 | grep . || echo 0
+    sed -n 's/^ *broker \([0-9][0-9]*\) at .*/\1/p' <<<"$out" | sort -n
+}
+
+metadata_broker_count() { # bootstrap
+    metadata_broker_ids "$1" | wc -l
 }
 
 print_logs() { # setup lines
@@ -373,12 +379,11 @@ print_logs() { # setup lines
 }
 
 # Waits until the nodes IDS have started (their JVMs alive, their logs say
-# so) and the setup's metadata lists all its brokers. On timeout or a dead
-# JVM: prints the logs and exits 1.
+# so) and the setup's metadata lists each of them. On timeout or a dead JVM:
+# prints the logs and exits 1.
 wait_ready() { # setup ids...
-    local setup=$1 id n=0 want ready deadline=$((SECONDS + START_TIMEOUT))
+    local setup=$1 id ready listed='' deadline=$((SECONDS + START_TIMEOUT))
     shift
-    want=$(node_ids "$setup" | wc -l)
     command -v kcat >/dev/null || die "kcat not found: run scripts/install-deps.sh"
     while :; do
         ready=1
@@ -390,12 +395,15 @@ wait_ready() { # setup ids...
             node_started "$setup" "$id" || ready=0
         done
         if ((ready)); then
-            n=$(metadata_broker_count "$(bootstrap "$setup")")
-            ((n >= want)) && return 0
+            listed=$(metadata_broker_ids "$(bootstrap "$setup")" | tr '\n' ' ')
+            for id in "$@"; do
+                [[ " $listed" == *" $id "* ]] || ready=0
+            done
+            ((ready)) && return 0
         fi
         if ((SECONDS >= deadline)); then
             print_logs "$setup" 60 >&2
-            die "$setup: not up after ${START_TIMEOUT}s ($n of $want brokers in metadata; logs above)"
+            die "$setup: nodes $* not up after ${START_TIMEOUT}s (brokers in metadata: ${listed:-none}; logs above)"
         fi
         sleep 0.5
     done
@@ -430,6 +438,11 @@ cmd_start() {
         return 0
     fi
     ((up > 0)) && keep=1 # part of a cluster is up: restart the rest on their data
+    if ((keep == 1 && up == 0)); then
+        for id in $(node_ids "$setup"); do # nothing to keep: start fresh
+            [[ -f "$(node_dir "$setup" "$id")/data/meta.properties" ]] || keep=0
+        done
+    fi
     started=$SECONDS
     if ((keep == 0)); then
         cid=$(new_cluster_id)
@@ -564,6 +577,12 @@ cmd_start_node() {
         say "cluster node $1 already running"
         return 0
     fi
+    # Alone, a node cannot reach a controller quorum and gives up after 60 s.
+    local id others=0
+    for id in $(node_ids cluster); do
+        node_pid cluster "$id" >/dev/null && others=$((others + 1))
+    done
+    ((others > 0)) || die "no other cluster node is running: use start --cluster --keep-data"
     check_ports_free cluster "$1"
     launch_node cluster "$1"
     wait_ready cluster "$1"

@@ -2,8 +2,10 @@
 # scripts/test.sh: the whole test run, as CI does it (.ci/run calls this).
 #   1. install dependencies (scripts/install-deps.sh)
 #   2. format check (scripts/format.sh --check)
-#   3. build build/ (-DKPROD_WERROR=ON) and build-asan/ (+ -DKPROD_SANITIZE=ON)
-#   4. start the single broker; ctest -L 'unit|broker' in both trees
+#   3. build build/ (-DKPROD_WERROR=ON), build-asan/ (+ -DKPROD_SANITIZE=ON)
+#      and build-tsan/ (+ -DKPROD_TSAN=ON)
+#   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
+#      build-asan/; the threaded tests (TSAN_TESTS) in build-tsan/
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
 # Every step runs even when an earlier one failed (except tests of a tree
 # that did not build); the run fails if any step failed, after printing the
@@ -11,7 +13,7 @@
 # stopped on exit; one already running is left running.
 #
 # Options (or environment):
-#   --no-asan     (KPROD_TEST_NO_ASAN=1)     skip the sanitizer tree
+#   --no-asan     (KPROD_TEST_NO_ASAN=1)     skip the sanitizer trees
 #   --no-cluster  (KPROD_TEST_NO_CLUSTER=1)  skip the cluster step
 #   --no-deps     (KPROD_TEST_NO_DEPS=1)     skip install-deps (needs it done)
 #   -h, --help
@@ -75,13 +77,18 @@ build_tree() { # dir cmake-args...
 
 trees=()
 if build_tree build; then trees+=(build); else failed+=("build"); fi
+tsan=0
 if ((no_asan == 0)); then
     if build_tree build-asan -DKPROD_SANITIZE=ON; then
         trees+=(build-asan)
     else
         failed+=("build-asan")
     fi
+    if build_tree build-tsan -DKPROD_TSAN=ON; then tsan=1; else failed+=("build-tsan"); fi
 fi
+# The tests where several threads share a producer, run under ThreadSanitizer.
+TSAN_TESTS='test_concurrency|test_produce_acks|test_bad_input|test_accumulator|test_partitioner'
+
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -98,10 +105,19 @@ if ((${#trees[@]} > 0)); then
             step "ctest $t: unit"
             ctest --test-dir "$t" -L unit -j2 --output-on-failure --no-tests=ignore ||
                 { failed+=("$t unit"); tests_failed=1; }
+            step "ctest $t: mock (librdkafka mock cluster, no broker needed)"
+            ctest --test-dir "$t" -L mock --output-on-failure --no-tests=ignore ||
+                { failed+=("$t mock"); tests_failed=1; }
             step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }
         done
+        if ((tsan)); then
+            step "ctest build-tsan: $TSAN_TESTS"
+            TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+                ctest --test-dir build-tsan -R "$TSAN_TESTS" --output-on-failure --no-tests=error ||
+                { failed+=("build-tsan"); tests_failed=1; }
+        fi
         if ((tests_failed)); then
             step "broker log tail"
             bash "$K" logs 80 || true

@@ -153,16 +153,41 @@ kprod_err_t kp_acc_set_partition_count_locked(kp_acc *acc, kp_topic *t, int32_t 
     return KPROD_ERR_NO_ERROR;
 }
 
-/* Charges n bytes against buffer.memory, waiting for space until deadline. */
-static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms) {
-    size_t limit = (size_t)acc->cfg->buffer_memory;
-    while (acc->mem_used + n > limit && acc->mem_used > 0) {
+static int must_wait(const kp_acc *acc, size_t n) {
+    return acc->mem_used + n > (size_t)acc->cfg->buffer_memory && acc->mem_used > 0;
+}
+
+static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms) {
+    if (ready_at_ms < acc->sender_wake_ms) {
+        acc->sender_wake_ms = ready_at_ms;
+        acc->wake_sender(acc->wake_opaque);
+    }
+}
+
+/* Charges n bytes against buffer.memory, waiting for space until deadline.
+ * Sets *waited when it slept (the caller's clock is stale then). */
+static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, int *waited) {
+    *waited = 0;
+    while (must_wait(acc, n)) {
         if (acc->closing)
             return KPROD_ERR__CLOSED;
-        if (kp_cond_wait_until(&acc->space_cv, &acc->lock, deadline_ms) == ETIMEDOUT &&
-            acc->mem_used + n > limit)
+        /* While anyone waits here every batch is ready (see
+         * kp_acc_batch_ready_locked): have the sender take them now rather
+         * than at the end of linger.ms. */
+        if (!*waited)
+            maybe_wake_sender(acc, kp_now_ms());
+        *waited = 1;
+        acc->space_waiters++;
+        int rc = kp_cond_wait_until(&acc->space_cv, &acc->lock, deadline_ms);
+        acc->space_waiters--;
+        if (rc == ETIMEDOUT && must_wait(acc, n))
             return KPROD_ERR__QUEUE_FULL;
     }
+    /* Fix: kprod_close broadcasts space_cv, and memory may have been freed
+     * at the same time; the woken append must not go on and add a record
+     * after close began (the sender may already have purged the queues). */
+    if (acc->closing)
+        return KPROD_ERR__CLOSED;
     acc->mem_used += n;
     return KPROD_ERR_NO_ERROR;
 }
@@ -188,11 +213,16 @@ static kp_batch *batch_new(kp_acc *acc, kp_topic *t, int32_t partition, size_t c
     return b;
 }
 
-static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms) {
-    if (ready_at_ms < acc->sender_wake_ms) {
-        acc->sender_wake_ms = ready_at_ms;
-        acc->wake_sender(acc->wake_opaque);
-    }
+/* Takes a batch that append just created back out of its queue (it is the
+ * tail, prev the batch before it) and gives back its memory. */
+static void undo_new_batch(kp_acc *acc, kp_partq *q, kp_batch *prev, kp_batch *b) {
+    if (prev)
+        prev->next = NULL;
+    else
+        q->head = NULL;
+    q->tail = prev;
+    kp_acc_release_locked(acc, b);
+    kp_batch_free(b);
 }
 
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
@@ -213,6 +243,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
     } else {
         b = NULL;
     }
+    kp_batch *created = NULL, *prev = NULL;
     if (!b) {
         /* A record alone in its batch: its size relative to an empty batch. */
         kp_rb_writer probe;
@@ -223,9 +254,15 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
         size_t cap = KP_RB_HEADER_SIZE + rec_size;
         if (cap < (size_t)acc->cfg->batch_size)
             cap = (size_t)acc->cfg->batch_size;
-        kprod_err_t err = reserve_memory(acc, cap, deadline_ms);
+        int waited;
+        kprod_err_t err = reserve_memory(acc, cap, deadline_ms, &waited);
         if (err)
             return err;
+        /* Fix: after a wait for memory the caller's clock is stale (by up to
+         * max.block.ms); the batch's linger.ms and delivery.timeout.ms
+         * start now, when it is created, as in Java. */
+        if (waited)
+            now_ms = kp_now_ms();
         /* The wait may have let the tail change; a new batch is still right. */
         b = batch_new(acc, t, partition, cap, now_ms);
         if (!b) {
@@ -233,6 +270,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
             return KPROD_ERR__NO_MEMORY;
         }
         b->mem = cap;
+        prev = q->tail;
         if (q->tail && !q->tail->closed)
             q->tail->closed = 1;
         if (q->tail)
@@ -240,19 +278,29 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
         else
             q->head = b;
         q->tail = b;
+        created = b;
         maybe_wake_sender(acc, now_ms + acc->cfg->linger_ms);
     }
+    /* Fix: a failure below used to leave a new batch empty in the queue,
+     * with its memory charged. kp_rb_seal refuses an empty batch, and the
+     * sender then failed every other batch of that Produce request. */
     if (b->w.count == b->meta_cap) {
         int32_t ncap = b->meta_cap ? b->meta_cap * 2 : 64;
         kp_recmeta *nm = realloc(b->meta, (size_t)ncap * sizeof(*nm));
-        if (!nm)
+        if (!nm) {
+            if (created)
+                undo_new_batch(acc, q, prev, created);
             return KPROD_ERR__NO_MEMORY;
+        }
         b->meta = nm;
         b->meta_cap = ncap;
     }
     if (kp_rb_append(&b->w, a->timestamp_ms, a->key, a->key_len, a->value, a->value_len, a->headers,
-                     a->header_count) != 0)
+                     a->header_count) != 0) {
+        if (created)
+            undo_new_batch(acc, q, prev, created);
         return KPROD_ERR__NO_MEMORY;
+    }
     kp_recmeta *m = &b->meta[b->w.count - 1];
     m->cb = a->cb;
     m->opaque = a->opaque;
@@ -272,7 +320,7 @@ int kp_acc_batch_ready_locked(const kp_acc *acc, const kp_batch *b, int64_t now_
         return 0;
     }
     if (b->closed || b->next || acc->closing || b->epoch->number <= acc->flush_upto ||
-        b->attempts > 0)
+        b->attempts > 0 || acc->space_waiters > 0)
         return 1;
     int64_t at = b->created_ms + acc->cfg->linger_ms;
     if (at <= now_ms)
@@ -305,19 +353,32 @@ void kp_acc_requeue_locked(kp_partq *q, kp_batch *b) {
         q->tail = b;
 }
 
+/* Frees emptied epochs at the front of the list, keeping the current one. */
+static void drop_empty_epochs(kp_acc *acc) {
+    while (acc->epochs != acc->epoch_tail && acc->epochs->batches == 0) {
+        kp_flush_epoch *old = acc->epochs;
+        acc->epochs = old->next;
+        free(old);
+    }
+}
+
 uint64_t kp_acc_begin_flush_locked(kp_acc *acc) {
     kp_flush_epoch *cur = acc->epoch_tail;
-    kp_flush_epoch *e = epoch_new(cur->number + 1);
+    uint64_t number = cur->number;
+    kp_flush_epoch *e = epoch_new(number + 1);
     if (e) {
         cur->next = e;
         acc->epoch_tail = e;
     }
     /* Without memory for a new epoch the current one is flushed as a whole,
      * which waits for more than needed but never returns early. */
-    acc->flush_upto = cur->number;
+    acc->flush_upto = number;
+    /* Fix: an epoch with no batches was only freed by a later release, so
+     * flushing an idle producer over and over grew the list without end. */
+    drop_empty_epochs(acc);
     acc->sender_wake_ms = 0;
     acc->wake_sender(acc->wake_opaque);
-    return cur->number;
+    return number;
 }
 
 int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch) {
@@ -331,14 +392,8 @@ void kp_acc_release_locked(kp_acc *acc, kp_batch *b) {
     acc->mem_used -= b->mem;
     b->mem = 0;
     pthread_cond_broadcast(&acc->space_cv);
-    kp_flush_epoch *e = b->epoch;
-    if (--e->batches == 0) {
-        /* Drop emptied epochs from the front, keeping the current one. */
-        while (acc->epochs != acc->epoch_tail && acc->epochs->batches == 0) {
-            kp_flush_epoch *old = acc->epochs;
-            acc->epochs = old->next;
-            free(old);
-        }
+    if (--b->epoch->batches == 0) {
+        drop_empty_epochs(acc);
         pthread_cond_broadcast(&acc->done_cv);
     }
 }

@@ -23,6 +23,7 @@ typedef struct kp_partq {
     int inflight;           /* batches of this partition in flight */
     int32_t next_seq;       /* idempotence: sequence of the next new batch */
     int32_t acked_next_seq; /* idempotence: sequence after the last acknowledged batch */
+    int acked;              /* idempotence: a batch of this partition was acknowledged */
 } kp_partq;
 
 typedef struct kp_topic {
@@ -60,6 +61,7 @@ typedef struct kp_acc {
     kp_flush_epoch *epoch_tail;
     uint64_t flush_upto; /* batches of epochs <= this are ready now */
     int closing;         /* everything is ready; no new appends */
+    int space_waiters;   /* appends waiting for buffer.memory: every batch is ready */
 
     int64_t sender_wake_ms; /* when the sleeping sender plans to wake; INT64_MAX forever */
     void (*wake_sender)(void *opaque);
@@ -88,12 +90,16 @@ typedef struct kp_append {
 } kp_append;
 
 /* Appends to partition `partition` of t, blocking on buffer.memory until
- * deadline_ms (then _QUEUE_FULL). Lock held; may wait on space_cv. */
+ * deadline_ms (then _QUEUE_FULL, or _CLOSED once closing is set). now_ms is
+ * the caller's clock; after a wait the batch is stamped with kp_now_ms().
+ * On error nothing is left behind: no empty batch, no memory charged.
+ * Lock held; may wait on space_cv. */
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
                                  int64_t now_ms, int64_t deadline_ms, size_t *appended);
 
-/* Is the head batch of q ready to send now? Sets *wake_at_ms to when it
- * will be, if later. */
+/* Is the head batch of q ready to send now (full, lingered, flushed,
+ * closing, an append waiting for memory, or a retry whose backoff is over)?
+ * If not, lowers *wake_at_ms to when it will be. */
 int kp_acc_batch_ready_locked(const kp_acc *acc, const kp_batch *b, int64_t now_ms,
                               int64_t *wake_at_ms);
 /* Takes the head batch off q (closing it if it was the open tail). */

@@ -105,8 +105,11 @@ static kp_conn *metadata_conn(kprod_t *p, int64_t now, int64_t *retry_at) {
     return NULL;
 }
 
-/* Collects the topic names to ask for (lock held); NULL list = all. */
-static const char **wanted_topics_locked(kprod_t *p, int32_t *n, int *any_wanted) {
+/* Collects the topic names to ask for (lock held), plus extra when it is
+ * not a known topic. The names stay valid after unlocking: topics live
+ * until the producer is destroyed, and extra is the caller's. */
+static const char **wanted_topics_locked(kprod_t *p, const char *extra, int32_t *n,
+                                         int *any_wanted) {
     kp_acc *acc = &p->acc;
     const char **names = malloc((acc->ntopics + 1) * sizeof(*names));
     *n = 0;
@@ -118,9 +121,8 @@ static const char **wanted_topics_locked(kprod_t *p, int32_t *n, int *any_wanted
             names[(*n)++] = t->name;
             *any_wanted |= t->md_wanted;
         }
-    kp_md_waiter *w = p->md_waiter;
-    if (w && !w->sent && w->topic && !kp_acc_topic_locked(acc, w->topic, 0))
-        names[(*n)++] = w->topic;
+    if (extra && !kp_acc_topic_locked(acc, extra, 0))
+        names[(*n)++] = extra;
     return names;
 }
 
@@ -128,18 +130,27 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     if (p->md_inflight)
         return INT64_MAX;
     pthread_mutex_lock(&p->acc.lock);
-    int32_t n;
-    int any_wanted;
-    const char **names = wanted_topics_locked(p, &n, &any_wanted);
+    /* The waiter may time out and leave as soon as the lock is dropped:
+     * keep its id and a copy of its topic, not pointers into it. */
     kp_md_waiter *w = p->md_waiter;
     int waiter = w && !w->sent;
+    uint64_t wid = waiter ? w->id : 0;
     int all = waiter && !w->topic;
+    char *wtopic = waiter && w->topic ? strdup(w->topic) : NULL;
+    int32_t n;
+    int any_wanted;
+    const char **names = wanted_topics_locked(p, wtopic, &n, &any_wanted);
     pthread_mutex_unlock(&p->acc.lock);
+    if (waiter && !all && !wtopic) {
+        free(names); /* out of memory: try again on the next turn */
+        return now + 100;
+    }
 
     int due = waiter || !p->have_metadata || now >= p->md_next_refresh_ms ||
               ((any_wanted || p->md_refresh_now) && now >= p->md_retry_at_ms);
     if (!due || !names) {
         free(names);
+        free(wtopic);
         int64_t next = p->md_next_refresh_ms;
         if ((any_wanted || p->md_refresh_now) && p->md_retry_at_ms < next)
             next = p->md_retry_at_ms;
@@ -149,6 +160,7 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     kp_conn *c = metadata_conn(p, now, &retry_at);
     if (!c) {
         free(names);
+        free(wtopic);
         return retry_at;
     }
     int16_t ver = kp_conn_pick(c, KP_API_METADATA);
@@ -159,12 +171,15 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     kp_metadata_req_encode(&frame, ver, all ? NULL : names, n, 1);
     kp_req_end(&frame, start);
     free(names);
-    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, start, 1, waiter ? w : NULL) == 0) {
+    free(wtopic);
+    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, start, 1, (void *)(uintptr_t)wid) ==
+        0) {
         p->md_inflight = 1;
         p->md_refresh_now = 0;
         if (waiter) {
             pthread_mutex_lock(&p->acc.lock);
-            w->sent = 1;
+            if (p->md_waiter && p->md_waiter->id == wid)
+                p->md_waiter->sent = 1;
             pthread_mutex_unlock(&p->acc.lock);
         }
     }
@@ -234,10 +249,17 @@ void kp_md_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     kp_metadata_resp *resp = calloc(1, sizeof(*resp));
     kprod_err_t err =
         resp ? kp_metadata_resp_decode(r, req->api_version, resp) : KPROD_ERR__NO_MEMORY;
+    uint64_t wid = (uintptr_t)req->ctx; /* the kprod_metadata_get call asking, 0 = none */
     if (err) {
         free(resp);
-        if (req->ctx)
-            kp_md_fail_waiter(p, err);
+        pthread_mutex_lock(&p->acc.lock);
+        kp_md_waiter *w = p->md_waiter;
+        if (wid && w && w->id == wid && !w->done) {
+            w->done = 1;
+            w->err = err;
+            pthread_cond_broadcast(&p->acc.md_cv);
+        }
+        pthread_mutex_unlock(&p->acc.lock);
         kp_conn_fail(c, err, "malformed Metadata response", now, kp_sender_handlers(p));
         return;
     }
@@ -247,7 +269,7 @@ void kp_md_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     pthread_mutex_lock(&p->acc.lock);
     apply_topics_locked(p, resp);
     kp_md_waiter *w = p->md_waiter;
-    if (req->ctx && w == req->ctx && !w->done) {
+    if (wid && w && w->id == wid && !w->done) {
         w->done = 1;
         w->resp = resp; /* handed over */
         resp = NULL;
@@ -266,7 +288,7 @@ void kp_md_request_failed(kprod_t *p, kp_inflight *req, kprod_err_t err) {
     if (req->ctx) {
         /* Ask again elsewhere rather than fail the caller at once. */
         pthread_mutex_lock(&p->acc.lock);
-        if (p->md_waiter == req->ctx)
+        if (p->md_waiter && p->md_waiter->id == (uintptr_t)req->ctx)
             p->md_waiter->sent = 0;
         pthread_mutex_unlock(&p->acc.lock);
     }
@@ -305,6 +327,7 @@ KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int time
     if (p->md_waiter || p->acc.closing) {
         err = p->acc.closing ? KPROD_ERR__CLOSED : KPROD_ERR__TIMED_OUT;
     } else {
+        w.id = ++p->md_waiter_seq;
         p->md_waiter = &w;
         kp_sender_wake(p);
         while (!w.done && kp_cond_wait_until(&p->acc.md_cv, &p->acc.lock, deadline) == 0)

@@ -143,8 +143,13 @@ static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const 
         err = KPROD_ERR__CLOSED;
     else if (!(t = kp_acc_topic_locked(&p->acc, rec->topic, 1)))
         err = KPROD_ERR__NO_MEMORY;
+    int md_wait = t && t->partition_count <= 0;
     if (!err)
         err = await_partitions_locked(p, t, deadline);
+    /* Fix: after a wait for metadata (up to max.block.ms) `now` is stale; a
+     * batch made with it lost that much of its delivery.timeout.ms. */
+    if (md_wait)
+        now = kp_now_ms();
     int32_t partition = -1;
     kp_part_source source = KP_PART_EXPLICIT;
     if (!err) {
@@ -189,6 +194,9 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
         if (!rec->headers[i].name)
             return KPROD_ERR__INVALID_ARG;
 
+    /* Counted until the last touch of p: kprod_close waits for it to drop
+     * to 0 before freeing p. */
+    atomic_fetch_add(&p->active_sends, 1);
     kp_ser_scratch ks, vs;
     kp_ser_scratch_init(&ks);
     kp_ser_scratch_init(&vs);
@@ -214,6 +222,7 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
         free((void *)rec->key);
         free((void *)rec->value);
     }
+    atomic_fetch_sub(&p->active_sends, 1);
     return err;
 }
 
@@ -252,23 +261,30 @@ static int serve_batches(kprod_t *p, kp_batch *b) {
                 cb(&r, p->cfg.delivery_cb_opaque);
         }
         served += b->w.count;
+        /* outstanding drops before the release wakes a flush waiter, so
+         * kprod_outstanding() is 0 once a flush of everything returns. */
+        atomic_fetch_sub(&p->outstanding, (size_t)b->w.count);
         pthread_mutex_lock(&p->acc.lock);
         kp_acc_release_locked(&p->acc, b);
         pthread_mutex_unlock(&p->acc.lock);
-        atomic_fetch_sub(&p->outstanding, (size_t)b->w.count);
         kp_batch_free(b);
         b = next;
     }
     return served;
 }
 
-/* Takes every queued completed batch, waiting until deadline for one. */
-static kp_batch *take_reports(kprod_t *p, int64_t deadline_ms) {
+/* Takes every queued completed batch, waiting until deadline for one. The
+ * report thread (until_stop) also returns when kprod_close tells it to.
+ *
+ * Fix: stop == 2 was looked at only after a wait. Set (and broadcast) just
+ * after the report thread's own check and before it took rep_lock, it was
+ * missed and kprod_close waited for ever to join the thread. It is checked
+ * under rep_lock, before each wait, now. The report thread no longer reads
+ * report_thread_running, which kprod_new writes after starting it. */
+static kp_batch *take_reports(kprod_t *p, int64_t deadline_ms, int until_stop) {
     pthread_mutex_lock(&p->rep_lock);
-    while (!p->rep_head) {
+    while (!p->rep_head && !(until_stop && atomic_load(&p->stop) == 2)) {
         if (kp_cond_wait_until(&p->rep_cv, &p->rep_lock, deadline_ms) != 0)
-            break;
-        if (p->report_thread_running && atomic_load(&p->stop) == 2)
             break;
     }
     kp_batch *b = p->rep_head;
@@ -280,7 +296,7 @@ static kp_batch *take_reports(kprod_t *p, int64_t deadline_ms) {
 static void *report_thread_main(void *arg) {
     kprod_t *p = arg;
     while (atomic_load(&p->stop) != 2) {
-        kp_batch *b = take_reports(p, INT64_MAX);
+        kp_batch *b = take_reports(p, INT64_MAX, 1);
         serve_batches(p, b);
     }
     return NULL;
@@ -297,7 +313,7 @@ KPROD_API int kprod_poll(kprod_t *p, int timeout_ms) {
         pthread_mutex_unlock(&p->acc.lock);
         return 0;
     }
-    return serve_batches(p, take_reports(p, deadline));
+    return serve_batches(p, take_reports(p, deadline, 0));
 }
 
 KPROD_API size_t kprod_outstanding(kprod_t *p) { return p ? atomic_load(&p->outstanding) : 0; }
@@ -325,7 +341,7 @@ KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms) {
             /* Another thread may serve the reports we wait for, so wake up
              * now and then to look, not only when a report comes to us. */
             int64_t slice = kp_now_ms() + 50;
-            serve_batches(p, take_reports(p, slice < deadline ? slice : deadline));
+            serve_batches(p, take_reports(p, slice < deadline ? slice : deadline, 0));
         }
     }
 }
@@ -352,6 +368,15 @@ KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms) {
     pthread_cond_broadcast(&p->acc.space_cv);
     pthread_cond_broadcast(&p->acc.md_cv);
     pthread_mutex_unlock(&p->acc.lock);
+    /* Fix: threads blocked in kprod_send (buffer.memory, metadata) are
+     * woken above and return _CLOSED, but they still had to take acc.lock
+     * and return while p was being freed below; one in a serializer had
+     * not even reached the lock. Wait until every kprod_send has left: no
+     * new one can block now (closing is set), so this is short. */
+    while (atomic_load(&p->active_sends) > 0) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     atomic_store(&p->stop, 1);
     kp_sender_wake(p);
     pthread_join(p->sender, NULL);
@@ -364,7 +389,7 @@ KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms) {
         p->report_thread_running = 0;
     }
     /* Whatever is left is served here, on the caller's thread. */
-    serve_batches(p, take_reports(p, 0));
+    serve_batches(p, take_reports(p, 0, 0));
     close(p->wake_fd);
     kp_acc_destroy(&p->acc);
     pthread_mutex_destroy(&p->rep_lock);

@@ -21,14 +21,20 @@ typedef struct kp_broker {
     int32_t id;
     int in_metadata; /* listed in the latest metadata response */
     int wanted;      /* (re)connect: something waits for this broker */
+    int md_asked;    /* conn.failures when a down connection last asked for metadata */
     kp_conn conn;
     kp_batch **pending; /* batches collected for its next Produce request */
     int npending, cap_pending;
     size_t pending_bytes;
 } kp_broker;
 
-/* A kprod_metadata_get call waiting for the sender. */
+/* A kprod_metadata_get call waiting for the sender. It lives on the
+ * caller's stack and only while installed as md_waiter: the sender touches
+ * it under acc.lock only, and names its request by id (the request's ctx),
+ * never by address, so a late answer to a call that timed out cannot
+ * complete a later call whose waiter happens to sit at the same address. */
 typedef struct kp_md_waiter {
+    uint64_t id; /* > 0, unique per producer */
     char *topic; /* NULL = all topics */
     int sent;
     int done;
@@ -54,9 +60,13 @@ struct kprod_s {
     int md_cursor;           /* round robin over brokers for metadata */
     int have_metadata;       /* a metadata response has been applied */
     kp_md_waiter *md_waiter; /* under acc.lock */
+    uint64_t md_waiter_seq;  /* last waiter id given, under acc.lock */
     int64_t producer_id;     /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;
+    int epoch_bump_needed; /* sequences no longer trusted: bump (KIP-360) */
+    int epoch_bumps;       /* how many were done */
+    int bump_refused;      /* a bump was refused: ask for a new producer id instead */
     int64_t pid_retry_at_ms;
 
     /* delivery reports: completed batches, under rep_lock */
@@ -66,6 +76,7 @@ struct kprod_s {
     pthread_t report_thread;
     int report_thread_running;
     atomic_size_t outstanding; /* records accepted, not yet reported */
+    atomic_int active_sends;   /* threads inside kprod_send: kprod_close waits them out */
 
     /* fatal error, under acc.lock */
     kprod_err_t fatal_err;

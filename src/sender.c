@@ -209,6 +209,14 @@ static void settle_batches(kprod_t *p, kp_batch **batches, const kprod_err_t *er
             kp_report_batch(p, batches[i]);
 }
 
+/* May a batch the broker answered with err have been stored all the same?
+ * REQUEST_TIMED_OUT (the leader appended it, replication did not finish in
+ * time) and NOT_ENOUGH_REPLICAS_AFTER_APPEND say so; any other error code is
+ * a refusal of this attempt. */
+static int answer_may_have_stored(kprod_err_t err) {
+    return err == KPROD_ERR_REQUEST_TIMED_OUT || err == KPROD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+}
+
 static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     produce_ctx *ctx = req->ctx;
     kp_produce_resp resp;
@@ -216,11 +224,9 @@ static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
     kprod_err_t errs[ctx->n];
     for (int i = 0; i < ctx->n; i++) {
         kp_batch *b = ctx->batches[i];
-        errs[i] = derr ? KPROD_ERR__BAD_MSG : KPROD_ERR__BAD_MSG; /* unless answered below */
-        b->possibly_persisted = 1;
-        if (derr)
-            continue;
-        for (int32_t t = 0; t < resp.topic_count; t++) {
+        errs[i] = KPROD_ERR__BAD_MSG; /* unless answered below */
+        int answered = 0;
+        for (int32_t t = 0; !derr && t < resp.topic_count; t++) {
             const kp_produce_resp_topic *rt = &resp.topics[t];
             if (!rt->name || strcmp(rt->name, b->topic->name) != 0)
                 continue;
@@ -228,13 +234,21 @@ static void handle_produce(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r) {
                 const kp_produce_resp_partition *rp = &rt->partitions[k];
                 if (rp->index != b->partition)
                     continue;
+                answered = 1;
                 errs[i] = (kprod_err_t)rp->error_code;
                 b->base_offset = rp->base_offset;
                 b->log_append_time = rp->log_append_time_ms;
-                if (!rp->error_code)
-                    b->possibly_persisted = 0;
             }
         }
+        /* possibly_persisted stays set from an earlier attempt that went
+         * unanswered: a later refusal does not undo that one. (It used to be
+         * set for every error answer, so a plain refusal such as
+         * MESSAGE_TOO_LARGE was reported as possibly persisted: found by
+         * tests/mock/test_mock_faults.c.) */
+        if (!answered || answer_may_have_stored(errs[i]))
+            b->possibly_persisted = 1;
+        else if (!errs[i])
+            b->possibly_persisted = 0;
     }
     if (!derr)
         kp_produce_resp_free(&resp);
@@ -325,10 +339,13 @@ const kp_conn_handlers *kp_sender_handlers(kprod_t *p) {
 /* ---- draining the accumulator ---- */
 
 /* Seals a batch for the wire (first attempt only) with the producer's id. */
-static int seal_batch(kprod_t *p, kp_batch *b) {
+static kprod_err_t seal_batch(kprod_t *p, kp_batch *b) {
     if (b->sealed) {
-        kp_idem_restamp(p, b);
-        return 0;
+        /* A retry: after an epoch bump its id, epoch and sequence change. */
+        if (p->cfg.enable_idempotence)
+            kp_rb_set_producer(b->w.buf.data, b->w.buf.len, p->producer_id, p->producer_epoch,
+                               b->base_seq);
+        return KPROD_ERR_NO_ERROR;
     }
     kp_rb_seal_opts o = {
         .codec = p->cfg.compression_type,
@@ -338,63 +355,93 @@ static int seal_batch(kprod_t *p, kp_batch *b) {
         .base_sequence = b->base_seq,
         .partition_leader_epoch = -1,
     };
-    if (kp_rb_seal(&b->w, &o) != KPROD_ERR_NO_ERROR)
-        return -1;
+    kprod_err_t err = kp_rb_seal(&b->w, &o);
+    if (err)
+        return err;
     b->wire = b->w.buf.data;
     b->wire_len = b->w.buf.len;
     b->sealed = 1;
-    return 0;
-}
-
-/* The earlier of a and b, but not before now. */
-static int64_t earliest(int64_t a, int64_t b, int64_t now) {
-    int64_t e = a < b ? a : b;
-    return e < now ? now : e;
+    return KPROD_ERR_NO_ERROR;
 }
 
 /* Moves ready batches to their leaders' pending lists (lock held) and
- * returns when the sender should look again. */
-static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
+ * returns when the sender should look again. Without a producer id yet
+ * (may_send 0) batches are only expired.
+ *
+ * Every `continue` below must leave something that wakes the loop when the
+ * batch can go: a socket event (a response, a connection coming up), a
+ * deadline in wake_at, or an append. A bare wake_at = now for a state that
+ * lasts is a busy loop. */
+static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
     kp_acc *acc = &p->acc;
     int64_t wake_at = now + 1000;
     int idem = p->cfg.enable_idempotence;
     for (size_t i = 0; i < acc->nbuckets; i++) {
         for (kp_topic *t = acc->buckets[i]; t; t = t->hnext) {
+            /* Fix: here was `if (t->md_wanted) wake_at = now;`, a busy loop
+             * for as long as metadata was wanted: while its request was in
+             * flight, during the retry backoff, and for ever for a topic
+             * that does not exist. kp_md_maybe_request says when metadata
+             * can next be asked for; this only wakes the loop when it newly
+             * wants some (a leader missing, below). */
             for (int32_t part = 0; part < t->partition_count; part++) {
                 kp_partq *q = &t->parts[part];
                 kp_batch *b = q->head;
                 if (!b)
                     continue;
-                if (now - b->created_ms >= p->cfg.delivery_timeout_ms && q->inflight == 0) {
+                if (q->inflight == 0 && now - b->created_ms >= p->cfg.delivery_timeout_ms) {
                     kp_sender_expire_locked(p, t, q, now);
-                    continue;
+                    b = q->head;
+                    if (!b)
+                        continue;
                 }
                 int64_t expire_at = b->created_ms + p->cfg.delivery_timeout_ms;
+                /* Fix: an expired head with batches of q still in flight
+                 * made wake_at = now, a busy loop until their response (up
+                 * to request.timeout.ms), and could even be sent. It waits,
+                 * unsent; the response wakes the loop and it expires. */
+                if (expire_at <= now)
+                    continue;
                 if (expire_at < wake_at)
                     wake_at = expire_at;
+                /* Fix: without a producer id this function was not called
+                 * at all, so nothing expired: records waited past
+                 * delivery.timeout.ms for as long as InitProducerId failed. */
+                if (!may_send)
+                    continue;
                 if (!kp_acc_batch_ready_locked(acc, b, now, &wake_at))
                     continue;
-                if (q->leader < 0) {
-                    /* Ask for metadata as soon as its backoff allows (not
-                     * at once: that would spin while it is in flight). */
-                    t->md_wanted = 1;
-                    wake_at =
-                        earliest(wake_at, p->md_inflight ? INT64_MAX : p->md_retry_at_ms, now);
+                kp_broker *br = q->leader < 0 ? NULL : kp_broker_find(p, q->leader);
+                if (!br) {
+                    if (!t->md_wanted) {
+                        t->md_wanted = 1;
+                        wake_at = now; /* once: kp_md_maybe_request takes over */
+                    }
                     continue;
                 }
-                kp_broker *br = kp_broker_find(p, q->leader);
-                if (!br)
-                    continue;
                 br->wanted = 1;
-                if (br->conn.state == KP_CONN_DOWN)
-                    wake_at = earliest(wake_at, br->conn.next_attempt_ms, now); /* reconnect */
+                if (br->conn.state == KP_CONN_DOWN) {
+                    /* Fix: keep_connections ran before this turn wanted the
+                     * broker, and nothing woke the loop for it: a first
+                     * connection to a leader waited up to a second. */
+                    int64_t at = br->conn.next_attempt_ms > now ? br->conn.next_attempt_ms : now;
+                    if (at < wake_at)
+                        wake_at = at;
+                    continue;
+                }
                 if (br->conn.state != KP_CONN_READY)
                     continue;
                 if (br->conn.ninflight >= p->cfg.max_in_flight)
                     continue;
                 if (!kp_idem_may_send_locked(p, q, b))
                     continue;
-                if (!idem && b->attempts > 0 && q->inflight > 0)
+                /* Without idempotence a retry waits for the partition's
+                 * other batches; with max.in.flight=1 every batch does (as
+                 * Java mutes the partition): the limit is per connection,
+                 * and after a leader move a batch on the new leader's
+                 * connection overtook one still in flight to the old
+                 * leader (found by tests/mock/test_mock_faults.c). */
+                if (!idem && q->inflight > 0 && (b->attempts > 0 || p->cfg.max_in_flight == 1))
                     continue;
                 if (br->npending == br->cap_pending) {
                     int ncap = br->cap_pending ? br->cap_pending * 2 : 16;
@@ -406,7 +453,7 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
                 }
                 if (br->pending_bytes + b->w.buf.len > (size_t)p->cfg.max_request_size &&
                     br->npending > 0) {
-                    wake_at = now;
+                    wake_at = now; /* next request, next turn */
                     continue;
                 }
                 kp_acc_pop_locked(acc, q);
@@ -422,7 +469,14 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now) {
     return wake_at;
 }
 
-/* Fails the head batches of q that are past delivery.timeout.ms (lock held). */
+/* Fails the head batches of q that are past delivery.timeout.ms (lock held,
+ * q->inflight == 0).
+ *
+ * Idempotence: a head batch that was sent before (b->base_seq >= 0) leaves
+ * a gap in its partition's sequences when it expires here (as does a batch
+ * failed for good after its sequence was given); kp_idem_failed_locked then
+ * asks for an epoch bump (KIP-360), after which every partition starts again
+ * at sequence 0 (docs/IDEMPOTENCE.md). */
 void kp_sender_expire_locked(kprod_t *p, kp_topic *t, kp_partq *q, int64_t now) {
     (void)t;
     while (q->head && now - q->head->created_ms >= p->cfg.delivery_timeout_ms) {
@@ -433,77 +487,96 @@ void kp_sender_expire_locked(kprod_t *p, kp_topic *t, kp_partq *q, int64_t now) 
     }
 }
 
-/* Writes one Produce request holding br's pending batches. */
+/* Builds one Produce request of the n sealed batches in br->pending and
+ * queues it on br's connection. Returns 0, or -1 when out of memory (the
+ * batches are then still the caller's). */
+static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
+    produce_ctx *ctx = malloc(sizeof(*ctx) + (size_t)n * sizeof(kp_batch *));
+    if (!ctx)
+        return -1;
+    ctx->n = n;
+    memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
+    int16_t ver = kp_conn_pick(&br->conn, KP_API_PRODUCE);
+    kp_buf frame;
+    kp_buf_init(&frame, 256 + bytes);
+    size_t start = kp_frame_begin(p, &br->conn, &frame, KP_API_PRODUCE, ver);
+    /* Group by topic: batches of one topic are adjacent after a sort. */
+    int ntopics = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = ctx->batches[j]->topic == ctx->batches[i]->topic;
+        ntopics += !seen;
+    }
+    kp_produce_req_writer w;
+    kp_produce_req_begin(&w, &frame, ver, NULL, (int16_t)p->cfg.acks,
+                         (int32_t)p->cfg.request_timeout_ms, ntopics);
+    int order = 0;
+    for (int i = 0; i < n; i++) {
+        kp_topic *t = ctx->batches[i]->topic;
+        int first = 1;
+        for (int j = 0; j < i && first; j++)
+            first = ctx->batches[j]->topic != t;
+        if (!first)
+            continue;
+        int32_t cnt = 0;
+        for (int j = i; j < n; j++)
+            cnt += ctx->batches[j]->topic == t;
+        kp_produce_req_topic(&w, t->name, cnt);
+        for (int j = i; j < n; j++) {
+            kp_batch *b = ctx->batches[j];
+            if (b->topic != t)
+                continue;
+            kp_produce_req_partition(&w, b->partition, b->wire, b->wire_len);
+            br->pending[order++] = b; /* request order, for the ctx */
+        }
+    }
+    memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
+    if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
+        kp_req_end(&frame, start);
+        if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, start, p->cfg.acks != 0,
+                            ctx) == 0) {
+            kp_buf_free(&frame);
+            return 0;
+        }
+    }
+    kp_buf_free(&frame);
+    free(ctx);
+    return -1;
+}
+
+/* Writes one Produce request holding br's pending batches. Every batch gets
+ * its outcome exactly once: through the request, or here. */
 static void send_produce(kprod_t *p, kp_broker *br) {
     int n = br->npending;
     br->npending = 0;
     br->pending_bytes = 0;
-    produce_ctx *ctx = malloc(sizeof(*ctx) + (size_t)n * sizeof(kp_batch *));
+    kp_batch *failed[n];
     kprod_err_t errs[n];
-    int ok = ctx != NULL;
+    int nfailed = 0, nsealed = 0;
+    size_t bytes = 0;
+    /* Fix: a batch that could not be sealed failed the whole request, and
+     * every other batch in it was reported as _NO_MEMORY. It fails alone
+     * now, with its own error. */
     for (int i = 0; i < n; i++) {
-        errs[i] = KPROD_ERR__NO_MEMORY;
-        if (seal_batch(p, br->pending[i]) != 0) {
-            errs[i] = KPROD_ERR__COMPRESSION;
-            ok = 0;
+        kp_batch *b = br->pending[i];
+        kprod_err_t err = seal_batch(p, b);
+        if (err) {
+            failed[nfailed] = b;
+            errs[nfailed++] = err;
+            continue;
+        }
+        br->pending[nsealed++] = b;
+        bytes += b->wire_len;
+    }
+    if (nsealed > 0 && write_produce(p, br, nsealed, bytes) != 0) {
+        for (int i = 0; i < nsealed; i++) {
+            failed[nfailed] = br->pending[i];
+            errs[nfailed++] = KPROD_ERR__NO_MEMORY;
         }
     }
-    if (ok) {
-        ctx->n = n;
-        memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
-        int16_t ver = kp_conn_pick(&br->conn, KP_API_PRODUCE);
-        kp_buf frame;
-        kp_buf_init(&frame, 256 + br->pending_bytes);
-        size_t start = kp_frame_begin(p, &br->conn, &frame, KP_API_PRODUCE, ver);
-        /* Group by topic: batches of one topic are adjacent after a sort. */
-        int ntopics = 0;
-        for (int i = 0; i < n; i++) {
-            int seen = 0;
-            for (int j = 0; j < i && !seen; j++)
-                seen = ctx->batches[j]->topic == ctx->batches[i]->topic;
-            ntopics += !seen;
-        }
-        kp_produce_req_writer w;
-        kp_produce_req_begin(&w, &frame, ver, NULL, (int16_t)p->cfg.acks,
-                             (int32_t)p->cfg.request_timeout_ms, ntopics);
-        int order = 0;
-        for (int i = 0; i < n; i++) {
-            kp_topic *t = ctx->batches[i]->topic;
-            int first = 1;
-            for (int j = 0; j < i && first; j++)
-                first = ctx->batches[j]->topic != t;
-            if (!first)
-                continue;
-            int32_t cnt = 0;
-            for (int j = i; j < n; j++)
-                cnt += ctx->batches[j]->topic == t;
-            kp_produce_req_topic(&w, t->name, cnt);
-            for (int j = i; j < n; j++) {
-                kp_batch *b = ctx->batches[j];
-                if (b->topic != t)
-                    continue;
-                kp_produce_req_partition(&w, b->partition, b->wire, b->wire_len);
-                br->pending[order++] = b; /* request order, for the ctx */
-            }
-        }
-        memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
-        if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
-            kp_req_end(&frame, start);
-            if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, start, p->cfg.acks != 0,
-                                ctx) == 0) {
-                kp_buf_free(&frame);
-                return;
-            }
-        }
-        kp_buf_free(&frame);
-        free(ctx);
-    } else {
-        free(ctx);
-    }
-    /* Could not build the request: every batch gets its outcome now. */
-    kp_batch *list[n];
-    memcpy(list, br->pending, (size_t)n * sizeof(kp_batch *));
-    settle_batches(p, list, errs, n);
+    if (nfailed > 0)
+        settle_batches(p, failed, errs, nfailed);
 }
 
 /* ---- the loop ---- */
@@ -514,6 +587,18 @@ static int64_t keep_connections(kprod_t *p, int64_t now) {
     int64_t next = INT64_MAX;
     for (int i = 0; i < p->nbrokers; i++) {
         kp_broker *br = p->brokers[i];
+        /* A broker we cannot reach may have lost its partitions to another:
+         * each failed attempt to reach a wanted one asks for fresh metadata
+         * once, as the Java client does on a disconnect. Without this, the
+         * records of a partition whose leader went down waited for that
+         * broker even after the leadership moved (found by
+         * tests/mock/test_mock_faults.c), until metadata.max.age.ms. */
+        if (br->conn.state == KP_CONN_READY)
+            br->md_asked = 0;
+        else if (br->wanted && br->conn.state == KP_CONN_DOWN && br->conn.failures > br->md_asked) {
+            br->md_asked = br->conn.failures;
+            p->md_refresh_now = 1;
+        }
         if (!br->wanted || br->conn.state != KP_CONN_DOWN)
             continue;
         if (br->conn.next_attempt_ms <= now)
@@ -524,21 +609,25 @@ static int64_t keep_connections(kprod_t *p, int64_t now) {
     return next;
 }
 
+/* Fails every batch waiting in the accumulator (lock held). */
+static void fail_queued_locked(kprod_t *p, kprod_err_t err) {
+    for (size_t i = 0; i < p->acc.nbuckets; i++)
+        for (kp_topic *t = p->acc.buckets[i]; t; t = t->hnext)
+            for (int32_t part = 0; part < t->partition_count; part++) {
+                kp_batch *b;
+                while ((b = kp_acc_pop_locked(&p->acc, &t->parts[part]))) {
+                    b->err = err;
+                    kp_report_batch(p, b);
+                }
+            }
+}
+
 /* On close: everything not yet sent fails with _PURGED_ON_CLOSE, every
  * request in flight too (marked possibly persisted). */
 static void purge_all(kprod_t *p) {
     int64_t now = kp_now_ms();
     pthread_mutex_lock(&p->acc.lock);
-    for (size_t i = 0; i < p->acc.nbuckets; i++)
-        for (kp_topic *t = p->acc.buckets[i]; t; t = t->hnext)
-            for (int32_t part = 0; part < t->partition_count; part++) {
-                kp_partq *q = &t->parts[part];
-                kp_batch *b;
-                while ((b = kp_acc_pop_locked(&p->acc, q))) {
-                    b->err = KPROD_ERR__PURGED_ON_CLOSE;
-                    kp_report_batch(p, b);
-                }
-            }
+    fail_queued_locked(p, KPROD_ERR__PURGED_ON_CLOSE);
     pthread_mutex_unlock(&p->acc.lock);
     for (int i = 0; i < p->nbrokers; i++)
         kp_conn_fail(&p->brokers[i]->conn, KPROD_ERR__PURGED_ON_CLOSE, "producer closed", now,
@@ -564,9 +653,11 @@ static void *sender_main(void *arg) {
         if (t < wake_at)
             wake_at = t;
         pthread_mutex_lock(&p->acc.lock);
-        t = kp_idem_ready(p) ? collect_ready_locked(p, now) : now + 1000;
-        if (!kp_idem_ready(p))
-            p->acc.sender_wake_ms = t;
+        if (p->fatal_err)
+            fail_queued_locked(p, KPROD_ERR__FATAL);
+        /* Without a producer id (or during an epoch bump) nothing is sent,
+         * but delivery.timeout.ms still runs out. */
+        t = collect_ready_locked(p, now, kp_idem_ready(p) && !p->fatal_err);
         pthread_mutex_unlock(&p->acc.lock);
         if (t < wake_at)
             wake_at = t;

@@ -199,17 +199,22 @@ void kp_conn_set_ready(kp_conn *c) {
     c->failures = 0;
 }
 
-static void mark_written(kp_conn *c, const kp_conn_handlers *h) {
-    /* acks=0 requests leave the list once written: no response will come. */
-    for (kp_inflight *r = c->head; r; r = r->next)
-        if (!r->written && (uint64_t)r->end_off <= c->written_total)
-            r->written = 1;
+/* acks=0 requests leave the list once written: no response will come.
+ * Only from the head, so that every outcome comes in request order. */
+static void complete_written(kp_conn *c, const kp_conn_handlers *h) {
     while (c->head && c->head->written && !c->head->expect_response) {
         kp_inflight *r = c->head;
         unlink_head(c);
         h->on_written(c, r, h->opaque);
         free(r);
     }
+}
+
+static void mark_written(kp_conn *c, const kp_conn_handlers *h) {
+    for (kp_inflight *r = c->head; r; r = r->next)
+        if (!r->written && (uint64_t)r->end_off <= c->written_total)
+            r->written = 1;
+    complete_written(c, h);
 }
 
 static int do_write(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
@@ -254,6 +259,12 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
             break;
         const uint8_t *frame = c->in.data + off + 4;
         int32_t corr = (int32_t)kp_be32_read(frame);
+        /* Fix: an acks=0 request written while an earlier one still awaited
+         * its response was left at the head when that response came, so
+         * the next response failed the connection with _BAD_MSG (its
+         * batches reported failed although written), or request.timeout.ms
+         * did. Whatever precedes a response has been written: finish it. */
+        complete_written(c, h);
         kp_inflight *r = c->head;
         if (!r || r->corr_id != corr || !r->expect_response) {
             char why[128];
@@ -272,6 +283,7 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
         memmove(c->in.data, c->in.data + off, c->in.len - off);
         c->in.len -= off;
     }
+    complete_written(c, h);
     return 0;
 }
 

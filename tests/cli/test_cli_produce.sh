@@ -29,7 +29,12 @@ show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 # of `scripts/kafka.sh consume TOPIC COUNT`; should that command print other
 # columns, only this function changes, to print these five.
 read_back() {
-    bash "$KPROD_SRC/scripts/kafka.sh" consume "$1" "$2"
+    # consume prints PARTITION OFFSET TIMESTAMP KEYLEN KEY VALUELEN VALUE
+    # HEADERS (docs/TESTING.md), from $BROKERS rather than its default broker.
+    # PIPESTATUS keeps consume's exit status.
+    bash "$KPROD_SRC/scripts/kafka.sh" consume "$1" --brokers="$BROKERS" "$2" |
+        awk 'BEGIN { FS = OFS = "\t" } { print $1, $2, $5, $7, $8 }'
+    return "${PIPESTATUS[0]}"
 }
 
 topic=kprod_cli_produce_$$_$RANDOM

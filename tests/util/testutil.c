@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,28 @@ void kpt_create_topic(const char *topic, int partitions, int replication) {
                kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
     if (rc != 0)
         fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
+    /* The broker lists the new partitions in its metadata before it has
+     * made itself their leader; a Produce in between fails with
+     * NOT_LEADER_OR_FOLLOWER, which acks=0 cannot retry (the broker just
+     * closes the connection and the records are lost). Wait until every
+     * partition answers a ListOffsets request, which takes the same path. */
+    char args[3072]; /* fits in kpt_sh's command buffer with the rest */
+    size_t n = 0;
+    for (int i = 0; i < partitions && n < sizeof(args); i++)
+        n += (size_t)snprintf(args + n, sizeof(args) - n, " -t '%s:%d:-1'", topic, i);
+    if (n >= sizeof(args))
+        fail_msg("too many partitions to check: %d", partitions);
+    int64_t deadline = kpt_now_ms() + 30000;
+    for (;;) {
+        /* kcat exits 0 even when some partitions fail: count the answers. */
+        kpt_sh(out, sizeof(out), "kcat -Q -b '%s'%s 2>&1 | grep -cE '\\] offset [0-9]+$'",
+               kpt_brokers(), args);
+        if (atoi(out) == partitions)
+            break;
+        if (kpt_now_ms() > deadline)
+            fail_msg("topic %s: %s of %d partitions led after 30 s", topic, out, partitions);
+        kpt_sh(NULL, 0, "sleep 0.1"); /* paces the retries until the deadline */
+    }
 }
 
 /* Splits the next TAB-separated field off *s. */
@@ -81,25 +104,32 @@ static char *next_field(char **s) {
     return f;
 }
 
-kpt_record *kpt_consume(const char *topic, int count) {
+/* Runs `consume` with the given count argument ("" = to the end) and
+ * parses its lines; *got is how many came. */
+static kpt_record *consume_lines(const char *topic, const char *count_arg, int cap_hint, int *got,
+                                 int *status) {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "bash '%s/scripts/kafka.sh' consume '%s' --brokers=%s %d",
-             kpt_src_dir(), topic, kpt_brokers(), count);
+    snprintf(cmd, sizeof(cmd), "bash '%s/scripts/kafka.sh' consume '%s' --brokers=%s %s",
+             kpt_src_dir(), topic, kpt_brokers(), count_arg);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
-    kpt_record *recs = calloc((size_t)count + 1, sizeof(*recs));
+    size_t cap = (size_t)(cap_hint > 0 ? cap_hint : 1024);
+    kpt_record *recs = calloc(cap, sizeof(*recs));
     assert_non_null(recs);
     char *line = NULL;
-    size_t cap = 0;
+    size_t lcap = 0;
     ssize_t n;
-    int got = 0;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    *got = 0;
+    while ((n = getline(&line, &lcap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
-        if (got >= count)
-            fail_msg("consumer returned more than %d records", count);
+        if ((size_t)*got == cap) {
+            cap *= 2;
+            recs = realloc(recs, cap * sizeof(*recs));
+            assert_non_null(recs);
+        }
         char *s = line;
-        kpt_record *r = &recs[got++];
+        kpt_record *r = &recs[(*got)++];
         r->partition = atoi(next_field(&s));
         r->offset = atoll(next_field(&s));
         r->timestamp = atoll(next_field(&s));
@@ -112,9 +142,25 @@ kpt_record *kpt_consume(const char *topic, int count) {
         assert_non_null(r->headers);
     }
     free(line);
-    int st = pclose(f);
+    *status = pclose(f);
+    return recs;
+}
+
+kpt_record *kpt_consume(const char *topic, int count) {
+    char arg[32];
+    snprintf(arg, sizeof(arg), "%d", count);
+    int got, st;
+    kpt_record *recs = consume_lines(topic, arg, count + 1, &got, &st);
     if (got != count || st != 0)
         fail_msg("consumer read %d of %d records of %s (exit %d)", got, count, topic, st);
+    return recs;
+}
+
+kpt_record *kpt_consume_all(const char *topic, int *count) {
+    int st;
+    kpt_record *recs = consume_lines(topic, "", 0, count, &st);
+    if (st != 0)
+        fail_msg("consumer of %s failed (exit %d) after %d records", topic, st, *count);
     return recs;
 }
 
@@ -125,4 +171,50 @@ void kpt_records_free(kpt_record *r, int count) {
         free(r[i].headers);
     }
     free(r);
+}
+
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction) {
+    int to_child[2], from_child[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(from_child), 0);
+    char port[16], frac[32];
+    const char *colon = strrchr(kpt_brokers(), ':');
+    assert_non_null(colon);
+    snprintf(port, sizeof(port), "%s", colon + 1);
+    snprintf(frac, sizeof(frac), "%f", drop_fraction);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(KPROD_PROXY_BIN, "kafka_proxy", "127.0.0.1", port, frac, "42", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    px->pid = pid;
+    px->in_fd = to_child[1];
+    FILE *out = fdopen(from_child[0], "r");
+    px->out = out;
+    assert_int_equal(fscanf(out, "port %d", &px->port), 1);
+}
+
+long kpt_proxy_stop(kpt_proxy *px, long *forwarded) {
+    close(px->in_fd);
+    long dropped = -1;
+    *forwarded = -1;
+    if (fscanf(px->out, " produce_forwarded=%ld dropped=%ld", forwarded, &dropped) != 2)
+        fail_msg("proxy did not report its counts");
+    fclose(px->out);
+    waitpid(px->pid, NULL, 0);
+    return dropped;
+}
+
+void kpt_proxy_kill(kpt_proxy *px) {
+    kill(px->pid, SIGKILL);
+    waitpid(px->pid, NULL, 0);
+    close(px->in_fd);
+    fclose(px->out);
 }

@@ -23,8 +23,25 @@ const char *kpt_src_dir(void);
 int kpt_sh(char *out, size_t cap, const char *fmt, ...);
 /* A topic name unique to this process and test run. */
 void kpt_unique_topic(char *dst, size_t cap, const char *prefix);
-/* Creates a topic with Kafka's own kafka-topics tool; asserts success. */
+/* Creates a topic with Kafka's own kafka-topics tool; asserts success and
+ * waits until every partition's leader takes requests. */
 void kpt_create_topic(const char *topic, int partitions, int replication);
+
+/* tests/tools/kafka_proxy between a client and the broker in KPROD_BROKERS:
+ * it drops the connection after the broker answered a Produce request, for
+ * drop_fraction of them, and advertises itself in Metadata. */
+typedef struct kpt_proxy {
+    int pid;
+    void *out; /* FILE* of its stdout */
+    int in_fd; /* its stdin: closing it stops the proxy */
+    int port;
+} kpt_proxy;
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction);
+/* Stops it; returns the connections it dropped, *forwarded the Produce
+ * requests it passed on. */
+long kpt_proxy_stop(kpt_proxy *px, long *forwarded);
+/* Kills it at once (SIGKILL): every broker becomes unreachable. */
+void kpt_proxy_kill(kpt_proxy *px);
 
 #endif
 
@@ -47,3 +64,6 @@ typedef struct kpt_record {
  * kpt_records_free. */
 kpt_record *kpt_consume(const char *topic, int count);
 void kpt_records_free(kpt_record *r, int count);
+/* Reads every record of topic up to the end of each partition (no count
+ * known in advance, e.g. when duplicates are expected). */
+kpt_record *kpt_consume_all(const char *topic, int *count);

@@ -1,0 +1,324 @@
+/* A fault-injecting TCP proxy for the idempotence tests: it stands between
+ * a client and one Kafka broker, and for a random fraction of Produce
+ * requests it forwards the request, waits for the broker's response (so the
+ * records are surely written) and then drops both connections instead of
+ * passing the response on. The client sees a lost acknowledgement and must
+ * resend; only idempotence keeps the resend from being stored twice.
+ *
+ * So that clients keep talking through it, the proxy rewrites the port of
+ * the broker in Metadata responses to its own (in place: same length).
+ *
+ * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED
+ * Prints "port N" once listening (on 127.0.0.1, an ephemeral port), runs
+ * until stdin closes, then prints "produce_forwarded=N dropped=M". */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAXC 64
+#define MAXQ 256
+
+typedef struct buf {
+    uint8_t *d;
+    size_t len, cap;
+} buf;
+
+/* One client connection and its upstream twin. */
+typedef struct pair {
+    int cfd, ufd;
+    buf c2u_in; /* bytes from the client not yet parsed into frames */
+    buf to_up;  /* framed bytes waiting for the upstream socket */
+    buf u2c_in; /* bytes from the broker not yet parsed */
+    buf to_cli; /* bytes waiting for the client socket */
+    /* requests in order: correlation id, api key+version, drop verdict */
+    int32_t q_corr[MAXQ];
+    int16_t q_key[MAXQ], q_ver[MAXQ];
+    int q_drop[MAXQ];
+    int qh, qn;
+} pair;
+
+static pair pairs[MAXC];
+static int upstream_port, my_port;
+static struct sockaddr_in upstream;
+static double drop_fraction;
+static long produce_forwarded, dropped;
+
+static void put(buf *b, const void *p, size_t n) {
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        b->d = realloc(b->d, b->cap);
+        if (!b->d)
+            abort();
+    }
+    memcpy(b->d + b->len, p, n);
+    b->len += n;
+}
+
+static void consume(buf *b, size_t n) {
+    memmove(b->d, b->d + n, b->len - n);
+    b->len -= n;
+}
+
+static uint32_t be32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static void close_pair(pair *pr) {
+    close(pr->cfd);
+    close(pr->ufd);
+    free(pr->c2u_in.d);
+    free(pr->to_up.d);
+    free(pr->u2c_in.d);
+    free(pr->to_cli.d);
+    memset(pr, 0, sizeof(*pr));
+    pr->cfd = pr->ufd = -1;
+}
+
+/* Reads a varint (unsigned LEB128) at *p; returns bytes taken, 0 if bad. */
+static size_t uvarint(const uint8_t *p, const uint8_t *end, uint32_t *v) {
+    *v = 0;
+    for (size_t i = 0; i < 5 && p + i < end; i++) {
+        *v |= (uint32_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80))
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Metadata response body (after the response header): point every broker
+ * entry listening on the upstream port at the proxy instead. */
+static void rewrite_metadata(uint8_t *p, uint8_t *end, int16_t ver) {
+    int flexible = ver >= 9;
+    if (flexible) { /* response header v1: tagged fields after corr id */
+        uint32_t n;
+        size_t k = uvarint(p, end, &n);
+        if (!k || n)
+            return;
+        p += k;
+    }
+    p += 4; /* throttle_time_ms (v3+) */
+    uint32_t count;
+    if (flexible) {
+        size_t k = uvarint(p, end, &count);
+        if (!k || count == 0)
+            return;
+        p += k;
+        count--;
+    } else {
+        if (p + 4 > end)
+            return;
+        count = be32(p);
+        p += 4;
+    }
+    for (uint32_t i = 0; i < count && p < end; i++) {
+        p += 4; /* node_id */
+        uint32_t hl;
+        if (flexible) {
+            size_t k = uvarint(p, end, &hl);
+            if (!k || hl == 0)
+                return;
+            p += k;
+            hl--;
+        } else {
+            if (p + 2 > end)
+                return;
+            hl = (uint32_t)((p[0] << 8) | p[1]);
+            p += 2;
+        }
+        p += hl;
+        if (p + 4 > end)
+            return;
+        if ((int)be32(p) == upstream_port) {
+            p[0] = (uint8_t)(my_port >> 24);
+            p[1] = (uint8_t)(my_port >> 16);
+            p[2] = (uint8_t)(my_port >> 8);
+            p[3] = (uint8_t)my_port;
+        }
+        p += 4;
+        /* rack: nullable string */
+        if (flexible) {
+            uint32_t rl;
+            size_t k = uvarint(p, end, &rl);
+            if (!k)
+                return;
+            p += k + (rl ? rl - 1 : 0);
+            uint32_t tags;
+            k = uvarint(p, end, &tags);
+            if (!k || tags) /* brokers never carry tags today */
+                return;
+            p += k;
+        } else {
+            if (p + 2 > end)
+                return;
+            int16_t rl = (int16_t)((p[0] << 8) | p[1]);
+            p += 2 + (rl > 0 ? rl : 0);
+        }
+    }
+}
+
+/* Moves complete client frames to the upstream buffer, noting each. */
+static void frames_client_to_up(pair *pr) {
+    while (pr->c2u_in.len >= 4) {
+        uint32_t size = be32(pr->c2u_in.d);
+        if (pr->c2u_in.len < 4 + (size_t)size)
+            return;
+        const uint8_t *f = pr->c2u_in.d + 4;
+        if (size >= 8 && pr->qn < MAXQ) {
+            int i = (pr->qh + pr->qn++) % MAXQ;
+            pr->q_key[i] = (int16_t)((f[0] << 8) | f[1]);
+            pr->q_ver[i] = (int16_t)((f[2] << 8) | f[3]);
+            pr->q_corr[i] = (int32_t)be32(f + 4);
+            pr->q_drop[i] = 0;
+            if (pr->q_key[i] == 0) { /* Produce */
+                produce_forwarded++;
+                pr->q_drop[i] = (double)random() / RAND_MAX < drop_fraction;
+            }
+        }
+        put(&pr->to_up, pr->c2u_in.d, 4 + size);
+        consume(&pr->c2u_in, 4 + size);
+    }
+}
+
+/* Moves complete broker frames to the client; returns -1 to drop. */
+static int frames_up_to_client(pair *pr) {
+    while (pr->u2c_in.len >= 8) {
+        uint32_t size = be32(pr->u2c_in.d);
+        if (pr->u2c_in.len < 4 + (size_t)size)
+            return 0;
+        int32_t corr = (int32_t)be32(pr->u2c_in.d + 4);
+        int drop = 0;
+        if (pr->qn > 0 && pr->q_corr[pr->qh] == corr) {
+            drop = pr->q_drop[pr->qh];
+            if (pr->q_key[pr->qh] == 3)
+                rewrite_metadata(pr->u2c_in.d + 8, pr->u2c_in.d + 4 + size, pr->q_ver[pr->qh]);
+            pr->qh = (pr->qh + 1) % MAXQ;
+            pr->qn--;
+        }
+        if (drop) {
+            dropped++;
+            return -1;
+        }
+        put(&pr->to_cli, pr->u2c_in.d, 4 + size);
+        consume(&pr->u2c_in, 4 + size);
+    }
+    return 0;
+}
+
+static int pump(int from, buf *in) {
+    uint8_t tmp[65536];
+    ssize_t n = recv(from, tmp, sizeof(tmp), MSG_DONTWAIT);
+    if (n == 0)
+        return -1;
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    put(in, tmp, (size_t)n);
+    return 0;
+}
+
+static int drain(int to, buf *out) {
+    if (!out->len)
+        return 0;
+    ssize_t n = send(to, out->d, out->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    consume(out, (size_t)n);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED\n");
+        return 2;
+    }
+    upstream_port = atoi(argv[2]);
+    memset(&upstream, 0, sizeof(upstream));
+    upstream.sin_family = AF_INET;
+    upstream.sin_port = htons((uint16_t)upstream_port);
+    if (inet_pton(AF_INET, argv[1], &upstream.sin_addr) != 1) {
+        fprintf(stderr, "kafka_proxy: UPSTREAM_HOST must be an IPv4 address\n");
+        return 2;
+    }
+    drop_fraction = atof(argv[3]);
+    srandom((unsigned)atol(argv[4]));
+    for (int i = 0; i < MAXC; i++)
+        pairs[i].cfd = pairs[i].ufd = -1;
+
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = 0};
+    me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t ml = sizeof(me);
+    if (bind(lfd, (struct sockaddr *)&me, sizeof(me)) || listen(lfd, 64) ||
+        getsockname(lfd, (struct sockaddr *)&me, &ml)) {
+        perror("kafka_proxy: listen");
+        return 1;
+    }
+    my_port = ntohs(me.sin_port);
+    printf("port %d\n", my_port);
+    fflush(stdout);
+
+    struct pollfd fds[2 + 2 * MAXC];
+    for (;;) {
+        int n = 0;
+        fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        for (int i = 0; i < MAXC; i++) {
+            pair *pr = &pairs[i];
+            fds[n++] = (struct pollfd){.fd = pr->cfd,
+                                       .events = (short)(POLLIN | (pr->to_cli.len ? POLLOUT : 0))};
+            fds[n++] = (struct pollfd){.fd = pr->ufd,
+                                       .events = (short)(POLLIN | (pr->to_up.len ? POLLOUT : 0))};
+        }
+        if (poll(fds, (nfds_t)n, 1000) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents) {
+            char tmp[64];
+            if (read(0, tmp, sizeof(tmp)) <= 0)
+                break;
+        }
+        if (fds[1].revents & POLLIN) {
+            int cfd = accept(lfd, NULL, NULL);
+            int slot = -1;
+            for (int i = 0; i < MAXC && slot < 0; i++)
+                if (pairs[i].cfd < 0)
+                    slot = i;
+            int ufd = socket(AF_INET, SOCK_STREAM, 0);
+            if (slot < 0 || connect(ufd, (struct sockaddr *)&upstream, sizeof(upstream)) != 0) {
+                close(cfd);
+                close(ufd);
+            } else {
+                setsockopt(cfd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+                setsockopt(ufd, IPPROTO_TCP, 1, &one, sizeof(one));
+                pairs[slot].cfd = cfd;
+                pairs[slot].ufd = ufd;
+            }
+        }
+        for (int i = 0; i < MAXC; i++) {
+            pair *pr = &pairs[i];
+            struct pollfd *cf = &fds[2 + 2 * i], *uf = &fds[3 + 2 * i];
+            if (pr->cfd < 0)
+                continue;
+            int bad = 0;
+            if (cf->revents & (POLLIN | POLLHUP | POLLERR))
+                bad |= pump(pr->cfd, &pr->c2u_in);
+            if (uf->revents & (POLLIN | POLLHUP | POLLERR))
+                bad |= pump(pr->ufd, &pr->u2c_in);
+            frames_client_to_up(pr);
+            bad |= frames_up_to_client(pr);
+            bad |= drain(pr->ufd, &pr->to_up);
+            bad |= drain(pr->cfd, &pr->to_cli);
+            if (bad)
+                close_pair(pr);
+        }
+    }
+    printf("produce_forwarded=%ld dropped=%ld\n", produce_forwarded, dropped);
+    return 0;
+}
