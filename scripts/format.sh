@@ -5,7 +5,7 @@
 #   scripts/format.sh --check   change nothing; list unformatted files and
 #                               exit 1 if any (scripts/test.sh runs this)
 #   --all                       also take the files in .clang-format-ignore
-# Files: *.c and *.h under src/ include/ tools/ tests/ examples/, tracked by
+# Files: *.c and *.h under src/ include/ tools/ tests/ examples/ bench/, tracked by
 # git or new (not ignored). Paths listed in .clang-format-ignore (one per line,
 # '#' comments) are skipped: files not yet formatted whose owners will
 # format them.
@@ -35,10 +35,10 @@ command -v clang-format >/dev/null || {
 
 list_files() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        git ls-files -co --exclude-standard -- src include tools tests examples |
+        git ls-files -co --exclude-standard -- src include tools tests examples bench |
             grep -E '\.[ch]$' || true
     else
-        find src include tools tests examples -name '*.[ch]' 2>/dev/null | sort
+        find src include tools tests examples bench -name '*.[ch]' 2>/dev/null | sort
     fi
 }
 

@@ -50,11 +50,13 @@ expect 2 "'frobnicate'" frobnicate
 expect 2 "'--frobnicate'" --frobnicate
 expect 2 "'frobnicate'" help frobnicate
 expect 0 "SYNOPSIS" help produce
+expect 0 "kprod perf" help perf
+expect 0 "perf" --help
 
 # ---- --help of each subcommand: man-page sections and every option ----
 # The options are taken from the long_opts table of each source file, so an
 # option added there without documentation fails here.
-for cmd in produce metadata; do
+for cmd in produce metadata perf; do
     expect 0 "SYNOPSIS" "$cmd" --help
     for section in NAME SYNOPSIS DESCRIPTION OPTIONS EXAMPLES "EXIT STATUS" ENVIRONMENT \
         Default KPROD_BROKERS; do
@@ -105,6 +107,28 @@ expect 2 "\\x" produce -b "$NOBROKER" -t t -K '\x4'
 expect 2 "-H" produce -b "$NOBROKER" -t t -H =value
 expect 2 "--timeout" metadata -b "$NOBROKER" --timeout soon
 expect 2 "/nonexistent/input.txt" produce -b "$NOBROKER" -t t /nonexistent/input.txt
+
+# ---- perf: every usage error exits 2 before anything is sent ----
+expect 2 "-t TOPIC" perf -b "$NOBROKER" -n 10 -s 100
+expect 2 "-n NUM" perf -b "$NOBROKER" -t t -s 100
+expect 2 "exactly one" perf -b "$NOBROKER" -t t -n 10
+expect 2 "exactly one" perf -b "$NOBROKER" -t t -n 10 -s 100 --payload-file /etc/hostname
+expect 2 "-n" perf -b "$NOBROKER" -t t -n 0 -s 100
+expect 2 "-n" perf -b "$NOBROKER" -t t -n 4294967296 -s 100
+expect 2 "-s" perf -b "$NOBROKER" -t t -n 10 -s -1
+expect 2 "-r 0" perf -b "$NOBROKER" -t t -n 10 -s 100 -r 0
+expect 2 "-r" perf -b "$NOBROKER" -t t -n 10 -s 100 -r -2
+expect 2 "-k" perf -b "$NOBROKER" -t t -n 10 -s 100 -k many
+expect 2 "--payload-delimiter" perf -b "$NOBROKER" -t t -n 10 --payload-file /etc/hostname \
+    --payload-delimiter ab
+expect 2 "/nonexistent/payloads" perf -b "$NOBROKER" -t t -n 10 --payload-file /nonexistent/payloads
+: >"$tmp/empty.payloads"
+expect 2 "no payload" perf -b "$NOBROKER" -t t -n 10 --payload-file "$tmp/empty.payloads"
+expect 2 "'--quiet' takes no argument" perf --quiet=yes
+expect 2 "unexpected argument 'extra'" perf -b "$NOBROKER" -t t -n 10 -s 1 extra
+expect 2 "no brokers" perf -t t -n 10 -s 100
+expect 2 "no.such.property" perf -b "$NOBROKER" -t t -n 10 -s 100 -X no.such.property=1
+expect 2 "acks" perf -b "$NOBROKER" -t t -n 10 -s 100 -X acks=banana
 
 # ---- configuration: -X and -F errors name the property, status 2 ----
 expect 2 "no.such.property" produce -b "$NOBROKER" -t t -X no.such.property=1

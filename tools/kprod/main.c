@@ -1,5 +1,5 @@
 /* kprod: the command-line tool. Dispatches to a subcommand (produce,
- * metadata); each lives in its own file and uses only the public API. */
+ * metadata, perf); each lives in its own file and uses only the public API. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +18,7 @@ static const char usage_text[] =
     "COMMANDS\n"
     "    produce     send records read from standard input or files, one per line\n"
     "    metadata    print the cluster's brokers, topics, partitions and leaders\n"
+    "    perf        measure the producer: throughput, latency, CPU, memory\n"
     "\n"
     "OPTIONS\n"
     "    -h, --help     print this help and exit\n"
@@ -35,7 +36,7 @@ static const char usage_text[] =
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs("kprod: no command given\n"
-              "Usage: kprod COMMAND [OPTIONS] [ARGS...]   (COMMAND: produce, metadata)\n"
+              "Usage: kprod COMMAND [OPTIONS] [ARGS...]   (COMMAND: produce, metadata, perf)\n"
               "Try 'kprod --help' for more information.\n",
               stderr);
         return CLI_EXIT_USAGE;
@@ -49,6 +50,8 @@ int main(int argc, char **argv) {
                 return cli_produce(2, sub);
             if (strcmp(argv[2], "metadata") == 0)
                 return cli_metadata(2, sub);
+            if (strcmp(argv[2], "perf") == 0)
+                return cli_perf(2, sub);
             fprintf(stderr, "kprod: unknown command '%s'; see 'kprod --help'\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
@@ -63,6 +66,8 @@ int main(int argc, char **argv) {
         return cli_produce(argc - 1, argv + 1);
     if (strcmp(cmd, "metadata") == 0)
         return cli_metadata(argc - 1, argv + 1);
+    if (strcmp(cmd, "perf") == 0)
+        return cli_perf(argc - 1, argv + 1);
     if (cmd[0] == '-')
         fprintf(stderr, "kprod: unknown option '%s'; see 'kprod --help'\n", cmd);
     else

@@ -19,6 +19,7 @@ enum {
 /* Subcommands: argv[0] is the subcommand's name. Return an exit code. */
 int cli_produce(int argc, char **argv);
 int cli_metadata(int argc, char **argv);
+int cli_perf(int argc, char **argv);
 
 /* Prints "kprod CMD: " and the formatted message, then a newline, on
  * stderr. */

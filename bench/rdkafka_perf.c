@@ -1,0 +1,304 @@
+/* rdkafka_perf: the librdkafka reference for `kprod perf`. The same
+ * options, the same run loop and the same measurements (perf_driver.c from
+ * tools/kprod), with librdkafka as the producer, so that bench/run.sh can
+ * put the two side by side. Built only in bench/ and never installed.
+ *
+ * Fairness: records are sent with rd_kafka_producev on a topic handle made
+ * once, RD_KAFKA_MSG_F_COPY (librdkafka copies, as kprod does), reports
+ * come through dr_msg_cb served by rd_kafka_poll on the sending thread,
+ * and a full queue is waited out with rd_kafka_poll(10 ms) as librdkafka's
+ * own examples do. The partitioner is murmur2_random (Java's, as kprod's)
+ * unless -X partitioner=... says otherwise. Java property names that
+ * librdkafka does not know are mapped (see set_prop). */
+#include <errno.h>
+#include <getopt.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perf_driver.h"
+
+#define PROG "rdkafka_perf"
+
+static const char help_text[] =
+    "Usage: rdkafka_perf [-b BROKERS] -t TOPIC -n NUM (-s SIZE | --payload-file FILE)\n"
+    "                    [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
+    "                    [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
+    "\n"
+    "The librdkafka reference for 'kprod perf': the same options, the same\n"
+    "records and the same output (see 'kprod perf --help'), the RESULT line\n"
+    "with client=librdkafka. Properties (-X, -F) go to librdkafka; the Java\n"
+    "names buffer.memory (bytes, as queue.buffering.max.kbytes),\n"
+    "max.request.size (as message.max.bytes) and compression.TYPE.level (as\n"
+    "compression.level) are mapped; delivery.report.mode\n"
+    "(kprod only) is ignored. -F reads name=value lines (# and ! comments).\n"
+    "The partitioner defaults to murmur2_random, the Java client's.\n"
+    "Brokers default to $KPROD_BROKERS. Exit status: 0 every record delivered,\n"
+    "1 otherwise, 2 bad command line or configuration.\n";
+
+enum { OPT_PAYLOAD_FILE = 1000, OPT_PAYLOAD_DELIM, OPT_INTERVAL };
+
+static const struct option long_opts[] = {
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"num-records", required_argument, NULL, 'n'},
+    {"record-size", required_argument, NULL, 's'},
+    {"payload-file", required_argument, NULL, OPT_PAYLOAD_FILE},
+    {"payload-delimiter", required_argument, NULL, OPT_PAYLOAD_DELIM},
+    {"throughput", required_argument, NULL, 'r'},
+    {"keys", required_argument, NULL, 'k'},
+    {"property", required_argument, NULL, 'X'},
+    {"config-file", required_argument, NULL, 'F'},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct rk_ctx {
+    rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt;
+    cli_perfrun *pf;
+    long refusals;
+} rk_ctx;
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, PROG ": ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'rdkafka_perf --help'.\n");
+    return 2;
+}
+
+static int parse_num(const char *opt, const char *s, long long min, long long max, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        fprintf(stderr, PROG ": %s '%s': expected a whole number from %lld to %lld\n", opt, s, min,
+                max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Sets one property, mapping the Java names librdkafka lacks. */
+static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value) {
+    char buf[64], errstr[512];
+    if (strcmp(name, "delivery.report.mode") == 0)
+        return 0; /* kprod only */
+    if (strcmp(name, "buffer.memory") == 0) {
+        snprintf(buf, sizeof(buf), "%lld", atoll(value) / 1024);
+        name = "queue.buffering.max.kbytes";
+        value = buf;
+    } else if (strcmp(name, "max.request.size") == 0) {
+        name = "message.max.bytes";
+    } else if (strcmp(name, "compression.gzip.level") == 0 ||
+               strcmp(name, "compression.lz4.level") == 0 ||
+               strcmp(name, "compression.zstd.level") == 0) {
+        name = "compression.level";
+    }
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, PROG ": %s=%s: %s\n", name, value, errstr);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_name_eq_value(rd_kafka_conf_t *conf, const char *nv, const char *seps) {
+    size_t n = strcspn(nv, seps);
+    if (nv[n] == '\0' || n == 0) {
+        fprintf(stderr, PROG ": '%s': expected name=value\n", nv);
+        return -1;
+    }
+    char name[256];
+    snprintf(name, sizeof(name), "%.*s", (int)n, nv);
+    const char *v = nv + n + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return set_prop(conf, name, v);
+}
+
+/* A .properties file without continuation lines: enough for benchmarks. */
+static int load_file(rd_kafka_conf_t *conf, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, PROG ": cannot open '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f)) {
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        s[strcspn(s, "\r\n")] = '\0';
+        if (*s == '\0' || *s == '#' || *s == '!')
+            continue;
+        for (char *e = s + strcspn(s, "=:"); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+            memmove(e - 1, e, strlen(e) + 1);
+        rc = set_name_eq_value(conf, s, "=:");
+    }
+    fclose(f);
+    return rc;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    rk_ctx *x = opaque;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        cli_perf_report(x->pf, m->_private, NULL, NULL);
+    else
+        cli_perf_report(x->pf, m->_private, rd_kafka_err2name(m->err), rd_kafka_err2str(m->err));
+}
+
+static cli_perf_send_rc rk_send(void *ctx, const void *key, size_t key_len, const void *value,
+                                size_t value_len, void *opaque) {
+    rk_ctx *x = ctx;
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        x->rk, RD_KAFKA_V_RKT(x->rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, value_len),
+        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return CLI_PERF_SENT;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        return CLI_PERF_FULL;
+    if (++x->refusals <= 5)
+        fprintf(stderr, PROG ": send refused: %s: %s\n", rd_kafka_err2name(err),
+                rd_kafka_err2str(err));
+    return err == RD_KAFKA_RESP_ERR__FATAL ? CLI_PERF_STOP : CLI_PERF_FAILED;
+}
+
+static void rk_poll(void *ctx, int timeout_ms) {
+    rk_ctx *x = ctx;
+    rd_kafka_poll(x->rk, timeout_ms);
+}
+
+static void rk_flush(void *ctx) {
+    rk_ctx *x = ctx;
+    while (rd_kafka_flush(x->rk, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        ; /* message.timeout.ms bounds every record */
+}
+
+int main(int argc, char **argv) {
+    cli_perf_opts o = {.throughput = -1, .payload_delim = '\n', .interval_s = 5};
+    const char *topic = NULL, *brokers = NULL;
+    int have_size = 0, c;
+    long long n;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char errstr[512];
+    /* Java's partitioner, as kprod's; -X partitioner=... still wins. */
+    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, 0);
+    /* -F applies before -X, whatever the order on the command line. */
+    const char **props = calloc((size_t)argc, sizeof(*props));
+    size_t n_props = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":b:t:n:s:r:k:X:F:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            brokers = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'n':
+            if (parse_num("-n", optarg, 1, CLI_PERF_MAX_RECORDS, &n) != 0)
+                return 2;
+            o.num_records = n;
+            break;
+        case 's':
+            if (parse_num("-s", optarg, 0, 100 * 1024 * 1024, &n) != 0)
+                return 2;
+            o.record_size = (long)n;
+            have_size = 1;
+            break;
+        case OPT_PAYLOAD_FILE:
+            o.payload_file = optarg;
+            break;
+        case OPT_PAYLOAD_DELIM:
+            if (strcmp(optarg, "\\n") == 0)
+                o.payload_delim = '\n';
+            else if (strcmp(optarg, "\\0") == 0)
+                o.payload_delim = '\0';
+            else if (strlen(optarg) == 1)
+                o.payload_delim = optarg[0];
+            else
+                return usage_error("--payload-delimiter '%s': one byte, \\n or \\0", optarg);
+            break;
+        case 'r':
+            if (parse_num("-r", optarg, -1, 1000000000LL, &n) != 0 || n == 0)
+                return usage_error("-r '%s': a positive rate, or -1 for no limit", optarg);
+            o.throughput = (long)n;
+            break;
+        case 'k':
+            if (parse_num("-k", optarg, 0, 1000000000LL, &n) != 0)
+                return 2;
+            o.keys = (long)n;
+            break;
+        case 'X':
+            props[n_props++] = optarg;
+            break;
+        case 'F':
+            if (load_file(conf, optarg) != 0)
+                return 2;
+            break;
+        case OPT_INTERVAL:
+            if (parse_num("--interval", optarg, 0, 86400, &n) != 0)
+                return 2;
+            o.interval_s = (double)n;
+            break;
+        case 'q':
+            o.interval_s = 0;
+            break;
+        case 'h':
+            fputs(help_text, stdout);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!topic || !*topic)
+        return usage_error("%sno topic: -t TOPIC is required", "");
+    if (o.num_records <= 0)
+        return usage_error("%sno record count: -n NUM is required", "");
+    if (have_size == !!o.payload_file)
+        return usage_error("%sgive either -s SIZE or --payload-file FILE", "");
+    if (!brokers)
+        brokers = getenv("KPROD_BROKERS");
+    if (brokers && set_prop(conf, "bootstrap.servers", brokers) != 0)
+        return 2;
+    for (size_t i = 0; i < n_props; i++)
+        if (set_name_eq_value(conf, props[i], "=") != 0)
+            return 2;
+    free(props);
+
+    rk_ctx x = {0};
+    x.pf = cli_perf_new(PROG, &o);
+    if (!x.pf)
+        return 2;
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, &x);
+    x.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!x.rk) {
+        fprintf(stderr, PROG ": %s\n", errstr);
+        cli_perf_free(x.pf);
+        return 2;
+    }
+    x.rkt = rd_kafka_topic_new(x.rk, topic, NULL);
+    cli_perf_client client = {
+        .name = "librdkafka",
+        .ctx = &x,
+        .send = rk_send,
+        .poll = rk_poll,
+        .flush = rk_flush,
+    };
+    cli_perf_run(x.pf, &client);
+    rd_kafka_topic_destroy(x.rkt);
+    rd_kafka_destroy(x.rk);
+    return cli_perf_finish(x.pf);
+}

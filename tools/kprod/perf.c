@@ -1,0 +1,355 @@
+/* kprod perf: the producer performance test, after Kafka's
+ * kafka-producer-perf-test. The run itself (payloads, rate limit, latency,
+ * CPU, peak RSS, output) is perf_driver.c, shared with the librdkafka
+ * reference in bench/, so both are measured alike; this file parses the
+ * command line and connects the driver to kprod's public API. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kprod.h"
+#include "opts.h"
+#include "perf_driver.h"
+
+#define CMD "perf"
+
+static const char help_text[] =
+    "NAME\n"
+    "    kprod perf - measure the producer: throughput, latency, CPU and memory\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    kprod perf [-b BROKERS] -t TOPIC -n NUM (-s SIZE | --payload-file FILE)\n"
+    "               [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
+    "               [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Sends NUM records to TOPIC as fast as the producer takes them, or at\n"
+    "    the rate given by -r, and measures, like Kafka's\n"
+    "    kafka-producer-perf-test. Every record's delivery report is checked:\n"
+    "    each record must be reported exactly once, as delivered.\n"
+    "\n"
+    "    Values are text-like (lowercase words from a fixed random vocabulary,\n"
+    "    so compression has something to do), SIZE bytes each, each a different\n"
+    "    window into 1 MiB of such text; or, with --payload-file, pieces of that\n"
+    "    file, chosen per record. Keys are null, or with -k the decimal numbers\n"
+    "    0..KEYS-1 in turn. The bytes depend only on the record's number, so\n"
+    "    every run (and bench/rdkafka_perf, the librdkafka reference) sends the\n"
+    "    same bytes.\n"
+    "\n"
+    "    Latency is the time from the call to kprod_send to the record's\n"
+    "    delivery report, on a monotonic clock; the percentiles come from a\n"
+    "    histogram with buckets under 1.6 % wide.\n"
+    "\n"
+    "    Reports are served by kprod's report thread: perf sets\n"
+    "    delivery.report.mode=thread ahead of the -X properties (so over any -F\n"
+    "    file). With -X delivery.report.mode=poll perf calls kprod_poll(0)\n"
+    "    after every send instead; then a send that waits for buffer.memory\n"
+    "    can wait max.block.ms, as only kprod_poll would serve the reports\n"
+    "    that free it.\n"
+    "\n"
+    "    Every INTERVAL seconds (5) a progress line on standard output covers\n"
+    "    the records delivered since the previous one:\n"
+    "        kprod perf: N records delivered, R records/s (M MB/s), A ms avg\n"
+    "        latency, X ms max latency\n"
+    "    At the end (MB = 2^20 bytes of keys and values; CPU is the process's\n"
+    "    user and system time from getrusage, so all of kprod's threads; peak\n"
+    "    RSS is ru_maxrss; time runs from the first send to the last report):\n"
+    "        kprod perf: S records sent, D delivered, F failed in T s: R\n"
+    "        records/s (M MB/s), latency ms: avg A, max X, p50 P, p95 P, p99 P,\n"
+    "        p99.9 P; CPU C s (user U, sys Y) = C us/record; peak RSS Z MiB\n"
+    "    and one line for scripts, space-separated key=value pairs:\n"
+    "        RESULT client=kprod records= sent= delivered= failed= duplicates=\n"
+    "        secs= records_per_s= mb_per_s= lat_avg_ms= lat_max_ms= lat_p50_ms=\n"
+    "        lat_p95_ms= lat_p99_ms= lat_p999_ms= cpu_s= cpu_user_s= cpu_sys_s=\n"
+    "        cpu_us_per_record= rss_kb= ok=1|0\n"
+    "    The first failures are printed on standard error as\n"
+    "        kprod perf: record N: error NAME: TEXT\n"
+    "\n"
+    "OPTIONS\n"
+    "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
+    "        Bootstrap servers (bootstrap.servers). Default: $KPROD_BROKERS, or\n"
+    "        the value from -F or -X; one of them is required.\n"
+    "    -t, --topic TOPIC\n"
+    "        The topic to send to; it must exist. Required.\n"
+    "    -n, --num-records NUM\n"
+    "        How many records to send, 1 to 4294967295. Required.\n"
+    "    -s, --record-size SIZE\n"
+    "        Bytes per value, 0 to 104857600. Either this or --payload-file is\n"
+    "        required.\n"
+    "    --payload-file FILE\n"
+    "        Take values from FILE, cut at the delimiter; empty pieces are\n"
+    "        skipped. Default: none (generated values of -s bytes).\n"
+    "    --payload-delimiter DELIM\n"
+    "        Where --payload-file is cut: one byte after escapes (\\n \\t \\r \\0\n"
+    "        \\\\ \\xHH). Default: \\n.\n"
+    "    -r, --throughput RECORDS_PER_S\n"
+    "        Send at most this many records per second, evenly spaced; -1 for\n"
+    "        no limit. Default: -1.\n"
+    "    -k, --keys KEYS\n"
+    "        Give records the keys 0..KEYS-1 in turn (placed by the murmur2\n"
+    "        partitioner, as Java's); 0 for null keys (sticky partitioning).\n"
+    "        Default: 0.\n"
+    "    -X, --property NAME=VALUE\n"
+    "        Set any producer property, e.g. -X acks=1 -X linger.ms=5\n"
+    "        -X compression.type=lz4; repeatable, applied in the order given,\n"
+    "        after -F files. Default: none (the library's defaults).\n"
+    "    -F, --config-file FILE\n"
+    "        Read properties from a Java-style .properties file; repeatable.\n"
+    "        Default: none.\n"
+    "    --interval SECONDS\n"
+    "        Seconds between progress lines; 0 for none. Default: 5.\n"
+    "    -q, --quiet\n"
+    "        No progress lines (as --interval 0). Default: print them.\n"
+    "    -h, --help\n"
+    "        Print this help and exit.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    kprod perf -b localhost:9092 -t bench -n 1000000 -s 100\n"
+    "    kprod perf -t bench -n 100000 -s 1024 -X compression.type=lz4 -X acks=1\n"
+    "    kprod perf -t bench -n 10000 -s 100 -r 1000 -X linger.ms=0   # latency\n"
+    "    kprod perf -t bench -n 500000 -s 100 -k 1000 -F producer.properties\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  every record was delivered, each reported exactly once\n"
+    "    1  a record failed or was refused, a report was missing or doubled, or\n"
+    "       the run was interrupted (SIGINT, SIGTERM; a second one ends at once)\n"
+    "    2  bad command line or configuration (nothing was sent)\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    KPROD_BROKERS  bootstrap servers used when -b is not given\n";
+
+enum { OPT_PAYLOAD_FILE = 1000, OPT_PAYLOAD_DELIM, OPT_INTERVAL };
+
+static const struct option long_opts[] = {
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"num-records", required_argument, NULL, 'n'},
+    {"record-size", required_argument, NULL, 's'},
+    {"payload-file", required_argument, NULL, OPT_PAYLOAD_FILE},
+    {"payload-delimiter", required_argument, NULL, OPT_PAYLOAD_DELIM},
+    {"throughput", required_argument, NULL, 'r'},
+    {"keys", required_argument, NULL, 'k'},
+    {"property", required_argument, NULL, 'X'},
+    {"config-file", required_argument, NULL, 'F'},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses the command line. Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *conf,
+                      const char **topic) {
+    int c;
+    long n;
+    char *s;
+    size_t len;
+    int have_size = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":b:t:n:s:r:k:X:F:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            conf->brokers = optarg;
+            break;
+        case 't':
+            *topic = optarg;
+            break;
+        case 'n':
+            if (cli_parse_long(CMD, "-n", optarg, 1, CLI_PERF_MAX_RECORDS, &n) != 0)
+                return CLI_EXIT_USAGE;
+            o->num_records = n;
+            break;
+        case 's':
+            if (cli_parse_long(CMD, "-s", optarg, 0, 100 * 1024 * 1024, &n) != 0)
+                return CLI_EXIT_USAGE;
+            o->record_size = n;
+            have_size = 1;
+            break;
+        case OPT_PAYLOAD_FILE:
+            o->payload_file = optarg;
+            break;
+        case OPT_PAYLOAD_DELIM:
+            if (cli_unescape(CMD, "--payload-delimiter", optarg, &s, &len) != 0)
+                return CLI_EXIT_USAGE;
+            o->payload_delim = s[0];
+            free(s);
+            if (len != 1) {
+                cli_err(CMD, "--payload-delimiter '%s': expected exactly one byte", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'r':
+            if (cli_parse_long(CMD, "-r", optarg, -1, 1000000000L, &n) != 0)
+                return CLI_EXIT_USAGE;
+            if (n == 0) {
+                cli_err(CMD, "-r 0: give a positive rate, or -1 for no limit");
+                return CLI_EXIT_USAGE;
+            }
+            o->throughput = n;
+            break;
+        case 'k':
+            if (cli_parse_long(CMD, "-k", optarg, 0, 1000000000L, &n) != 0)
+                return CLI_EXIT_USAGE;
+            o->keys = n;
+            break;
+        case 'X':
+        case 'F':
+            if ((c == 'X' ? cli_conf_add_prop(conf, optarg) : cli_conf_add_file(conf, optarg)) !=
+                0) {
+                cli_err(CMD, "out of memory");
+                return CLI_EXIT_FAIL;
+            }
+            break;
+        case OPT_INTERVAL:
+            if (cli_parse_long(CMD, "--interval", optarg, 0, 86400, &n) != 0)
+                return CLI_EXIT_USAGE;
+            o->interval_s = (double)n;
+            break;
+        case 'q':
+            o->interval_s = 0;
+            break;
+        case 'h':
+            fputs(help_text, stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_bad_option(CMD, c, argv, long_opts);
+        }
+    }
+    if (optind < argc) {
+        cli_err(CMD, "unexpected argument '%s'; see 'kprod perf --help'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    if (!*topic || !**topic) {
+        cli_err(CMD, "no topic: -t TOPIC is required; see 'kprod perf --help'");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->num_records <= 0) {
+        cli_err(CMD, "no record count: -n NUM is required; see 'kprod perf --help'");
+        return CLI_EXIT_USAGE;
+    }
+    if (have_size == !!o->payload_file) {
+        cli_err(CMD, "give either -s SIZE or --payload-file FILE (exactly one of them)");
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+typedef struct perf_ctx {
+    kprod_t *p;
+    const char *topic;
+    cli_perfrun *pf;
+    int thread_mode; /* delivery.report.mode=thread: nothing to poll */
+    long refusals;   /* refused sends, for limiting their messages */
+} perf_ctx;
+
+static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
+    perf_ctx *x = cb_opaque;
+    if (r->err == KPROD_ERR_NO_ERROR)
+        cli_perf_report(x->pf, r->opaque, NULL, NULL);
+    else
+        cli_perf_report(x->pf, r->opaque, kprod_err_name(r->err), kprod_err_str(r->err));
+}
+
+static cli_perf_send_rc perf_send(void *ctx, const void *key, size_t key_len, const void *value,
+                                  size_t value_len, void *opaque) {
+    perf_ctx *x = ctx;
+    kprod_record_t rec = KPROD_RECORD_INIT;
+    rec.topic = x->topic;
+    rec.key = key;
+    rec.key_len = key_len;
+    rec.value = value;
+    rec.value_len = value_len;
+    kprod_err_t err = kprod_send(x->p, &rec, NULL, opaque);
+    if (err == KPROD_ERR_NO_ERROR)
+        return CLI_PERF_SENT;
+    if (++x->refusals <= 5)
+        cli_err(CMD, "send refused: %s: %s", kprod_err_name(err), kprod_err_str(err));
+    /* Errors that will repeat for every record end the run. */
+    switch (err) {
+    case KPROD_ERR__FATAL:
+    case KPROD_ERR__CLOSED:
+    case KPROD_ERR__UNKNOWN_TOPIC:
+    case KPROD_ERR__INVALID_TOPIC:
+    case KPROD_ERR__TIMED_OUT:
+        return CLI_PERF_STOP;
+    default:
+        return CLI_PERF_FAILED;
+    }
+}
+
+static void perf_poll(void *ctx, int timeout_ms) {
+    perf_ctx *x = ctx;
+    if (!x->thread_mode)
+        kprod_poll(x->p, timeout_ms);
+    else if (timeout_ms > 0)
+        kprod_poll(x->p, timeout_ms); /* only waits: reports are served elsewhere */
+}
+
+static void perf_flush(void *ctx) {
+    perf_ctx *x = ctx;
+    kprod_flush(x->p, -1); /* delivery.timeout.ms bounds every record */
+}
+
+/* Puts delivery.report.mode=thread first among the -X properties, so
+ * that the user's own -X still wins (a -F file's setting does not: files
+ * are applied before any -X). */
+static int default_report_mode(cli_conf_args *a) {
+    const char **np = realloc(a->props, (a->n_props + 1) * sizeof(*np));
+    if (!np)
+        return -1;
+    memmove(np + 1, np, a->n_props * sizeof(*np));
+    np[0] = "delivery.report.mode=thread";
+    a->props = np;
+    a->n_props++;
+    return 0;
+}
+
+int cli_perf(int argc, char **argv) {
+    cli_perf_opts o = {.throughput = -1, .payload_delim = '\n', .interval_s = 5};
+    cli_conf_args conf_args = {0};
+    const char *topic = NULL;
+    cli_perfrun *pf = NULL;
+    int rc = parse_args(argc, argv, &o, &conf_args, &topic);
+    if (rc >= 0)
+        goto done;
+    if (default_report_mode(&conf_args) != 0) {
+        cli_err(CMD, "out of memory");
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
+    kprod_conf_t *conf = cli_conf_build(CMD, &conf_args, &rc);
+    if (!conf)
+        goto done;
+    perf_ctx x = {.topic = topic};
+    char mode[16] = "";
+    kprod_conf_get(conf, "delivery.report.mode", mode, sizeof(mode));
+    x.thread_mode = strcmp(mode, "thread") == 0;
+    kprod_conf_set_delivery_cb(conf, on_delivery, &x);
+    pf = cli_perf_new("kprod " CMD, &o);
+    if (!pf) {
+        kprod_conf_destroy(conf);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    x.pf = pf;
+    x.p = cli_producer_new(CMD, conf, &rc);
+    if (!x.p)
+        goto done;
+    cli_perf_client client = {
+        .name = "kprod",
+        .ctx = &x,
+        .send = perf_send,
+        .poll = perf_poll,
+        .flush = perf_flush,
+    };
+    cli_perf_run(pf, &client);
+    kprod_close(x.p, 0);
+    rc = cli_perf_finish(pf);
+    pf = NULL;
+done:
+    if (pf)
+        cli_perf_free(pf);
+    cli_conf_args_free(&conf_args);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* The measuring half of `kprod perf`, shared with bench/rdkafka_perf.c so
+ * that kprod and librdkafka are driven by the very same loop and measured
+ * by the very same code: payloads, keys, rate limit, send-to-report
+ * latency, progress lines, the final line and the RESULT line, CPU time
+ * and peak RSS. It knows nothing of either library: a client is a small
+ * table of functions (cli_perf_client), and the client's delivery callback
+ * hands each report back with cli_perf_report. */
+#ifndef KPROD_CLI_PERF_DRIVER_H
+#define KPROD_CLI_PERF_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The most records one run may send: each record's number travels in the
+ * upper 32 bits of its opaque (see perf_driver.c). */
+#define CLI_PERF_MAX_RECORDS 4294967295LL
+
+typedef struct cli_perf_opts {
+    long long num_records;    /* > 0 */
+    long record_size;         /* value bytes; unused with payload_file */
+    const char *payload_file; /* NULL: generated text of record_size bytes */
+    char payload_delim;       /* splits payload_file into payloads */
+    long throughput;          /* records/s; -1: as fast as possible */
+    long keys;                /* 0: null keys; N: the keys "0".."N-1" in turn */
+    double interval_s;        /* progress every so many seconds; 0: none */
+} cli_perf_opts;
+
+/* What the driver's send asks of a client. */
+typedef enum cli_perf_send_rc {
+    CLI_PERF_SENT,   /* accepted: exactly one report will follow */
+    CLI_PERF_FULL,   /* buffer full: the driver polls and tries again */
+    CLI_PERF_FAILED, /* refused (the client printed why); no report follows */
+    CLI_PERF_STOP    /* refused, and no later record can be accepted */
+} cli_perf_send_rc;
+
+typedef struct cli_perf_client {
+    const char *name; /* "kprod", "librdkafka": client= in the RESULT line */
+    void *ctx;
+    /* Sends one record to the run's topic. key and value are only borrowed
+     * for the call; opaque must come back in the record's report. */
+    cli_perf_send_rc (*send)(void *ctx, const void *key, size_t key_len, const void *value,
+                             size_t value_len, void *opaque);
+    /* Serves delivery reports, waiting up to timeout_ms (0: no wait) for
+     * one. Called after every send and while waiting for the rate limit. */
+    void (*poll)(void *ctx, int timeout_ms);
+    /* Returns once every accepted record has been reported. */
+    void (*flush)(void *ctx);
+} cli_perf_client;
+
+typedef struct cli_perfrun cli_perfrun;
+
+/* Prepares a run: generates or loads the payloads. prog ("kprod perf",
+ * "rdkafka_perf") starts every message. NULL on error (printed): a payload
+ * file that cannot be read or holds no payload, or no memory. */
+cli_perfrun *cli_perf_new(const char *prog, const cli_perf_opts *o);
+
+/* Takes one delivery report: the opaque given to send, and NULL for
+ * success or the error's name and text. Called by the client's delivery
+ * callback, on whichever thread serves reports, one report at a time. */
+void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const char *err_text);
+
+/* Sends num_records records through c (SIGINT or SIGTERM stops early),
+ * then flushes. The caller closes its producer afterwards and then calls
+ * cli_perf_finish, so that the CPU time and peak RSS cover the close. */
+void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c);
+
+/* Prints the final line and the RESULT line on standard output, frees pf
+ * and returns the exit status: 0 when every record was delivered exactly
+ * once, 1 otherwise. */
+int cli_perf_finish(cli_perfrun *pf);
+
+/* Frees a run that was never started (cli_perf_finish frees the others). */
+void cli_perf_free(cli_perfrun *pf);
+
+#endif
