@@ -1,8 +1,9 @@
 /* The record accumulator (see accumulator.h). A record is encoded straight
  * into its partition's open batch; memory is charged per batch (its buffer,
- * sized to batch.size up front) plus per record (its report facts), and given
- * back only when the batch's reports have been served, so an application
- * that never polls is stopped by buffer.memory rather than growing. */
+ * sized to batch.size up front) plus per record (its report facts). The
+ * buffer goes back when the batch completes, the report facts when its
+ * reports have been served, so an application that never polls is stopped
+ * by buffer.memory rather than growing. */
 #include "accumulator.h"
 
 #include <errno.h>
@@ -386,6 +387,16 @@ int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch) {
         if (e->batches > 0)
             return 0;
     return 1;
+}
+
+void kp_acc_release_buffer_locked(kp_acc *acc, kp_batch *b) {
+    size_t keep = (size_t)b->w.count * sizeof(kp_recmeta);
+    if (b->mem > keep) {
+        acc->mem_used -= b->mem - keep;
+        b->mem = keep;
+        pthread_cond_broadcast(&acc->space_cv);
+    }
+    kp_rb_writer_free(&b->w); /* w.count stays: the reports need it */
 }
 
 void kp_acc_release_locked(kp_acc *acc, kp_batch *b) {

@@ -112,6 +112,10 @@ void kp_acc_requeue_locked(kp_partq *q, kp_batch *b);
 uint64_t kp_acc_begin_flush_locked(kp_acc *acc);
 int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch);
 
+/* A batch is complete: its records' bytes are no longer needed, so their
+ * memory goes back at once; only the report facts (24 bytes a record) stay
+ * charged until the reports are served. */
+void kp_acc_release_buffer_locked(kp_acc *acc, kp_batch *b);
 /* A batch's reports were served: give back its memory and count it done. */
 void kp_acc_release_locked(kp_acc *acc, kp_batch *b);
 void kp_batch_free(kp_batch *b);

@@ -76,6 +76,7 @@ struct kprod_s {
     pthread_t report_thread;
     int report_thread_running;
     atomic_size_t outstanding; /* records accepted, not yet reported */
+    atomic_size_t purged;      /* records reported _PURGED_ON_CLOSE */
     atomic_int active_sends;   /* threads inside kprod_send: kprod_close waits them out */
 
     /* fatal error, under acc.lock */
@@ -83,7 +84,8 @@ struct kprod_s {
     char fatal_str[256];
 };
 
-/* Completes a batch: its reports are queued for serving. Any thread. */
+/* Completes a batch: its record bytes' memory goes back at once and its
+ * reports are queued for serving. acc.lock held. */
 void kp_report_batch(kprod_t *p, kp_batch *b);
 /* sender.c */
 int kp_sender_start(kprod_t *p);

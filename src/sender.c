@@ -203,10 +203,10 @@ static void settle_batches(kprod_t *p, kp_batch **batches, const kprod_err_t *er
     for (int i = 0; i < n; i++)
         finished[i] = settle_batch_locked(p, batches[i], errs[i], now);
     p->acc.sender_wake_ms = 0; /* retries may be due: look again */
-    pthread_mutex_unlock(&p->acc.lock);
     for (int i = 0; i < n; i++)
         if (finished[i])
             kp_report_batch(p, batches[i]);
+    pthread_mutex_unlock(&p->acc.lock);
 }
 
 /* May a batch the broker answered with err have been stored all the same?

@@ -235,7 +235,8 @@ static void test_flush_timeout(void **state) {
 }
 
 /* Fills buffer.memory without ever serving reports (poll mode, no poll), so
- * nothing frees memory: a send then blocks max.block.ms and fails. */
+ * the unserved reports hold the memory: a send then blocks max.block.ms and
+ * fails. */
 static void test_buffer_memory_full(void **state) {
     (void)state;
     reset_reports();
@@ -258,8 +259,11 @@ static void test_buffer_memory_full(void **state) {
     }
     assert_int_equal(e, KPROD_ERR__QUEUE_FULL);
     assert_true(took >= 900 && took < 1000 + 3000);
-    /* Six batches of 16384 bytes fit, a seventh does not: a few hundred records. */
-    assert_true(accepted > 100 && accepted < 2000);
+    /* Sent batches give their bytes back at once, but each record's report
+     * facts (24 bytes) stay charged until its report is served: with no
+     * poll, 100000 bytes hold about 4,000 records, a few hundred more while
+     * their batches still wait. */
+    assert_true(accepted > 1000 && accepted < 5000);
     assert_int_equal(kprod_outstanding(p), (size_t)accepted);
     assert_int_equal(g_total, 0);
     int64_t t0 = kpt_now_ms();
