@@ -175,8 +175,11 @@ static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, in
         /* While anyone waits here every batch is ready (see
          * kp_acc_batch_ready_locked): have the sender take them now rather
          * than at the end of linger.ms. */
-        if (!*waited)
+        if (!*waited) {
             maybe_wake_sender(acc, kp_now_ms());
+            if (deadline_ms == 0) /* the caller's max.block.ms starts now */
+                deadline_ms = kp_now_ms() + acc->cfg->max_block_ms;
+        }
         *waited = 1;
         acc->space_waiters++;
         int rc = kp_cond_wait_until(&acc->space_cv, &acc->lock, deadline_ms);
@@ -226,6 +229,15 @@ static void undo_new_batch(kp_acc *acc, kp_partq *q, kp_batch *prev, kp_batch *b
     kp_batch_free(b);
 }
 
+/* The clock is read only when needed: most appends go into an open batch
+ * and need no time at all (a clock read per record was a measurable share
+ * of kprod_send). */
+static int64_t lazy_now(int64_t *now_ms) {
+    if (*now_ms == 0)
+        *now_ms = kp_now_ms();
+    return *now_ms;
+}
+
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
                                  int64_t now_ms, int64_t deadline_ms, size_t *appended) {
     if (acc->closing)
@@ -238,7 +250,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
                                      a->header_count);
         if (b->w.buf.len + rec_size > (size_t)acc->cfg->batch_size) {
             b->closed = 1; /* full: the sender takes it at once */
-            maybe_wake_sender(acc, now_ms);
+            maybe_wake_sender(acc, lazy_now(&now_ms));
             b = NULL;
         }
     } else {
@@ -265,7 +277,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
         if (waited)
             now_ms = kp_now_ms();
         /* The wait may have let the tail change; a new batch is still right. */
-        b = batch_new(acc, t, partition, cap, now_ms);
+        b = batch_new(acc, t, partition, cap, lazy_now(&now_ms));
         if (!b) {
             acc->mem_used -= cap;
             return KPROD_ERR__NO_MEMORY;

@@ -92,6 +92,8 @@ typedef struct kp_append {
 /* Appends to partition `partition` of t, blocking on buffer.memory until
  * deadline_ms (then _QUEUE_FULL, or _CLOSED once closing is set). now_ms is
  * the caller's clock; after a wait the batch is stamped with kp_now_ms().
+ * now_ms and deadline_ms may be 0: the clock is then read only when a batch
+ * is made or a wait begins (deadline = then + max.block.ms).
  * On error nothing is left behind: no empty batch, no memory charged.
  * Lock held; may wait on space_cv. */
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,

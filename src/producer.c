@@ -128,8 +128,8 @@ static size_t record_wire_size(const kp_append *a) {
 }
 
 static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const kp_append *a) {
-    int64_t now = kp_now_ms();
-    int64_t deadline = now + p->cfg.max_block_ms;
+    /* No clock read on the common path: see kp_acc_append_locked. */
+    int64_t now = 0, deadline = 0;
     size_t size = record_wire_size(a);
     if (size > (size_t)p->cfg.max_request_size || size > (size_t)p->cfg.buffer_memory)
         return KPROD_ERR__MSG_SIZE_TOO_LARGE;
@@ -144,7 +144,9 @@ static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const 
     else if (!(t = kp_acc_topic_locked(&p->acc, rec->topic, 1)))
         err = KPROD_ERR__NO_MEMORY;
     int md_wait = t && t->partition_count <= 0;
-    if (!err)
+    if (md_wait)
+        deadline = kp_now_ms() + p->cfg.max_block_ms; /* covers the whole send */
+    if (!err && md_wait)
         err = await_partitions_locked(p, t, deadline);
     /* Fix: after a wait for metadata (up to max.block.ms) `now` is stale; a
      * batch made with it lost that much of its delivery.timeout.ms. */
@@ -232,12 +234,15 @@ void kp_report_batch(kprod_t *p, kp_batch *b) {
     kp_acc_release_buffer_locked(&p->acc, b);
     b->next = NULL;
     pthread_mutex_lock(&p->rep_lock);
-    if (p->rep_tail)
+    /* Waiters only wait on an empty queue: wake them when it stops being
+     * empty, not once per batch. */
+    if (p->rep_tail) {
         p->rep_tail->next = b;
-    else
+    } else {
         p->rep_head = b;
+        pthread_cond_broadcast(&p->rep_cv);
+    }
     p->rep_tail = b;
-    pthread_cond_broadcast(&p->rep_cv);
     pthread_mutex_unlock(&p->rep_lock);
 }
 
