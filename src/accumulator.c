@@ -129,12 +129,17 @@ kp_topic *kp_acc_topic_locked(kp_acc *acc, const char *name, int create) {
     }
     t->partition_count = -1;
     kp_sticky_init(&t->sticky);
-    t->md_wanted = 1;
+    kp_acc_want_metadata_locked(acc, t);
     t->hnext = acc->buckets[i];
     acc->buckets[i] = t;
     if (++acc->ntopics > acc->nbuckets)
         rehash(acc);
     return t;
+}
+
+void kp_acc_want_metadata_locked(kp_acc *acc, kp_topic *t) {
+    t->md_wanted = 1;
+    atomic_store(&acc->md_hint, 1);
 }
 
 kprod_err_t kp_acc_set_partition_count_locked(kp_acc *acc, kp_topic *t, int32_t count) {

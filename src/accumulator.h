@@ -9,6 +9,7 @@
 #define KPROD_ACCUMULATOR_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "batch.h"
@@ -64,6 +65,7 @@ typedef struct kp_acc {
     int space_waiters;   /* appends waiting for buffer.memory: every batch is ready */
 
     int64_t sender_wake_ms; /* when the sleeping sender plans to wake; INT64_MAX forever */
+    atomic_int md_hint;     /* some topic may want metadata (read without the lock) */
     void (*wake_sender)(void *opaque);
     void *wake_opaque;
 } kp_acc;
@@ -73,6 +75,9 @@ kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *),
 void kp_acc_destroy(kp_acc *acc);
 
 kp_topic *kp_acc_topic_locked(kp_acc *acc, const char *name, int create);
+/* Marks t as waiting for metadata, and raises md_hint so that the sender's
+ * lock-free check sees it. */
+void kp_acc_want_metadata_locked(kp_acc *acc, kp_topic *t);
 /* Grows a topic's partition table (partitions never shrink in Kafka). */
 kprod_err_t kp_acc_set_partition_count_locked(kp_acc *acc, kp_topic *t, int32_t count);
 

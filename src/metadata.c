@@ -129,6 +129,12 @@ static const char **wanted_topics_locked(kprod_t *p, const char *extra, int32_t 
 int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     if (p->md_inflight)
         return INT64_MAX;
+    /* Fast path without the lock (the application's kprod_send contends for
+     * it): nothing wanted, no caller waiting, the periodic refresh not due.
+     * Whoever raises a hint also wakes the sender. */
+    if (p->have_metadata && !p->md_refresh_now && now < p->md_next_refresh_ms &&
+        !atomic_load(&p->acc.md_hint) && !atomic_load(&p->md_waiter_hint))
+        return p->md_next_refresh_ms;
     pthread_mutex_lock(&p->acc.lock);
     /* The waiter may time out and leave as soon as the lock is dropped:
      * keep its id and a copy of its topic, not pointers into it. */
@@ -140,6 +146,8 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     int32_t n;
     int any_wanted;
     const char **names = wanted_topics_locked(p, wtopic, &n, &any_wanted);
+    if (names && !any_wanted)
+        atomic_store(&p->acc.md_hint, 0);
     pthread_mutex_unlock(&p->acc.lock);
     if (waiter && !all && !wtopic) {
         free(names); /* out of memory: try again on the next turn */
@@ -236,7 +244,7 @@ static void apply_topics_locked(kprod_t *p, const kp_metadata_resp *resp) {
             q->leader = rp->error_code == KPROD_ERR_LEADER_NOT_AVAILABLE ? -1 : rp->leader_id;
             q->leader_epoch = rp->leader_epoch;
             if (q->leader < 0)
-                t->md_wanted = 1; /* ask again after the backoff */
+                kp_acc_want_metadata_locked(&p->acc, t); /* ask again after the backoff */
         }
     }
     pthread_cond_broadcast(&p->acc.md_cv);
@@ -329,11 +337,13 @@ KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int time
     } else {
         w.id = ++p->md_waiter_seq;
         p->md_waiter = &w;
+        atomic_store(&p->md_waiter_hint, 1);
         kp_sender_wake(p);
         while (!w.done && kp_cond_wait_until(&p->acc.md_cv, &p->acc.lock, deadline) == 0)
             ;
         err = w.done ? w.err : KPROD_ERR__TIMED_OUT;
         p->md_waiter = NULL;
+        atomic_store(&p->md_waiter_hint, 0);
         pthread_cond_broadcast(&p->acc.md_cv);
     }
     pthread_mutex_unlock(&p->acc.lock);

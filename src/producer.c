@@ -91,14 +91,14 @@ static kprod_err_t await_partitions_locked(kprod_t *p, kp_topic *t, int64_t dead
             /* An earlier send already waited its max.block.ms out and the
              * cluster still says the topic does not exist: fail at once,
              * while the sender keeps asking in case it is created. */
-            t->md_wanted = 1;
+            kp_acc_want_metadata_locked(&p->acc, t);
             return KPROD_ERR__UNKNOWN_TOPIC;
         }
         if (p->acc.closing)
             return KPROD_ERR__CLOSED;
         if (p->fatal_err)
             return KPROD_ERR__FATAL;
-        t->md_wanted = 1;
+        kp_acc_want_metadata_locked(&p->acc, t);
         p->acc.sender_wake_ms = 0;
         kp_sender_wake(p);
         if (kp_cond_wait_until(&p->acc.md_cv, &p->acc.lock, deadline_ms) != 0 &&
@@ -247,10 +247,9 @@ void kp_report_batch(kprod_t *p, kp_batch *b) {
 }
 
 /* Runs the callbacks of a list of completed batches, then frees them. */
-static int serve_batches(kprod_t *p, kp_batch *b) {
+static int serve_batches(kprod_t *p, kp_batch *list) {
     int served = 0;
-    while (b) {
-        kp_batch *next = b->next;
+    for (kp_batch *b = list; b; b = b->next) {
         kprod_report_t r;
         memset(&r, 0, sizeof(r));
         r.err = b->err;
@@ -272,11 +271,19 @@ static int serve_batches(kprod_t *p, kp_batch *b) {
         /* outstanding drops before the release wakes a flush waiter, so
          * kprod_outstanding() is 0 once a flush of everything returns. */
         atomic_fetch_sub(&p->outstanding, (size_t)b->w.count);
+    }
+    /* One lock for the whole list: the application's kprod_send contends
+     * for this lock, and once per batch was a measurable share of its cost. */
+    if (list) {
         pthread_mutex_lock(&p->acc.lock);
-        kp_acc_release_locked(&p->acc, b);
+        for (kp_batch *b = list; b; b = b->next)
+            kp_acc_release_locked(&p->acc, b);
         pthread_mutex_unlock(&p->acc.lock);
-        kp_batch_free(b);
-        b = next;
+    }
+    while (list) {
+        kp_batch *next = list->next;
+        kp_batch_free(list);
+        list = next;
     }
     return served;
 }

@@ -56,12 +56,13 @@ struct kprod_s {
     int64_t md_next_refresh_ms; /* metadata.max.age.ms */
     int64_t md_retry_at_ms;     /* backoff between metadata requests */
     int md_inflight;
-    int md_refresh_now;      /* a leader error asked for a refresh */
-    int md_cursor;           /* round robin over brokers for metadata */
-    int have_metadata;       /* a metadata response has been applied */
-    kp_md_waiter *md_waiter; /* under acc.lock */
-    uint64_t md_waiter_seq;  /* last waiter id given, under acc.lock */
-    int64_t producer_id;     /* idempotence: -1 until InitProducerId */
+    int md_refresh_now;        /* a leader error asked for a refresh */
+    int md_cursor;             /* round robin over brokers for metadata */
+    int have_metadata;         /* a metadata response has been applied */
+    kp_md_waiter *md_waiter;   /* under acc.lock */
+    atomic_int md_waiter_hint; /* a kprod_metadata_get call is installed */
+    uint64_t md_waiter_seq;    /* last waiter id given, under acc.lock */
+    int64_t producer_id;       /* idempotence: -1 until InitProducerId */
     int16_t producer_epoch;
     int pid_inflight;
     int epoch_bump_needed; /* sequences no longer trusted: bump (KIP-360) */

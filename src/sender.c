@@ -414,7 +414,7 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
                 kp_broker *br = q->leader < 0 ? NULL : kp_broker_find(p, q->leader);
                 if (!br) {
                     if (!t->md_wanted) {
-                        t->md_wanted = 1;
+                        kp_acc_want_metadata_locked(acc, t);
                         wake_at = now; /* once: kp_md_maybe_request takes over */
                     }
                     continue;
