@@ -240,6 +240,7 @@ void kp_report_batch(kprod_t *p, kp_batch *b) {
         p->rep_tail->next = b;
     } else {
         p->rep_head = b;
+        atomic_store(&p->rep_pending, 1);
         pthread_cond_broadcast(&p->rep_cv);
     }
     p->rep_tail = b;
@@ -297,6 +298,10 @@ static int serve_batches(kprod_t *p, kp_batch *list) {
  * under rep_lock, before each wait, now. The report thread no longer reads
  * report_thread_running, which kprod_new writes after starting it. */
 static kp_batch *take_reports(kprod_t *p, int64_t deadline_ms, int until_stop) {
+    /* kprod_poll(p, 0) after every send is the common poll-mode loop: with
+     * nothing queued it returns without touching the lock. */
+    if (!atomic_load(&p->rep_pending) && deadline_ms != INT64_MAX && kp_now_ms() >= deadline_ms)
+        return NULL;
     pthread_mutex_lock(&p->rep_lock);
     while (!p->rep_head && !(until_stop && atomic_load(&p->stop) == 2)) {
         /* kprod_poll(p, 0) with nothing ready: no wait at all (a wait with
@@ -308,6 +313,7 @@ static kp_batch *take_reports(kprod_t *p, int64_t deadline_ms, int until_stop) {
     }
     kp_batch *b = p->rep_head;
     p->rep_head = p->rep_tail = NULL;
+    atomic_store(&p->rep_pending, 0);
     pthread_mutex_unlock(&p->rep_lock);
     return b;
 }
@@ -324,6 +330,8 @@ static void *report_thread_main(void *arg) {
 KPROD_API int kprod_poll(kprod_t *p, int timeout_ms) {
     if (!p)
         return 0;
+    if (timeout_ms == 0 && !atomic_load(&p->rep_pending))
+        return 0; /* the common "anything ready?" call: no clock, no lock */
     int64_t deadline = kp_deadline(timeout_ms);
     if (p->report_thread_running) {
         /* Reports are served elsewhere: just wait, as the caller asked. */

@@ -74,6 +74,7 @@ struct kprod_s {
     pthread_mutex_t rep_lock;
     pthread_cond_t rep_cv;
     kp_batch *rep_head, *rep_tail;
+    atomic_int rep_pending; /* rep_head != NULL, readable without rep_lock */
     pthread_t report_thread;
     int report_thread_running;
     atomic_size_t outstanding; /* records accepted, not yet reported */

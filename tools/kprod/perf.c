@@ -41,12 +41,10 @@ static const char help_text[] =
     "    delivery report, on a monotonic clock; the percentiles come from a\n"
     "    histogram with buckets under 1.6 % wide.\n"
     "\n"
-    "    Reports are served by kprod's report thread: perf sets\n"
-    "    delivery.report.mode=thread ahead of the -X properties (so over any -F\n"
-    "    file). With -X delivery.report.mode=poll perf calls kprod_poll(0)\n"
-    "    after every send instead; then a send that waits for buffer.memory\n"
-    "    can wait max.block.ms, as only kprod_poll would serve the reports\n"
-    "    that free it.\n"
+    "    Reports are served on the sending thread: perf calls kprod_poll(0)\n"
+    "    after every send (the same loop the librdkafka reference runs with\n"
+    "    rd_kafka_poll). With -X delivery.report.mode=thread kprod's report\n"
+    "    thread serves them instead.\n"
     "\n"
     "    Every INTERVAL seconds (5) a progress line on standard output covers\n"
     "    the records delivered since the previous one:\n"
@@ -291,20 +289,6 @@ static void perf_flush(void *ctx) {
     kprod_flush(x->p, -1); /* delivery.timeout.ms bounds every record */
 }
 
-/* Puts delivery.report.mode=thread first among the -X properties, so
- * that the user's own -X still wins (a -F file's setting does not: files
- * are applied before any -X). */
-static int default_report_mode(cli_conf_args *a) {
-    const char **np = realloc(a->props, (a->n_props + 1) * sizeof(*np));
-    if (!np)
-        return -1;
-    memmove(np + 1, np, a->n_props * sizeof(*np));
-    np[0] = "delivery.report.mode=thread";
-    a->props = np;
-    a->n_props++;
-    return 0;
-}
-
 int cli_perf(int argc, char **argv) {
     cli_perf_opts o = {.throughput = -1, .payload_delim = '\n', .interval_s = 5};
     cli_conf_args conf_args = {0};
@@ -313,11 +297,6 @@ int cli_perf(int argc, char **argv) {
     int rc = parse_args(argc, argv, &o, &conf_args, &topic);
     if (rc >= 0)
         goto done;
-    if (default_report_mode(&conf_args) != 0) {
-        cli_err(CMD, "out of memory");
-        rc = CLI_EXIT_FAIL;
-        goto done;
-    }
     kprod_conf_t *conf = cli_conf_build(CMD, &conf_args, &rc);
     if (!conf)
         goto done;
