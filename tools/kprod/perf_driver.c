@@ -389,12 +389,12 @@ int cli_perf_finish(cli_perfrun *pf) {
     printf("RESULT client=%s records=%lld sent=%lld delivered=%lld failed=%lld duplicates=%lld "
            "secs=%.3f records_per_s=%.1f mb_per_s=%.3f lat_avg_ms=%.3f lat_max_ms=%.3f "
            "lat_p50_ms=%.3f lat_p95_ms=%.3f lat_p99_ms=%.3f lat_p999_ms=%.3f cpu_s=%.3f "
-           "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_us_per_record=%.3f rss_kb=%ld ok=%d\n",
+           "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_us_per_record=%.3f rss_kb=%ld bytes=%llu ok=%d\n",
            pf->client ? pf->client : "?", pf->o.num_records, pf->sent, pf->delivered,
            pf->failed + pf->refused, pf->duplicates, secs, rps, mbps, avg, ms(h->max),
            ms(cli_hist_quantile(h, 0.50)), ms(cli_hist_quantile(h, 0.95)),
            ms(cli_hist_quantile(h, 0.99)), ms(cli_hist_quantile(h, 0.999)), cpu, user, sys,
-           us_per_rec, rss_kb, ok);
+           us_per_rec, rss_kb, pf->bytes_delivered, ok);
     fflush(stdout);
     cli_perf_free(pf);
     return ok ? 0 : 1;
