@@ -264,8 +264,9 @@ typedef enum kprod_err_e {
 #undef KPROD_ERR_ENUM_
 } kprod_err_t;
 
-/* "NOT_LEADER_OR_FOLLOWER", "_TIMED_OUT", ...; "UNKNOWN_ERROR_<n>" for a code
- * not in the list. Static strings; thread-safe. */
+/* "NOT_LEADER_OR_FOLLOWER", "_TIMED_OUT", ...: static strings. For a code
+ * not in the list, "UNKNOWN_ERROR_<n>" in a per-thread buffer, valid until
+ * the same thread names another unknown code. Thread-safe. */
 KPROD_API const char *kprod_err_name(kprod_err_t err);
 /* A short English sentence; static; thread-safe. */
 KPROD_API const char *kprod_err_str(kprod_err_t err);
@@ -320,7 +321,8 @@ KPROD_API void kprod_conf_set_value_serializer(kprod_conf_t *conf, kprod_seriali
 
 /* A user partitioner: returns a partition in [0, partition_count), or -1 to
  * fall back to the built-in choice. key is the serialized key (NULL for a
- * null key). Called on the sending thread; must be thread-safe. */
+ * null key). Called on the sending thread with kprod's accumulator lock
+ * held: it must be thread-safe, quick, and must not call kprod functions. */
 typedef int32_t (*kprod_partitioner_cb)(const char *topic, const void *key, size_t key_len,
                                         int32_t partition_count, void *opaque);
 KPROD_API void kprod_conf_set_partitioner(kprod_conf_t *conf, kprod_partitioner_cb cb,
@@ -423,7 +425,9 @@ KPROD_API size_t kprod_outstanding(kprod_t *p);
  * KPROD_ERR__PURGED_ON_CLOSE, serves every remaining report (callbacks run
  * on the calling thread) and frees the producer. p is invalid afterwards.
  * Returns NO_ERROR when everything was delivered or failed before the
- * timeout, _FLUSH_TIMED_OUT when records had to be purged. */
+ * timeout, _FLUSH_TIMED_OUT when records had to be purged. Threads still in
+ * kprod_send return _CLOSED and are waited for; no other call on p (poll,
+ * flush, metadata) may overlap kprod_close. */
 KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms);
 
 /* The fatal error that stopped the producer, if any (NO_ERROR otherwise),

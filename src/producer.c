@@ -118,7 +118,9 @@ static int partition_has_leader(int32_t partition, void *opaque) {
     return t->parts[partition].leader >= 0;
 }
 
-/* The exact size a record takes as the only one in a new batch. */
+/* The exact size a record takes as the only one in a new batch. Only
+ * computed for records that may be near the limits: record_size_bound
+ * clears the common small record with a few additions. */
 static size_t record_wire_size(const kp_append *a) {
     kp_rb_writer probe;
     memset(&probe, 0, sizeof(probe));
@@ -127,11 +129,22 @@ static size_t record_wire_size(const kp_append *a) {
                                                  a->headers, a->header_count);
 }
 
+/* An upper bound of record_wire_size: every varint at its longest. */
+static size_t record_size_bound(const kp_append *a) {
+    size_t n = KP_RB_HEADER_SIZE + 5 + 1 + 10 + 5 + 5 + 5 + 5; /* lengths, attributes, deltas */
+    n += (a->key_len > 0 ? (size_t)a->key_len : 0) + (a->value_len > 0 ? (size_t)a->value_len : 0);
+    for (size_t i = 0; i < a->header_count; i++)
+        n += 10 + strlen(a->headers[i].name) + a->headers[i].value_len;
+    return n;
+}
+
 static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const kp_append *a) {
     /* No clock read on the common path: see kp_acc_append_locked. */
     int64_t now = 0, deadline = 0;
-    size_t size = record_wire_size(a);
-    if (size > (size_t)p->cfg.max_request_size || size > (size_t)p->cfg.buffer_memory)
+    size_t limit = (size_t)p->cfg.max_request_size;
+    if ((size_t)p->cfg.buffer_memory < limit)
+        limit = (size_t)p->cfg.buffer_memory;
+    if (record_size_bound(a) > limit && record_wire_size(a) > limit)
         return KPROD_ERR__MSG_SIZE_TOO_LARGE;
 
     pthread_mutex_lock(&p->acc.lock);
@@ -141,8 +154,13 @@ static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const 
         err = KPROD_ERR__FATAL;
     else if (p->acc.closing)
         err = KPROD_ERR__CLOSED;
-    else if (!(t = kp_acc_topic_locked(&p->acc, rec->topic, 1)))
-        err = KPROD_ERR__NO_MEMORY;
+    else if (!(t = kp_acc_topic_locked(&p->acc, rec->topic, 0))) {
+        /* A topic seen before is valid: its name is checked once, here. */
+        if (!topic_name_valid(rec->topic))
+            err = KPROD_ERR__INVALID_TOPIC;
+        else if (!(t = kp_acc_topic_locked(&p->acc, rec->topic, 1)))
+            err = KPROD_ERR__NO_MEMORY;
+    }
     int md_wait = t && t->partition_count <= 0;
     if (md_wait)
         deadline = kp_now_ms() + p->cfg.max_block_ms; /* covers the whole send */
@@ -190,8 +208,6 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
                                  void *opaque) {
     if (!p || !rec || !rec->topic)
         return KPROD_ERR__INVALID_ARG;
-    if (!topic_name_valid(rec->topic))
-        return KPROD_ERR__INVALID_TOPIC;
     for (size_t i = 0; i < rec->header_count; i++)
         if (!rec->headers[i].name)
             return KPROD_ERR__INVALID_ARG;
