@@ -297,6 +297,12 @@ static void on_fail(kp_conn *c, kp_inflight *req, kprod_err_t err, void *opaque)
     case KP_API_PRODUCE: {
         produce_ctx *ctx = req->ctx;
         kprod_err_t errs[ctx->n];
+        /* A connection lost to a garbled stream (another request's
+         * response, say) is a network failure for the requests still in
+         * flight on it, retriable as Java treats it; delivery.timeout.ms
+         * still bounds a broker that keeps sending garbage. */
+        if (err == KPROD_ERR__BAD_MSG)
+            err = KPROD_ERR__TRANSPORT;
         for (int i = 0; i < ctx->n; i++) {
             errs[i] = atomic_load(&p->stop) ? KPROD_ERR__PURGED_ON_CLOSE : err;
             if (req->written)
