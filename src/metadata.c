@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "config_table.h"
 #include "protocol/api_keys.h"
 #include "protocol/header.h"
 #include "protocol/metadata.h"
@@ -20,30 +21,6 @@
 struct kprod_metadata_s {
     kp_metadata_resp resp;
 };
-
-/* Splits "host:port" or "[v6]:port". Returns 0 or -1. */
-static int split_host_port(const char *s, size_t n, char *host, size_t hcap, int *port) {
-    const char *colon = NULL;
-    for (size_t i = n; i > 0; i--)
-        if (s[i - 1] == ':') {
-            colon = s + i - 1;
-            break;
-        }
-    if (!colon)
-        return -1;
-    const char *h = s;
-    size_t hl = (size_t)(colon - s);
-    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl == 0 || hl >= hcap)
-        return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    *port = atoi(colon + 1);
-    return *port > 0 && *port < 65536 ? 0 : -1;
-}
 
 int kp_md_add_bootstrap(kprod_t *p) {
     const char *s = p->cfg.bootstrap_servers;
@@ -56,7 +33,7 @@ int kp_md_add_bootstrap(kprod_t *p) {
             break;
         char host[256];
         int port;
-        if (split_host_port(s, n, host, sizeof(host), &port) == 0 &&
+        if (kp_conf_split_hostport(s, n, host, sizeof(host), &port) == 0 &&
             !kp_broker_add(p, id--, host, port))
             return -1;
         s += n;
