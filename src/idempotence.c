@@ -80,7 +80,7 @@ int64_t kp_idem_maybe_init(kprod_t *p, int64_t now) {
     kp_init_producer_id_req_encode(&frame, ver, NULL, (int32_t)p->cfg.transaction_timeout_ms,
                                    bump ? p->producer_id : -1, bump ? p->producer_epoch : -1);
     kp_req_end(&frame, start);
-    if (kp_send_request(p, c, KP_API_INIT_PRODUCER_ID, ver, &frame, start, 1, NULL) == 0)
+    if (kp_send_request(p, c, KP_API_INIT_PRODUCER_ID, ver, &frame, 1, NULL) == 0)
         p->pid_inflight = 1;
     kp_buf_free(&frame);
     return INT64_MAX;
@@ -115,7 +115,6 @@ void kp_idem_handle_response(kprod_t *p, kp_conn *c, kp_inflight *req, kp_rd *r)
         if (p->epoch_bump_needed) {
             reset_sequences_locked(p);
             p->epoch_bump_needed = 0;
-            p->epoch_bumps++;
         }
         p->acc.sender_wake_ms = 0;
         pthread_mutex_unlock(&p->acc.lock);

@@ -157,8 +157,7 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
     kp_req_end(&frame, start);
     free(names);
     free(wtopic);
-    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, start, 1, (void *)(uintptr_t)wid) ==
-        0) {
+    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, 1, (void *)(uintptr_t)wid) == 0) {
         p->md_inflight = 1;
         p->md_refresh_now = 0;
         if (waiter) {

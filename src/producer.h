@@ -66,7 +66,6 @@ struct kprod_s {
     int16_t producer_epoch;
     int pid_inflight;
     int epoch_bump_needed; /* sequences no longer trusted: bump (KIP-360) */
-    int epoch_bumps;       /* how many were done */
     int bump_refused;      /* a bump was refused: ask for a new producer id instead */
     int64_t pid_retry_at_ms;
 

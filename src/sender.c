@@ -58,8 +58,7 @@ kp_broker *kp_broker_add(kprod_t *p, int32_t id, const char *host, int port) {
 }
 
 int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, kp_buf *frame,
-                    size_t start, int expect_response, void *ctx) {
-    (void)start;
+                    int expect_response, void *ctx) {
     int32_t corr = c->next_corr_id - 1; /* taken by kp_frame_begin */
     if (frame->oom)
         return -1;
@@ -89,7 +88,7 @@ static void send_api_versions(kprod_t *p, kp_conn *c, int16_t ver) {
     size_t start = kp_frame_begin(p, c, &frame, KP_API_API_VERSIONS, ver);
     kp_api_versions_req_encode(&frame, ver, NULL, NULL);
     kp_req_end(&frame, start);
-    kp_send_request(p, c, KP_API_API_VERSIONS, ver, &frame, start, 1, NULL);
+    kp_send_request(p, c, KP_API_API_VERSIONS, ver, &frame, 1, NULL);
     kp_buf_free(&frame);
 }
 
@@ -540,8 +539,8 @@ static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
     memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
     if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
         kp_req_end(&frame, start);
-        if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, start, p->cfg.acks != 0,
-                            ctx) == 0) {
+        if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, p->cfg.acks != 0, ctx) ==
+            0) {
             kp_buf_free(&frame);
             return 0;
         }

@@ -12,7 +12,7 @@ kp_broker *kp_broker_add(kprod_t *p, int32_t id, const char *host, int port);
 size_t kp_frame_begin(kprod_t *p, kp_conn *c, kp_buf *frame, int16_t api_key, int16_t ver);
 /* Queues a finished frame on c with request.timeout.ms; 0 or -1. */
 int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, kp_buf *frame,
-                    size_t start, int expect_response, void *ctx);
+                    int expect_response, void *ctx);
 /* The version of api_key to use on c, -1 if none is common. */
 int16_t kp_conn_pick(const kp_conn *c, int16_t api_key);
 const kp_conn_handlers *kp_sender_handlers(kprod_t *p);
