@@ -25,6 +25,10 @@ static const char *cluster_brokers(void) {
 
 static unsigned char g_state[NRECORDS]; /* 0 pending, 1 delivered, 2 failed */
 static atomic_int g_reports, g_sent;
+/* How far the faults got: 1 node killed, 2 node restarted. Production
+ * waits for them at fixed points, so that records 30 %..70 % are surely sent
+ * while the leader is dead, however fast the producer is. */
+static atomic_int g_phase;
 
 static void on_report(const kprod_report_t *r, void *cb_opaque) {
     (void)cb_opaque;
@@ -63,6 +67,15 @@ static void await_sent(int n) {
     assert_true(atomic_load(&g_sent) >= n);
 }
 
+/* Waits (with a deadline) until the faults reached phase. */
+static void await_phase(int phase) {
+    int64_t deadline = kpt_now_ms() + 120000;
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    while (atomic_load(&g_phase) < phase && kpt_now_ms() < deadline)
+        nanosleep(&tick, NULL);
+    assert_true(atomic_load(&g_phase) >= phase);
+}
+
 static void *faults(void *arg) {
     const char *topic = arg;
     await_sent(NRECORDS / 10);
@@ -71,9 +84,11 @@ static void *faults(void *arg) {
     snprintf(node, sizeof(node), "%d", victim);
     print_message("killing node %d (leader of partition 0)\n", victim);
     assert_int_equal(sh("bash '%s/scripts/kafka.sh' kill-node %s", node), 0);
+    atomic_store(&g_phase, 1);
     await_sent(NRECORDS / 2);
     print_message("restarting node %d\n", victim);
     assert_int_equal(sh("bash '%s/scripts/kafka.sh' start-node %s", node), 0);
+    atomic_store(&g_phase, 2);
     print_message("preferred leader election\n");
     char args[512];
     snprintf(args, sizeof(args),
@@ -99,6 +114,7 @@ static void run(int idempotent) {
     memset(g_state, 0, sizeof(g_state));
     atomic_store(&g_reports, 0);
     atomic_store(&g_sent, 0);
+    atomic_store(&g_phase, 0);
 
     char err[512];
     kprod_conf_t *conf = kprod_conf_new();
@@ -128,6 +144,10 @@ static void run(int idempotent) {
         if (e)
             fail_msg("send %d: %s", id, kprod_err_name(e));
         atomic_fetch_add(&g_sent, 1);
+        if (id + 1 == NRECORDS * 3 / 10)
+            await_phase(1); /* the leader is dead from here... */
+        if (id + 1 == NRECORDS * 7 / 10)
+            await_phase(2); /* ...to here */
         /* Spread production over the faults: serve reports a little. */
         if (id % CHUNK == CHUNK - 1)
             kprod_poll(p, 100);
