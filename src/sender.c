@@ -467,6 +467,13 @@ static int64_t collect_ready_locked(kprod_t *p, int64_t now, int may_send) {
                 b->attempts++;
                 br->pending[br->npending++] = b;
                 br->pending_bytes += b->w.buf.len;
+                /* A request holds one batch per partition, so the next
+                 * ready batch of q goes in the next turn's request, at once:
+                 * waiting for a response instead kept one partition at one
+                 * request in flight whatever max.in.flight said. (Each turn
+                 * that comes back here pops a batch, so this cannot spin.) */
+                if (q->head && kp_acc_batch_ready_locked(acc, q->head, now, &wake_at))
+                    wake_at = now;
             }
         }
     }

@@ -8,9 +8,17 @@
  * So that clients keep talking through it, the proxy rewrites the port of
  * the broker in Metadata responses to its own (in place: same length).
  *
+ * It also counts, as each Produce request arrives, how many Produce
+ * requests of that connection are unanswered, this one included: what the
+ * client has in flight at that moment, as seen from the wire (a request is
+ * seen after the client sent it and its answer leaves before the client
+ * reads it, so the count never exceeds the client's own). Requests sent
+ * with acks=0 are never answered: the counts mean nothing for them.
+ *
  * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED
  * Prints "port N" once listening (on 127.0.0.1, an ephemeral port), runs
- * until stdin closes, then prints "produce_forwarded=N dropped=M". */
+ * until stdin closes, then prints "produce_forwarded=N dropped=M
+ * max_inflight=K sum_inflight=S" (S / N is the mean in flight). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,13 +50,15 @@ typedef struct pair {
     int16_t q_key[MAXQ], q_ver[MAXQ];
     int q_drop[MAXQ];
     int qh, qn;
+    int produce_open; /* Produce requests forwarded, not yet answered */
 } pair;
 
 static pair pairs[MAXC];
 static int upstream_port, my_port;
 static struct sockaddr_in upstream;
 static double drop_fraction;
-static long produce_forwarded, dropped;
+static long produce_forwarded, dropped, sum_inflight;
+static int max_inflight;
 
 static void put(buf *b, const void *p, size_t n) {
     if (b->len + n > b->cap) {
@@ -178,6 +188,10 @@ static void frames_client_to_up(pair *pr) {
             pr->q_drop[i] = 0;
             if (pr->q_key[i] == 0) { /* Produce */
                 produce_forwarded++;
+                pr->produce_open++;
+                sum_inflight += pr->produce_open;
+                if (pr->produce_open > max_inflight)
+                    max_inflight = pr->produce_open;
                 pr->q_drop[i] = (double)random() / RAND_MAX < drop_fraction;
             }
         }
@@ -196,6 +210,8 @@ static int frames_up_to_client(pair *pr) {
         int drop = 0;
         if (pr->qn > 0 && pr->q_corr[pr->qh] == corr) {
             drop = pr->q_drop[pr->qh];
+            if (pr->q_key[pr->qh] == 0)
+                pr->produce_open--;
             if (pr->q_key[pr->qh] == 3)
                 rewrite_metadata(pr->u2c_in.d + 8, pr->u2c_in.d + 4 + size, pr->q_ver[pr->qh]);
             pr->qh = (pr->qh + 1) % MAXQ;
@@ -319,6 +335,7 @@ int main(int argc, char **argv) {
                 close_pair(pr);
         }
     }
-    printf("produce_forwarded=%ld dropped=%ld\n", produce_forwarded, dropped);
+    printf("produce_forwarded=%ld dropped=%ld max_inflight=%d sum_inflight=%ld\n",
+           produce_forwarded, dropped, max_inflight, sum_inflight);
     return 0;
 }

@@ -201,15 +201,17 @@ void kpt_proxy_start(kpt_proxy *px, double drop_fraction) {
     assert_int_equal(fscanf(out, "port %d", &px->port), 1);
 }
 
-long kpt_proxy_stop(kpt_proxy *px, long *forwarded) {
+kpt_proxy_stats kpt_proxy_stop(kpt_proxy *px) {
     close(px->in_fd);
-    long dropped = -1;
-    *forwarded = -1;
-    if (fscanf(px->out, " produce_forwarded=%ld dropped=%ld", forwarded, &dropped) != 2)
+    kpt_proxy_stats st = {.forwarded = -1, .dropped = -1, .max_inflight = -1};
+    long sum = 0;
+    if (fscanf(px->out, " produce_forwarded=%ld dropped=%ld max_inflight=%d sum_inflight=%ld",
+               &st.forwarded, &st.dropped, &st.max_inflight, &sum) != 4)
         fail_msg("proxy did not report its counts");
+    st.mean_inflight = st.forwarded > 0 ? (double)sum / (double)st.forwarded : 0;
     fclose(px->out);
     waitpid(px->pid, NULL, 0);
-    return dropped;
+    return st;
 }
 
 void kpt_proxy_kill(kpt_proxy *px) {

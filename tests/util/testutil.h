@@ -37,9 +37,15 @@ typedef struct kpt_proxy {
     int port;
 } kpt_proxy;
 void kpt_proxy_start(kpt_proxy *px, double drop_fraction);
-/* Stops it; returns the connections it dropped, *forwarded the Produce
- * requests it passed on. */
-long kpt_proxy_stop(kpt_proxy *px, long *forwarded);
+/* What the proxy saw (see tests/tools/kafka_proxy.c). */
+typedef struct kpt_proxy_stats {
+    long forwarded;       /* Produce requests passed on */
+    long dropped;         /* connections dropped after the broker answered */
+    int max_inflight;     /* most Produce requests unanswered on one connection */
+    double mean_inflight; /* unanswered on its connection as each one arrived */
+} kpt_proxy_stats;
+/* Stops it and returns what it saw. */
+kpt_proxy_stats kpt_proxy_stop(kpt_proxy *px);
 /* Kills it at once (SIGKILL): every broker becomes unreachable. */
 void kpt_proxy_kill(kpt_proxy *px);
 
