@@ -170,6 +170,30 @@ static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms) {
     }
 }
 
+/* Free bytes an append that needs n waits for before it is woken: n plus
+ * a sixteenth of buffer.memory. Woken per completed batch, a full buffer
+ * cost two context switches and a contended lock per batch, the largest
+ * share of kprod's CPU on 10 KiB records; woken once the sender has drained
+ * a slice, the thread then fills that slice in one go. */
+static size_t space_wanted(const kp_acc *acc, size_t n) {
+    size_t limit = (size_t)acc->cfg->buffer_memory;
+    size_t want = n + limit / 16;
+    return want < limit ? want : limit;
+}
+
+/* Memory was given back: wake the appends waiting for it when enough is
+ * free, or when no batch buffer is left to give back (the rest is report
+ * facts, freed only by serving reports, which a waiting thread may be the
+ * one to do: it must then see its deadline out, as before). */
+static void wake_space_waiters(kp_acc *acc) {
+    if (acc->space_waiters == 0)
+        return;
+    size_t limit = (size_t)acc->cfg->buffer_memory;
+    size_t free_bytes = acc->mem_used < limit ? limit - acc->mem_used : 0;
+    if (free_bytes >= acc->space_want || acc->buf_used == 0)
+        pthread_cond_broadcast(&acc->space_cv);
+}
+
 /* Charges n bytes against buffer.memory, waiting for space until deadline.
  * Sets *waited when it slept (the caller's clock is stale then). */
 static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, int *waited) {
@@ -186,9 +210,13 @@ static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, in
                 deadline_ms = kp_now_ms() + acc->cfg->max_block_ms;
         }
         *waited = 1;
+        size_t want = space_wanted(acc, n);
+        if (want > acc->space_want)
+            acc->space_want = want;
         acc->space_waiters++;
         int rc = kp_cond_wait_until(&acc->space_cv, &acc->lock, deadline_ms);
-        acc->space_waiters--;
+        if (--acc->space_waiters == 0)
+            acc->space_want = 0;
         if (rc == ETIMEDOUT && must_wait(acc, n))
             return KPROD_ERR__QUEUE_FULL;
     }
@@ -287,7 +315,8 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
             acc->mem_used -= cap;
             return KPROD_ERR__NO_MEMORY;
         }
-        b->mem = cap;
+        b->mem = b->buf_mem = cap;
+        acc->buf_used += cap;
         prev = q->tail;
         if (q->tail && !q->tail->closed)
             q->tail->closed = 1;
@@ -407,19 +436,21 @@ int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch) {
 }
 
 void kp_acc_release_buffer_locked(kp_acc *acc, kp_batch *b) {
-    size_t keep = (size_t)b->w.count * sizeof(kp_recmeta);
-    if (b->mem > keep) {
-        acc->mem_used -= b->mem - keep;
-        b->mem = keep;
-        pthread_cond_broadcast(&acc->space_cv);
+    if (b->buf_mem > 0) {
+        acc->mem_used -= b->buf_mem;
+        acc->buf_used -= b->buf_mem;
+        b->mem -= b->buf_mem;
+        b->buf_mem = 0;
+        wake_space_waiters(acc);
     }
     kp_rb_writer_free(&b->w); /* w.count stays: the reports need it */
 }
 
 void kp_acc_release_locked(kp_acc *acc, kp_batch *b) {
     acc->mem_used -= b->mem;
-    b->mem = 0;
-    pthread_cond_broadcast(&acc->space_cv);
+    acc->buf_used -= b->buf_mem;
+    b->mem = b->buf_mem = 0;
+    wake_space_waiters(acc);
     if (--b->epoch->batches == 0) {
         drop_empty_epochs(acc);
         pthread_cond_broadcast(&acc->done_cv);

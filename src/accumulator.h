@@ -57,12 +57,14 @@ typedef struct kp_acc {
     size_t nbuckets, ntopics;
 
     size_t mem_used; /* bytes charged against buffer.memory */
+    size_t buf_used; /* the part of mem_used in batch buffers (the rest: report facts) */
     uint64_t next_batch_id;
     kp_flush_epoch *epochs; /* oldest first; the last is the current one */
     kp_flush_epoch *epoch_tail;
     uint64_t flush_upto; /* batches of epochs <= this are ready now */
     int closing;         /* everything is ready; no new appends */
     int space_waiters;   /* appends waiting for buffer.memory: every batch is ready */
+    size_t space_want;   /* free bytes that wake them (see wake_space_waiters) */
 
     int64_t sender_wake_ms; /* when the sleeping sender plans to wake; INT64_MAX forever */
     atomic_int md_hint;     /* some topic may want metadata (read without the lock) */

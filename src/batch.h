@@ -30,7 +30,8 @@ typedef struct kp_batch {
     kp_rb_writer w;   /* the records, encoded */
     kp_recmeta *meta; /* one per record */
     int32_t meta_cap;
-    size_t mem;         /* bytes charged to buffer.memory */
+    size_t mem;         /* bytes charged to buffer.memory (buffer + report facts) */
+    size_t buf_mem;     /* the buffer's part of mem, until the batch completes */
     int closed;         /* no more appends (full, or drained) */
     int64_t created_ms; /* first append: linger.ms and delivery.timeout.ms start here */
     struct kp_flush_epoch *epoch;

@@ -338,6 +338,7 @@ typedef struct blocked_append {
     int32_t part;
     int64_t now; /* as the caller saw it before blocking */
     int64_t deadline;
+    int32_t value_len; /* 0: 10 bytes */
     kprod_err_t err;
     int64_t returned_ms;
 } blocked_append;
@@ -345,7 +346,7 @@ typedef struct blocked_append {
 static void *blocked_append_main(void *arg) {
     blocked_append *ba = arg;
     pthread_mutex_lock(&ba->f->acc.lock);
-    ba->err = append_v(ba->f, ba->part, 10, ba->now, ba->deadline);
+    ba->err = append_v(ba->f, ba->part, ba->value_len ? ba->value_len : 10, ba->now, ba->deadline);
     ba->returned_ms = kp_now_ms();
     pthread_mutex_unlock(&ba->f->acc.lock);
     return NULL;
@@ -436,6 +437,46 @@ static void test_waiting_append_makes_batches_ready(void **state) {
     wake = INT64_MAX;
     assert_false(kp_acc_batch_ready_locked(&f->acc, f->t->parts[1].head, T0, &wake));
     release_all_locked(f);
+    pthread_mutex_unlock(&f->acc.lock);
+    fx_free(f);
+}
+
+/* A waiting append is woken only once a slice of buffer.memory is free
+ * (fewer wake-ups), but also when no batch buffer is left to give back:
+ * what is still charged then is report facts, which only served reports
+ * free, and the waiting thread may be the one that serves them. Here the
+ * append needs 870 of 1000 bytes, its wake-up mark is 932, and after every
+ * batch completes 904 are free: enough to append, not enough for the mark. */
+static void test_last_buffer_back_wakes_waiter(void **state) {
+    (void)state;
+    fx *f = full_fx("0");
+    blocked_append ba = {.f = f, .part = 5, .now = kp_now_ms(), .value_len = 800};
+    ba.deadline = ba.now + 20000;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
+    await_space_waiter(f);
+    pthread_mutex_lock(&f->acc.lock);
+    kp_batch *done[4];
+    for (int p = 0; p < 4; p++) {
+        done[p] = kp_acc_pop_locked(&f->acc, &f->t->parts[p]);
+        assert_non_null(done[p]);
+        kp_acc_release_buffer_locked(&f->acc, done[p]); /* completed, reports unserved */
+    }
+    assert_int_equal(f->acc.buf_used, 0);
+    assert_true(1000 - f->acc.mem_used < f->acc.space_want);
+    int64_t released_at = kp_now_ms();
+    pthread_mutex_unlock(&f->acc.lock);
+    pthread_join(th, NULL);
+    assert_int_equal(ba.err, 0);
+    assert_true(ba.returned_ms - released_at < 2000);
+    pthread_mutex_lock(&f->acc.lock);
+    for (int p = 0; p < 4; p++) {
+        kp_acc_release_locked(&f->acc, done[p]);
+        kp_batch_free(done[p]);
+    }
+    release_all_locked(f);
+    assert_int_equal(f->acc.mem_used, 0);
+    assert_int_equal(f->acc.buf_used, 0);
     pthread_mutex_unlock(&f->acc.lock);
     fx_free(f);
 }
@@ -595,6 +636,7 @@ int main(void) {
         cmocka_unit_test(test_full_append_times_out),
         cmocka_unit_test(test_release_unblocks_append),
         cmocka_unit_test(test_waiting_append_makes_batches_ready),
+        cmocka_unit_test(test_last_buffer_back_wakes_waiter),
         cmocka_unit_test(test_close_fails_waiting_append),
         cmocka_unit_test(test_failed_append_leaves_no_empty_batch),
         cmocka_unit_test(test_requeue_keeps_creation_order),
