@@ -74,15 +74,12 @@ int64_t kp_idem_maybe_init(kprod_t *p, int64_t now) {
     /* From v3 the current id and epoch ask for a bump (KIP-360); older
      * brokers hand out a new producer id, which resets sequences as well. */
     int bump = p->epoch_bump_needed && ver >= 3 && !p->bump_refused;
-    kp_buf frame;
-    kp_buf_init(&frame, 64);
-    size_t start = kp_frame_begin(p, c, &frame, KP_API_INIT_PRODUCER_ID, ver);
-    kp_init_producer_id_req_encode(&frame, ver, NULL, (int32_t)p->cfg.transaction_timeout_ms,
+    size_t start;
+    kp_buf *frame = kp_frame_begin(p, c, KP_API_INIT_PRODUCER_ID, ver, &start);
+    kp_init_producer_id_req_encode(frame, ver, NULL, (int32_t)p->cfg.transaction_timeout_ms,
                                    bump ? p->producer_id : -1, bump ? p->producer_epoch : -1);
-    kp_req_end(&frame, start);
-    if (kp_send_request(p, c, KP_API_INIT_PRODUCER_ID, ver, &frame, 1, NULL) == 0)
+    if (kp_send_request(p, c, KP_API_INIT_PRODUCER_ID, ver, start, 1, NULL) == 0)
         p->pid_inflight = 1;
-    kp_buf_free(&frame);
     return INT64_MAX;
 }
 

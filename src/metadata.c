@@ -149,15 +149,13 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
         return retry_at;
     }
     int16_t ver = kp_conn_pick(c, KP_API_METADATA);
-    kp_buf frame;
-    kp_buf_init(&frame, 256);
-    size_t start = kp_frame_begin(p, c, &frame, KP_API_METADATA, ver);
+    size_t start;
+    kp_buf *frame = kp_frame_begin(p, c, KP_API_METADATA, ver, &start);
     /* As the Java producer does: the broker's auto.create.topics.enable decides. */
-    kp_metadata_req_encode(&frame, ver, all ? NULL : names, n, 1);
-    kp_req_end(&frame, start);
+    kp_metadata_req_encode(frame, ver, all ? NULL : names, n, 1);
     free(names);
     free(wtopic);
-    if (kp_send_request(p, c, KP_API_METADATA, ver, &frame, 1, (void *)(uintptr_t)wid) == 0) {
+    if (kp_send_request(p, c, KP_API_METADATA, ver, start, 1, (void *)(uintptr_t)wid) == 0) {
         p->md_inflight = 1;
         p->md_refresh_now = 0;
         if (waiter) {
@@ -167,7 +165,6 @@ int64_t kp_md_maybe_request(kprod_t *p, int64_t now) {
             pthread_mutex_unlock(&p->acc.lock);
         }
     }
-    kp_buf_free(&frame);
     return INT64_MAX;
 }
 

@@ -57,20 +57,19 @@ kp_broker *kp_broker_add(kprod_t *p, int32_t id, const char *host, int port) {
     return b;
 }
 
-int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, kp_buf *frame,
+int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, size_t start,
                     int expect_response, void *ctx) {
     int32_t corr = c->next_corr_id - 1; /* taken by kp_frame_begin */
-    if (frame->oom)
-        return -1;
+    kp_req_end(&c->out, start);
     int64_t deadline = kp_now_ms() + p->cfg.request_timeout_ms;
-    return kp_conn_send(c, frame, corr, api_key, ver, expect_response, deadline, ctx) ? 0 : -1;
+    return kp_conn_commit(c, start, corr, api_key, ver, expect_response, deadline, ctx) ? 0 : -1;
 }
 
-size_t kp_frame_begin(kprod_t *p, kp_conn *c, kp_buf *frame, int16_t api_key, int16_t ver) {
-    kp_buf_reset(frame);
+kp_buf *kp_frame_begin(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, size_t *start) {
     int32_t corr = c->next_corr_id++;
-    return kp_req_begin(frame, api_key, ver, corr, p->cfg.client_id,
-                        kp_req_header_flexible(api_key, ver));
+    *start = kp_req_begin(&c->out, api_key, ver, corr, p->cfg.client_id,
+                          kp_req_header_flexible(api_key, ver));
+    return &c->out;
 }
 
 int16_t kp_conn_pick(const kp_conn *c, int16_t api_key) {
@@ -83,13 +82,10 @@ int16_t kp_conn_pick(const kp_conn *c, int16_t api_key) {
 /* ---- connection handshake: ApiVersions ---- */
 
 static void send_api_versions(kprod_t *p, kp_conn *c, int16_t ver) {
-    kp_buf frame;
-    kp_buf_init(&frame, 128);
-    size_t start = kp_frame_begin(p, c, &frame, KP_API_API_VERSIONS, ver);
-    kp_api_versions_req_encode(&frame, ver, NULL, NULL);
-    kp_req_end(&frame, start);
-    kp_send_request(p, c, KP_API_API_VERSIONS, ver, &frame, 1, NULL);
-    kp_buf_free(&frame);
+    size_t start;
+    kp_buf *frame = kp_frame_begin(p, c, KP_API_API_VERSIONS, ver, &start);
+    kp_api_versions_req_encode(frame, ver, NULL, NULL);
+    kp_send_request(p, c, KP_API_API_VERSIONS, ver, start, 1, NULL);
 }
 
 static void on_connected(kp_conn *c, void *opaque) {
@@ -502,16 +498,15 @@ void kp_sender_expire_locked(kprod_t *p, kp_topic *t, kp_partq *q, int64_t now) 
 /* Builds one Produce request of the n sealed batches in br->pending and
  * queues it on br's connection. Returns 0, or -1 when out of memory (the
  * batches are then still the caller's). */
-static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
+static int write_produce(kprod_t *p, kp_broker *br, int n) {
     produce_ctx *ctx = malloc(sizeof(*ctx) + (size_t)n * sizeof(kp_batch *));
     if (!ctx)
         return -1;
     ctx->n = n;
     memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
     int16_t ver = kp_conn_pick(&br->conn, KP_API_PRODUCE);
-    kp_buf frame;
-    kp_buf_init(&frame, 256 + bytes);
-    size_t start = kp_frame_begin(p, &br->conn, &frame, KP_API_PRODUCE, ver);
+    size_t start;
+    kp_buf *frame = kp_frame_begin(p, &br->conn, KP_API_PRODUCE, ver, &start);
     /* Group by topic: batches of one topic are adjacent after a sort. */
     int ntopics = 0;
     for (int i = 0; i < n; i++) {
@@ -521,7 +516,7 @@ static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
         ntopics += !seen;
     }
     kp_produce_req_writer w;
-    kp_produce_req_begin(&w, &frame, ver, NULL, (int16_t)p->cfg.acks,
+    kp_produce_req_begin(&w, frame, ver, NULL, (int16_t)p->cfg.acks,
                          (int32_t)p->cfg.request_timeout_ms, ntopics);
     int order = 0;
     for (int i = 0; i < n; i++) {
@@ -544,15 +539,10 @@ static int write_produce(kprod_t *p, kp_broker *br, int n, size_t bytes) {
         }
     }
     memcpy(ctx->batches, br->pending, (size_t)n * sizeof(kp_batch *));
-    if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR) {
-        kp_req_end(&frame, start);
-        if (kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, &frame, p->cfg.acks != 0, ctx) ==
-            0) {
-            kp_buf_free(&frame);
-            return 0;
-        }
-    }
-    kp_buf_free(&frame);
+    if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR &&
+        kp_send_request(p, &br->conn, KP_API_PRODUCE, ver, start, p->cfg.acks != 0, ctx) == 0)
+        return 0;
+    kp_conn_drop_frame(&br->conn, start); /* gone already if the send failed */
     free(ctx);
     return -1;
 }
@@ -566,7 +556,6 @@ static void send_produce(kprod_t *p, kp_broker *br) {
     kp_batch *failed[n];
     kprod_err_t errs[n];
     int nfailed = 0, nsealed = 0;
-    size_t bytes = 0;
     /* Fix: a batch that could not be sealed failed the whole request, and
      * every other batch in it was reported as _NO_MEMORY. It fails alone
      * now, with its own error. */
@@ -579,9 +568,8 @@ static void send_produce(kprod_t *p, kp_broker *br) {
             continue;
         }
         br->pending[nsealed++] = b;
-        bytes += b->wire_len;
     }
-    if (nsealed > 0 && write_produce(p, br, nsealed, bytes) != 0) {
+    if (nsealed > 0 && write_produce(p, br, nsealed) != 0) {
         for (int i = 0; i < nsealed; i++) {
             failed[nfailed] = br->pending[i];
             errs[nfailed++] = KPROD_ERR__NO_MEMORY;

@@ -8,10 +8,13 @@
 
 kp_broker *kp_broker_find(kprod_t *p, int32_t id);
 kp_broker *kp_broker_add(kprod_t *p, int32_t id, const char *host, int port);
-/* Starts a request frame on c: a fresh correlation id and the header. */
-size_t kp_frame_begin(kprod_t *p, kp_conn *c, kp_buf *frame, int16_t api_key, int16_t ver);
-/* Queues a finished frame on c with request.timeout.ms; 0 or -1. */
-int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, kp_buf *frame,
+/* Starts a request on c, in place at the end of its output buffer (see
+ * kp_conn_commit): a fresh correlation id and the header. Returns the
+ * buffer to encode the body into; *start is the frame's offset in it. */
+kp_buf *kp_frame_begin(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, size_t *start);
+/* Finishes the frame begun at start and queues it with request.timeout.ms;
+ * 0, or -1 when out of memory (the frame is then gone). */
+int kp_send_request(kprod_t *p, kp_conn *c, int16_t api_key, int16_t ver, size_t start,
                     int expect_response, void *ctx);
 /* The version of api_key to use on c, -1 if none is common. */
 int16_t kp_conn_pick(const kp_conn *c, int16_t api_key);

@@ -132,18 +132,21 @@ void kp_conn_connect(kp_conn *c, int64_t now_ms) {
         went_down(c, now_ms);
 }
 
-kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
-                          int16_t api_version, int expect_response, int64_t deadline_ms,
-                          void *ctx) {
-    kp_inflight *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
-    kp_buf_put_raw(&c->out, frame->data, frame->len);
-    if (c->out.oom) {
-        free(r);
+void kp_conn_drop_frame(kp_conn *c, size_t frame_start) {
+    if (frame_start <= c->out.len)
+        c->out.len = frame_start;
+    c->out.oom = 0; /* what is queued before the frame is intact */
+}
+
+kp_inflight *kp_conn_commit(kp_conn *c, size_t frame_start, int32_t corr_id, int16_t api_key,
+                            int16_t api_version, int expect_response, int64_t deadline_ms,
+                            void *ctx) {
+    kp_inflight *r = c->out.oom ? NULL : calloc(1, sizeof(*r));
+    if (!r) {
+        kp_conn_drop_frame(c, frame_start);
         return NULL;
     }
-    c->out_total += frame->len;
+    c->out_total += c->out.len - frame_start;
     r->corr_id = corr_id;
     r->api_key = api_key;
     r->api_version = api_version;
@@ -158,6 +161,15 @@ kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int1
     c->tail = r;
     c->ninflight++;
     return r;
+}
+
+kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
+                          int16_t api_version, int expect_response, int64_t deadline_ms,
+                          void *ctx) {
+    size_t start = c->out.len;
+    kp_buf_put_raw(&c->out, frame->data, frame->len);
+    return kp_conn_commit(c, start, corr_id, api_key, api_version, expect_response, deadline_ms,
+                          ctx);
 }
 
 short kp_conn_events(const kp_conn *c) {

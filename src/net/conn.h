@@ -78,8 +78,16 @@ void kp_conn_destroy(kp_conn *c); /* fails nothing: call kp_conn_fail first */
  * state stays DOWN with c->err set. */
 void kp_conn_connect(kp_conn *c, int64_t now_ms);
 
-/* Queues a framed request (b holds it from its size prefix on; copied). ctx
- * is handed back with its response. Returns the in-flight entry. */
+/* Requests are encoded in place, at the end of c->out (no copy of a
+ * request is ever made): note c->out.len as the frame's start, encode the
+ * frame from its size prefix on, then kp_conn_commit it, or give it up with
+ * kp_conn_drop_frame. Commit fails (and drops the frame) when c->out ran
+ * out of memory. ctx is handed back with its response. */
+kp_inflight *kp_conn_commit(kp_conn *c, size_t frame_start, int32_t corr_id, int16_t api_key,
+                            int16_t api_version, int expect_response, int64_t deadline_ms,
+                            void *ctx);
+void kp_conn_drop_frame(kp_conn *c, size_t frame_start);
+/* Queues a framed request held elsewhere (copied), as kp_conn_commit. */
 kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
                           int16_t api_version, int expect_response, int64_t deadline_ms, void *ctx);
 

@@ -258,6 +258,64 @@ static void test_framing_partial_reads(void **state) {
     kp_conn_destroy(&c);
 }
 
+/* Requests encoded in place at the end of c->out: a frame given up
+ * (kp_conn_drop_frame) or refused for lack of memory leaves what was queued
+ * before it intact and sends nothing of itself; a committed one goes out
+ * after the queued ones and is answered as any other. */
+static void test_in_place_frames(void **state) {
+    (void)state;
+    int port;
+    int lfd = listen_loopback(&port);
+    kp_conn c;
+    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
+    int sfd = connect_ready(&c, lfd);
+
+    req_ctx a = {0}, b = {0};
+    send_req(&c, 21, 1, far(), &a); /* queued, not yet written */
+    size_t queued = c.out.len;
+
+    size_t start = c.out.len; /* a frame given up half-way */
+    kp_buf_put_i32(&c.out, 8);
+    kp_buf_put_i16(&c.out, 18);
+    kp_conn_drop_frame(&c, start);
+    assert_int_equal(c.out.len, queued);
+
+    start = c.out.len; /* a frame whose buffer ran out of memory */
+    kp_buf_put_i32(&c.out, 8);
+    c.out.oom = 1;
+    assert_null(kp_conn_commit(&c, start, 22, 18, 0, 1, far(), &b));
+    assert_int_equal(c.out.len, queued);
+    assert_int_equal(c.out.oom, 0);
+    assert_int_equal(c.ninflight, 1);
+
+    start = c.out.len; /* a frame committed */
+    kp_buf_put_i32(&c.out, 8);
+    kp_buf_put_i16(&c.out, 18);
+    kp_buf_put_i16(&c.out, 0);
+    kp_buf_put_i32(&c.out, 23);
+    assert_non_null(kp_conn_commit(&c, start, 23, 18, 0, 1, far(), &b));
+    assert_int_equal(c.ninflight, 2);
+    pump_written(&c);
+    assert_int_equal(peer_read_request(sfd), 21);
+    assert_int_equal(peer_read_request(sfd), 23);
+
+    uint8_t two[64];
+    size_t n1 = make_response(two, 21, "x");
+    size_t n2 = make_response(two + n1, 23, "y");
+    write_full(sfd, two, n1 + n2);
+    int64_t deadline = kp_now_ms() + 2000;
+    while (b.responses == 0 && kp_now_ms() < deadline)
+        pump(&c, 10);
+    assert_int_equal(a.responses, 1);
+    assert_int_equal(b.responses, 1);
+    assert_memory_equal(b.body, "y", 1);
+    assert_int_equal(g_ev.fails, 0);
+    assert_int_equal(c.state, KP_CONN_READY);
+    close(sfd);
+    close(lfd);
+    kp_conn_destroy(&c);
+}
+
 /* A response for the wrong correlation id ends the connection with _BAD_MSG
  * and every request in flight fails exactly once, marked written. */
 static void test_correlation_mismatch_fails_all(void **state) {
@@ -589,6 +647,7 @@ static void test_peer_close_fails_inflight(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_framing_partial_reads, setup),
+        cmocka_unit_test_setup(test_in_place_frames, setup),
         cmocka_unit_test_setup(test_correlation_mismatch_fails_all, setup),
         cmocka_unit_test_setup(test_impossible_frame_size, setup),
         cmocka_unit_test_setup(test_request_timeout, setup),
