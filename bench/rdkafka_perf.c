@@ -29,7 +29,9 @@ static const char help_text[] =
     "The librdkafka reference for 'kprod perf': the same options, the same\n"
     "records and the same output (see 'kprod perf --help'), the RESULT line\n"
     "with client=librdkafka. Properties (-X, -F) go to librdkafka; the Java\n"
-    "names buffer.memory (bytes, as queue.buffering.max.kbytes),\n"
+    "names buffer.memory (bytes, as queue.buffering.max.kbytes, with\n"
+    "queue.buffering.max.messages lifted to its maximum: bytes alone bound\n"
+    "the queue, as in kprod),\n"
     "max.request.size (as message.max.bytes) and compression.TYPE.level (as\n"
     "compression.level) are mapped; delivery.report.mode\n"
     "(kprod only) is ignored. -F reads name=value lines (# and ! comments).\n"
@@ -89,6 +91,15 @@ static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value) 
     if (strcmp(name, "delivery.report.mode") == 0)
         return 0; /* kprod only */
     if (strcmp(name, "buffer.memory") == 0) {
+        /* kprod and Java bound the queue by bytes alone; librdkafka also
+         * stops at queue.buffering.max.messages (100,000 by default), which
+         * for 100-byte records is a tenth of 32 MiB. Lifted, so that the
+         * same byte limit holds on both sides. */
+        if (rd_kafka_conf_set(conf, "queue.buffering.max.messages", "2147483647", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, PROG ": queue.buffering.max.messages: %s\n", errstr);
+            return -1;
+        }
         snprintf(buf, sizeof(buf), "%lld", atoll(value) / 1024);
         name = "queue.buffering.max.kbytes";
         value = buf;
