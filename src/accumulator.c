@@ -163,10 +163,16 @@ static int must_wait(const kp_acc *acc, size_t n) {
     return acc->mem_used + n > (size_t)acc->cfg->buffer_memory && acc->mem_used > 0;
 }
 
-static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms) {
+/* Wakes the sender if a batch is ready before it planned to look. With
+ * `defer` the wake is left to the caller, to do after releasing the lock:
+ * woken under it, the sender only went to sleep again on the lock. */
+static void maybe_wake_sender(kp_acc *acc, int64_t ready_at_ms, int *defer) {
     if (ready_at_ms < acc->sender_wake_ms) {
         acc->sender_wake_ms = ready_at_ms;
-        acc->wake_sender(acc->wake_opaque);
+        if (defer)
+            *defer = 1;
+        else
+            acc->wake_sender(acc->wake_opaque);
     }
 }
 
@@ -205,8 +211,8 @@ static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, in
          * kp_acc_batch_ready_locked): have the sender take them now rather
          * than at the end of linger.ms. */
         if (!*waited) {
-            maybe_wake_sender(acc, kp_now_ms());
-            if (deadline_ms == 0) /* the caller's max.block.ms starts now */
+            maybe_wake_sender(acc, kp_now_ms(), NULL); /* about to wait: now */
+            if (deadline_ms == 0)                      /* the caller's max.block.ms starts now */
                 deadline_ms = kp_now_ms() + acc->cfg->max_block_ms;
         }
         *waited = 1;
@@ -272,7 +278,7 @@ static int64_t lazy_now(int64_t *now_ms) {
 }
 
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
-                                 int64_t now_ms, int64_t deadline_ms, size_t *appended) {
+                                 int64_t now_ms, int64_t deadline_ms, size_t *appended, int *wake) {
     if (acc->closing)
         return KPROD_ERR__CLOSED;
     kp_partq *q = &t->parts[partition];
@@ -283,7 +289,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
                                      a->header_count);
         if (b->w.buf.len + rec_size > (size_t)acc->cfg->batch_size) {
             b->closed = 1; /* full: the sender takes it at once */
-            maybe_wake_sender(acc, lazy_now(&now_ms));
+            maybe_wake_sender(acc, lazy_now(&now_ms), wake);
             b = NULL;
         }
     } else {
@@ -326,7 +332,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
             q->head = b;
         q->tail = b;
         created = b;
-        maybe_wake_sender(acc, now_ms + acc->cfg->linger_ms);
+        maybe_wake_sender(acc, now_ms + acc->cfg->linger_ms, wake);
     }
     /* Fix: a failure below used to leave a new batch empty in the queue,
      * with its memory charged. kp_rb_seal refuses an empty batch, and the

@@ -102,9 +102,11 @@ typedef struct kp_append {
  * now_ms and deadline_ms may be 0: the clock is then read only when a batch
  * is made or a wait begins (deadline = then + max.block.ms).
  * On error nothing is left behind: no empty batch, no memory charged.
+ * Sets *wake when the sender must be woken: the caller does it with
+ * acc->wake_sender once it has released the lock.
  * Lock held; may wait on space_cv. */
 kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
-                                 int64_t now_ms, int64_t deadline_ms, size_t *appended);
+                                 int64_t now_ms, int64_t deadline_ms, size_t *appended, int *wake);
 
 /* Is the head batch of q ready to send now (full, lingered, flushed,
  * closing, an append waiting for memory, or a retry whose backoff is over)?

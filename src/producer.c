@@ -189,8 +189,9 @@ static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const 
         err = kp_partition_choose(&in, &partition, &source);
     }
     size_t appended = 0;
+    int wake = 0;
     if (!err)
-        err = kp_acc_append_locked(&p->acc, t, partition, a, now, deadline, &appended);
+        err = kp_acc_append_locked(&p->acc, t, partition, a, now, deadline, &appended, &wake);
     if (!err) {
         atomic_fetch_add(&p->outstanding, 1);
         if (source == KP_PART_STICKY) {
@@ -201,6 +202,8 @@ static kprod_err_t send_serialized(kprod_t *p, const kprod_record_t *rec, const 
         }
     }
     pthread_mutex_unlock(&p->acc.lock);
+    if (wake)
+        kp_sender_wake(p);
     return err;
 }
 
@@ -248,19 +251,30 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
 
 void kp_report_batch(kprod_t *p, kp_batch *b) {
     kp_acc_release_buffer_locked(&p->acc, b);
-    b->next = NULL;
+    kp_queue_reports(p, &b, 1);
+}
+
+void kp_queue_reports(kprod_t *p, kp_batch *const *batches, int n) {
+    if (n <= 0)
+        return;
+    for (int i = 0; i < n; i++)
+        batches[i]->next = i + 1 < n ? batches[i + 1] : NULL;
     pthread_mutex_lock(&p->rep_lock);
     /* Waiters only wait on an empty queue: wake them when it stops being
      * empty, not once per batch. */
-    if (p->rep_tail) {
-        p->rep_tail->next = b;
-    } else {
-        p->rep_head = b;
+    int was_empty = p->rep_tail == NULL;
+    if (was_empty)
+        p->rep_head = batches[0];
+    else
+        p->rep_tail->next = batches[0];
+    p->rep_tail = batches[n - 1];
+    if (was_empty)
         atomic_store(&p->rep_pending, 1);
-        pthread_cond_broadcast(&p->rep_cv);
-    }
-    p->rep_tail = b;
     pthread_mutex_unlock(&p->rep_lock);
+    /* After the unlock: a waiter woken while rep_lock was still held only
+     * went back to sleep on the mutex (two more futex calls a batch). */
+    if (was_empty)
+        pthread_cond_broadcast(&p->rep_cv);
 }
 
 /* Runs the callbacks of a list of completed batches, then frees them. */

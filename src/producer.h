@@ -88,6 +88,9 @@ struct kprod_s {
 /* Completes a batch: its record bytes' memory goes back at once and its
  * reports are queued for serving. acc.lock held. */
 void kp_report_batch(kprod_t *p, kp_batch *b);
+/* Queues completed batches (their buffers released already) for serving,
+ * in order. Takes rep_lock; acc.lock need not be held. */
+void kp_queue_reports(kprod_t *p, kp_batch *const *batches, int n);
 /* sender.c */
 int kp_sender_start(kprod_t *p);
 void kp_sender_wake(void *p);

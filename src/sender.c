@@ -191,17 +191,23 @@ static int settle_batch_locked(kprod_t *p, kp_batch *b, kprod_err_t err, int64_t
     return 0;
 }
 
+/* The finished batches are queued for their reports after acc.lock is
+ * released: the application thread woken to serve them takes acc.lock
+ * too, and found it still held. */
 static void settle_batches(kprod_t *p, kp_batch **batches, const kprod_err_t *errs, int n) {
     int64_t now = kp_now_ms();
+    kp_batch *finished[n > 0 ? n : 1];
+    int nfinished = 0;
     pthread_mutex_lock(&p->acc.lock);
-    int finished[n > 0 ? n : 1];
-    for (int i = 0; i < n; i++)
-        finished[i] = settle_batch_locked(p, batches[i], errs[i], now);
+    for (int i = 0; i < n; i++) {
+        if (settle_batch_locked(p, batches[i], errs[i], now)) {
+            kp_acc_release_buffer_locked(&p->acc, batches[i]);
+            finished[nfinished++] = batches[i];
+        }
+    }
     p->acc.sender_wake_ms = 0; /* retries may be due: look again */
-    for (int i = 0; i < n; i++)
-        if (finished[i])
-            kp_report_batch(p, batches[i]);
     pthread_mutex_unlock(&p->acc.lock);
+    kp_queue_reports(p, finished, nfinished);
 }
 
 /* May a batch the broker answered with err have been stored all the same?

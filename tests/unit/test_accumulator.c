@@ -77,7 +77,12 @@ static kprod_err_t append_v(fx *f, int32_t part, int32_t value_len, int64_t now,
     a.value = g_value;
     a.value_len = value_len;
     size_t appended = 0;
-    return kp_acc_append_locked(&f->acc, f->t, part, &a, now, deadline, &appended);
+    int wake = 0;
+    kprod_err_t err =
+        kp_acc_append_locked(&f->acc, f->t, part, &a, now, deadline, &appended, &wake);
+    if (wake) /* the producer does this after unlocking */
+        f->acc.wake_sender(f->acc.wake_opaque);
+    return err;
 }
 
 static kprod_err_t append(fx *f, int32_t part, int32_t value_len, int64_t now) {
