@@ -201,8 +201,10 @@ static void wake_space_waiters(kp_acc *acc) {
 }
 
 /* Charges n bytes against buffer.memory, waiting for space until deadline.
- * Sets *waited when it slept (the caller's clock is stale then). */
-static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, int *waited) {
+ * Sets *waited when it slept (the caller's clock is stale then). A wake
+ * of the sender the caller deferred (*wake) is done before waiting. */
+static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, int *waited,
+                                  int *wake) {
     *waited = 0;
     while (must_wait(acc, n)) {
         if (acc->closing)
@@ -211,8 +213,16 @@ static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, in
          * kp_acc_batch_ready_locked): have the sender take them now rather
          * than at the end of linger.ms. */
         if (!*waited) {
-            maybe_wake_sender(acc, kp_now_ms(), NULL); /* about to wait: now */
-            if (deadline_ms == 0)                      /* the caller's max.block.ms starts now */
+            /* Fix: a batch just closed by this append had already lowered
+             * sender_wake_ms to now, with its wake deferred to the caller,
+             * so nothing woke the sender before this wait and the append
+             * ran out its max.block.ms (test_buffer_memory_full). */
+            maybe_wake_sender(acc, kp_now_ms(), wake);
+            if (*wake) {
+                acc->wake_sender(acc->wake_opaque);
+                *wake = 0;
+            }
+            if (deadline_ms == 0) /* the caller's max.block.ms starts now */
                 deadline_ms = kp_now_ms() + acc->cfg->max_block_ms;
         }
         *waited = 1;
@@ -307,7 +317,7 @@ kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, co
         if (cap < (size_t)acc->cfg->batch_size)
             cap = (size_t)acc->cfg->batch_size;
         int waited;
-        kprod_err_t err = reserve_memory(acc, cap, deadline_ms, &waited);
+        kprod_err_t err = reserve_memory(acc, cap, deadline_ms, &waited, wake);
         if (err)
             return err;
         /* Fix: after a wait for memory the caller's clock is stale (by up to

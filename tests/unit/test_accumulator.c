@@ -486,6 +486,39 @@ static void test_last_buffer_back_wakes_waiter(void **state) {
     fx_free(f);
 }
 
+/* An append that closes a full batch and then has to wait for memory for
+ * its new one wakes the sender before it waits: the closed batch had
+ * already lowered the sender's wake-up time, with the wake itself left for
+ * after the append, which then slept out max.block.ms with nobody taking
+ * batches. */
+static void test_closing_append_wakes_sender_before_waiting(void **state) {
+    (void)state;
+    fx *f = full_fx("100000");
+    pthread_mutex_lock(&f->acc.lock);
+    int64_t now = kp_now_ms();
+    f->acc.sender_wake_ms = now + 100000; /* the sender sleeps for linger */
+    int wakes = f->wakes;
+    pthread_mutex_unlock(&f->acc.lock);
+
+    /* 150 bytes do not fit in partition 0's open batch (batch.size 200). */
+    blocked_append ba = {.f = f, .part = 0, .now = now, .deadline = now + 20000, .value_len = 150};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
+    await_space_waiter(f);
+    pthread_mutex_lock(&f->acc.lock);
+    assert_int_equal(f->wakes, wakes + 1); /* while it waits, not after */
+    assert_true(f->t->parts[0].head->closed);
+    release_head_locked(f, 1);
+    release_head_locked(f, 2);
+    pthread_mutex_unlock(&f->acc.lock);
+    pthread_join(th, NULL);
+    assert_int_equal(ba.err, 0);
+    pthread_mutex_lock(&f->acc.lock);
+    release_all_locked(f);
+    pthread_mutex_unlock(&f->acc.lock);
+    fx_free(f);
+}
+
 /* Closing while an append waits: it fails with _CLOSED even when memory was
  * freed at the same moment, so nothing is appended after close began. */
 static void test_close_fails_waiting_append(void **state) {
@@ -642,6 +675,7 @@ int main(void) {
         cmocka_unit_test(test_release_unblocks_append),
         cmocka_unit_test(test_waiting_append_makes_batches_ready),
         cmocka_unit_test(test_last_buffer_back_wakes_waiter),
+        cmocka_unit_test(test_closing_append_wakes_sender_before_waiting),
         cmocka_unit_test(test_close_fails_waiting_append),
         cmocka_unit_test(test_failed_append_leaves_no_empty_batch),
         cmocka_unit_test(test_requeue_keeps_creation_order),
