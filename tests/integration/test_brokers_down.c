@@ -56,7 +56,7 @@ static void test_all_brokers_down(void **state) {
     kpt_unique_topic(topic, sizeof(topic), "down");
     kpt_create_topic(topic, 6, 1);
     kpt_proxy px;
-    kpt_proxy_start(&px, 0.0);
+    kpt_proxy_start(&px, 0.0, 0);
 
     char err[512], bootstrap[64];
     snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", px.port);

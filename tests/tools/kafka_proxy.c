@@ -15,7 +15,11 @@
  * reads it, so the count never exceeds the client's own). Requests sent
  * with acks=0 are never answered: the counts mean nothing for them.
  *
- * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED
+ * With DELAY_MS it holds every response for that long before passing it
+ * on (in order): a broker far away, so that a client's own speed does not
+ * decide how many requests it has in flight.
+ *
+ * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED [DELAY_MS]
  * Prints "port N" once listening (on 127.0.0.1, an ephemeral port), runs
  * until stdin closes, then prints "produce_forwarded=N dropped=M
  * max_inflight=K sum_inflight=S" (S / N is the mean in flight). */
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXC 64
@@ -51,12 +56,18 @@ typedef struct pair {
     int q_drop[MAXQ];
     int qh, qn;
     int produce_open; /* Produce requests forwarded, not yet answered */
+    buf held;         /* responses held back (DELAY_MS), in order */
+    int64_t held_due[MAXQ];
+    size_t held_len[MAXQ];
+    int held_produce[MAXQ]; /* a Produce response: still in flight until passed on */
+    int hh, hn;
 } pair;
 
 static pair pairs[MAXC];
 static int upstream_port, my_port;
 static struct sockaddr_in upstream;
 static double drop_fraction;
+static int64_t delay_ms;
 static long produce_forwarded, dropped, sum_inflight;
 static int max_inflight;
 
@@ -69,6 +80,43 @@ static void put(buf *b, const void *p, size_t n) {
     }
     memcpy(b->d + b->len, p, n);
     b->len += n;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void consume(buf *b, size_t n);
+
+/* Passes on the held responses that are due (all of them with force). */
+static void release_held(pair *pr, int force) {
+    int64_t now = now_ms();
+    while (pr->hn > 0 && (force || pr->held_due[pr->hh] <= now)) {
+        pr->produce_open -= pr->held_produce[pr->hh];
+        put(&pr->to_cli, pr->held.d, pr->held_len[pr->hh]);
+        consume(&pr->held, pr->held_len[pr->hh]);
+        pr->hh = (pr->hh + 1) % MAXQ;
+        pr->hn--;
+    }
+}
+
+/* A response on its way to the client: now, or after DELAY_MS. A Produce
+ * request stops counting as in flight when its response is passed on. */
+static void to_client(pair *pr, const uint8_t *frame, size_t len, int produce) {
+    if (delay_ms <= 0) {
+        pr->produce_open -= produce;
+        put(&pr->to_cli, frame, len);
+        return;
+    }
+    if (pr->hn == MAXQ)
+        release_held(pr, 1);
+    int i = (pr->hh + pr->hn++) % MAXQ;
+    pr->held_due[i] = now_ms() + delay_ms;
+    pr->held_len[i] = len;
+    pr->held_produce[i] = produce;
+    put(&pr->held, frame, len);
 }
 
 static void consume(buf *b, size_t n) {
@@ -87,6 +135,7 @@ static void close_pair(pair *pr) {
     free(pr->to_up.d);
     free(pr->u2c_in.d);
     free(pr->to_cli.d);
+    free(pr->held.d);
     memset(pr, 0, sizeof(*pr));
     pr->cfd = pr->ufd = -1;
 }
@@ -207,11 +256,10 @@ static int frames_up_to_client(pair *pr) {
         if (pr->u2c_in.len < 4 + (size_t)size)
             return 0;
         int32_t corr = (int32_t)be32(pr->u2c_in.d + 4);
-        int drop = 0;
+        int drop = 0, produce = 0;
         if (pr->qn > 0 && pr->q_corr[pr->qh] == corr) {
             drop = pr->q_drop[pr->qh];
-            if (pr->q_key[pr->qh] == 0)
-                pr->produce_open--;
+            produce = pr->q_key[pr->qh] == 0;
             if (pr->q_key[pr->qh] == 3)
                 rewrite_metadata(pr->u2c_in.d + 8, pr->u2c_in.d + 4 + size, pr->q_ver[pr->qh]);
             pr->qh = (pr->qh + 1) % MAXQ;
@@ -221,7 +269,7 @@ static int frames_up_to_client(pair *pr) {
             dropped++;
             return -1;
         }
-        put(&pr->to_cli, pr->u2c_in.d, 4 + size);
+        to_client(pr, pr->u2c_in.d, 4 + size, produce);
         consume(&pr->u2c_in, 4 + size);
     }
     return 0;
@@ -249,10 +297,12 @@ static int drain(int to, buf *out) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr,
+                "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED [DELAY_MS]\n");
         return 2;
     }
+    delay_ms = argc == 6 ? atoll(argv[5]) : 0;
     upstream_port = atoi(argv[2]);
     memset(&upstream, 0, sizeof(upstream));
     upstream.sin_family = AF_INET;
@@ -283,17 +333,23 @@ int main(int argc, char **argv) {
 
     struct pollfd fds[2 + 2 * MAXC];
     for (;;) {
-        int n = 0;
+        int n = 0, timeout = 1000;
         fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (int i = 0; i < MAXC; i++) {
             pair *pr = &pairs[i];
+            release_held(pr, 0);
+            if (pr->hn > 0) {
+                int64_t left = pr->held_due[pr->hh] - now_ms();
+                if (left < timeout)
+                    timeout = left < 0 ? 0 : (int)left;
+            }
             fds[n++] = (struct pollfd){.fd = pr->cfd,
                                        .events = (short)(POLLIN | (pr->to_cli.len ? POLLOUT : 0))};
             fds[n++] = (struct pollfd){.fd = pr->ufd,
                                        .events = (short)(POLLIN | (pr->to_up.len ? POLLOUT : 0))};
         }
-        if (poll(fds, (nfds_t)n, 1000) < 0 && errno != EINTR)
+        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
             break;
         if (fds[0].revents) {
             char tmp[64];

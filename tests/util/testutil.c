@@ -173,15 +173,16 @@ void kpt_records_free(kpt_record *r, int count) {
     free(r);
 }
 
-void kpt_proxy_start(kpt_proxy *px, double drop_fraction) {
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction, int delay_ms) {
     int to_child[2], from_child[2];
     assert_int_equal(pipe(to_child), 0);
     assert_int_equal(pipe(from_child), 0);
-    char port[16], frac[32];
+    char port[16], frac[32], delay[16];
     const char *colon = strrchr(kpt_brokers(), ':');
     assert_non_null(colon);
     snprintf(port, sizeof(port), "%s", colon + 1);
     snprintf(frac, sizeof(frac), "%f", drop_fraction);
+    snprintf(delay, sizeof(delay), "%d", delay_ms);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -189,7 +190,7 @@ void kpt_proxy_start(kpt_proxy *px, double drop_fraction) {
         dup2(from_child[1], 1);
         close(to_child[1]);
         close(from_child[0]);
-        execl(KPROD_PROXY_BIN, "kafka_proxy", "127.0.0.1", port, frac, "42", (char *)NULL);
+        execl(KPROD_PROXY_BIN, "kafka_proxy", "127.0.0.1", port, frac, "42", delay, (char *)NULL);
         _exit(127);
     }
     close(to_child[0]);

@@ -29,14 +29,15 @@ void kpt_create_topic(const char *topic, int partitions, int replication);
 
 /* tests/tools/kafka_proxy between a client and the broker in KPROD_BROKERS:
  * it drops the connection after the broker answered a Produce request, for
- * drop_fraction of them, and advertises itself in Metadata. */
+ * drop_fraction of them, holds every response for delay_ms, and advertises
+ * itself in Metadata. */
 typedef struct kpt_proxy {
     int pid;
     void *out; /* FILE* of its stdout */
     int in_fd; /* its stdin: closing it stops the proxy */
     int port;
 } kpt_proxy;
-void kpt_proxy_start(kpt_proxy *px, double drop_fraction);
+void kpt_proxy_start(kpt_proxy *px, double drop_fraction, int delay_ms);
 /* What the proxy saw (see tests/tools/kafka_proxy.c). */
 typedef struct kpt_proxy_stats {
     long forwarded;       /* Produce requests passed on */
