@@ -44,7 +44,7 @@ kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *),
         free(acc->epochs);
         return KPROD_ERR__NO_MEMORY;
     }
-    kp_mutex_init_brief(&acc->lock);
+    pthread_mutex_init(&acc->lock, NULL);
     kp_cond_init_monotonic(&acc->space_cv);
     kp_cond_init_monotonic(&acc->md_cv);
     kp_cond_init_monotonic(&acc->done_cv);

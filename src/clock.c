@@ -46,18 +46,3 @@ int kp_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *m, int64_t deadline_
     int rc = pthread_cond_timedwait(cv, m, &ts);
     return rc == ETIMEDOUT ? ETIMEDOUT : 0;
 }
-
-/* A thread that found the accumulator's lock taken went to sleep in the
- * kernel and had to be woken by the unlock: 4.8 futex calls per batch on
- * 100-byte records into bench/sink, each a few microseconds on this kind of
- * machine, for waits of a fraction of one. Spinning first waits them out:
- * 12-16k futex calls for 5,000,000 records instead of 161k. */
-void kp_mutex_init_brief(pthread_mutex_t *m) {
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-    pthread_mutex_init(m, &a);
-    pthread_mutexattr_destroy(&a);
-}

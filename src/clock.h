@@ -1,6 +1,6 @@
-/* Monotonic time, deadline waits and the mutex they wait with. Every timeout in kprod is turned
- * into an absolute deadline on the monotonic clock once, at the API boundary, so that waits
- * interrupted by spurious wake-ups never stretch it. */
+/* Monotonic time and deadline waits. Every timeout in kprod is turned into
+ * an absolute deadline on the monotonic clock once, at the API boundary, so
+ * that waits interrupted by spurious wake-ups never stretch it. */
 #ifndef KPROD_CLOCK_H
 #define KPROD_CLOCK_H
 
@@ -14,11 +14,6 @@ int64_t kp_deadline(int timeout_ms);
 /* Milliseconds left until deadline, clamped to [0, INT32_MAX]; -1 if forever. */
 int kp_ms_left(int64_t deadline_ms);
 void kp_cond_init_monotonic(pthread_cond_t *cv);
-/* A mutex held for well under a microsecond at a time but taken by two
- * threads at a high rate (the accumulator's: every send, and the sender
- * per batch): it spins a little before it sleeps, where it can (glibc's
- * adaptive mutex). */
-void kp_mutex_init_brief(pthread_mutex_t *m);
 /* pthread_cond_timedwait on the monotonic clock; INT64_MAX waits forever.
  * Returns 0 or ETIMEDOUT. */
 int kp_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *m, int64_t deadline_ms);
