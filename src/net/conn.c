@@ -305,11 +305,17 @@ static int do_read(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
             kp_conn_fail(c, KPROD_ERR__NO_MEMORY, "out of memory reading a response", now_ms, h);
             return -1;
         }
-        ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+        size_t room = c->in.cap - c->in.len;
+        ssize_t n = recv(c->fd, c->in.data + c->in.len, room, 0);
         if (n > 0) {
             c->in.len += (size_t)n;
             if (parse_frames(c, now_ms, h) != 0)
                 return -1;
+            /* A read that did not fill the room emptied the socket: the
+             * next recv would only say EAGAIN (a system call per response
+             * for nothing); poll reports what arrives later. */
+            if ((size_t)n < room)
+                return 0;
             continue;
         }
         if (n == 0) {
