@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "perf_driver.h"
 
 #define PROG "rdkafka_perf"
@@ -39,51 +40,12 @@ static const char help_text[] =
     "Brokers default to $KPROD_BROKERS. Exit status: 0 every record delivered,\n"
     "1 otherwise, 2 bad command line or configuration.\n";
 
-enum { OPT_PAYLOAD_FILE = 1000, OPT_PAYLOAD_DELIM, OPT_INTERVAL };
-
-static const struct option long_opts[] = {
-    {"brokers", required_argument, NULL, 'b'},
-    {"topic", required_argument, NULL, 't'},
-    {"num-records", required_argument, NULL, 'n'},
-    {"record-size", required_argument, NULL, 's'},
-    {"payload-file", required_argument, NULL, OPT_PAYLOAD_FILE},
-    {"payload-delimiter", required_argument, NULL, OPT_PAYLOAD_DELIM},
-    {"throughput", required_argument, NULL, 'r'},
-    {"keys", required_argument, NULL, 'k'},
-    {"property", required_argument, NULL, 'X'},
-    {"config-file", required_argument, NULL, 'F'},
-    {"interval", required_argument, NULL, OPT_INTERVAL},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 typedef struct rk_ctx {
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
     cli_perfrun *pf;
     long refusals;
 } rk_ctx;
-
-static int usage_error(const char *fmt, const char *arg) {
-    fprintf(stderr, PROG ": ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'rdkafka_perf --help'.\n");
-    return 2;
-}
-
-static int parse_num(const char *opt, const char *s, long long min, long long max, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
-        fprintf(stderr, PROG ": %s '%s': expected a whole number from %lld to %lld\n", opt, s, min,
-                max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 /* Sets one property, mapping the Java names librdkafka lacks. */
 static int set_prop(rd_kafka_conf_t *conf, const char *name, const char *value) {
@@ -193,10 +155,9 @@ static void rk_flush(void *ctx) {
 }
 
 int main(int argc, char **argv) {
-    cli_perf_opts o = {.throughput = -1, .payload_delim = '\n', .interval_s = 5};
+    cli_perf_opts o = CLI_PERF_OPTS_INIT;
     const char *topic = NULL, *brokers = NULL;
-    int have_size = 0, c;
-    long long n;
+    int c;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char errstr[512];
     /* Java's partitioner, as kprod's; -X partitioner=... still wins. */
@@ -205,7 +166,12 @@ int main(int argc, char **argv) {
     const char **props = calloc((size_t)argc, sizeof(*props));
     size_t n_props = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":b:t:n:s:r:k:X:F:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_PERF_SHORT_OPTS, cli_perf_long_opts, NULL)) != -1) {
+        int taken = cli_perf_take_opt(PROG, c, optarg, &o);
+        if (taken < 0)
+            return CLI_EXIT_USAGE;
+        if (taken)
+            continue;
         switch (c) {
         case 'b':
             brokers = optarg;
@@ -213,92 +179,50 @@ int main(int argc, char **argv) {
         case 't':
             topic = optarg;
             break;
-        case 'n':
-            if (parse_num("-n", optarg, 1, CLI_PERF_MAX_RECORDS, &n) != 0)
-                return 2;
-            o.num_records = n;
-            break;
-        case 's':
-            if (parse_num("-s", optarg, 0, 100 * 1024 * 1024, &n) != 0)
-                return 2;
-            o.record_size = (long)n;
-            have_size = 1;
-            break;
-        case OPT_PAYLOAD_FILE:
-            o.payload_file = optarg;
-            break;
-        case OPT_PAYLOAD_DELIM:
-            if (strcmp(optarg, "\\n") == 0)
-                o.payload_delim = '\n';
-            else if (strcmp(optarg, "\\0") == 0)
-                o.payload_delim = '\0';
-            else if (strlen(optarg) == 1)
-                o.payload_delim = optarg[0];
-            else
-                return usage_error("--payload-delimiter '%s': one byte, \\n or \\0", optarg);
-            break;
-        case 'r':
-            if (parse_num("-r", optarg, -1, 1000000000LL, &n) != 0 || n == 0)
-                return usage_error("-r '%s': a positive rate, or -1 for no limit", optarg);
-            o.throughput = (long)n;
-            break;
-        case 'k':
-            if (parse_num("-k", optarg, 0, 1000000000LL, &n) != 0)
-                return 2;
-            o.keys = (long)n;
-            break;
         case 'X':
             props[n_props++] = optarg;
             break;
         case 'F':
             if (load_file(conf, optarg) != 0)
-                return 2;
-            break;
-        case OPT_INTERVAL:
-            if (parse_num("--interval", optarg, 0, 86400, &n) != 0)
-                return 2;
-            o.interval_s = (double)n;
-            break;
-        case 'q':
-            o.interval_s = 0;
+                return CLI_EXIT_USAGE;
             break;
         case 'h':
             fputs(help_text, stdout);
-            return 0;
-        case ':':
-            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+            return CLI_EXIT_OK;
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return cli_bad_option(PROG, c, argv, cli_perf_long_opts);
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!topic || !*topic)
-        return usage_error("%sno topic: -t TOPIC is required", "");
-    if (o.num_records <= 0)
-        return usage_error("%sno record count: -n NUM is required", "");
-    if (have_size == !!o.payload_file)
-        return usage_error("%sgive either -s SIZE or --payload-file FILE", "");
+    if (optind < argc) {
+        cli_err(PROG, "unexpected argument '%s'; see '" PROG " --help'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    if (!topic || !*topic) {
+        cli_err(PROG, "no topic: -t TOPIC is required; see '" PROG " --help'");
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_perf_check_opts(PROG, &o) != 0)
+        return CLI_EXIT_USAGE;
     if (!brokers)
         brokers = getenv("KPROD_BROKERS");
     if (brokers && set_prop(conf, "bootstrap.servers", brokers) != 0)
-        return 2;
+        return CLI_EXIT_USAGE;
     for (size_t i = 0; i < n_props; i++)
         if (set_name_eq_value(conf, props[i], "=") != 0)
-            return 2;
+            return CLI_EXIT_USAGE;
     free(props);
 
     rk_ctx x = {0};
     x.pf = cli_perf_new(PROG, &o);
     if (!x.pf)
-        return 2;
+        return CLI_EXIT_USAGE;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, &x);
     x.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!x.rk) {
         fprintf(stderr, PROG ": %s\n", errstr);
         cli_perf_free(x.pf);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     x.rkt = rd_kafka_topic_new(x.rk, topic, NULL);
     cli_perf_client client = {

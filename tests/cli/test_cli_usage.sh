@@ -54,8 +54,9 @@ expect 0 "kprod perf" help perf
 expect 0 "perf" --help
 
 # ---- --help of each subcommand: man-page sections and every option ----
-# The options are taken from the long_opts table of each source file, so an
-# option added there without documentation fails here.
+# The options are taken from the long options table of each source file
+# (perf's is perf_driver.c's, shared with bench/rdkafka_perf), so an option
+# added there without documentation fails here.
 for cmd in produce metadata perf; do
     expect 0 "SYNOPSIS" "$cmd" --help
     for section in NAME SYNOPSIS DESCRIPTION OPTIONS EXAMPLES "EXIT STATUS" ENVIRONMENT \
@@ -66,9 +67,10 @@ for cmd in produce metadata perf; do
             fail "kprod $cmd --help: no '$section'"
         fi
     done
-    opts=$(grep -oE '\{"[a-z-]+", (no|required)_argument, NULL, ('"'"'.'"'"'|[A-Z_]+)\}' \
-        "$KPROD_SRC/tools/kprod/$cmd.c")
-    [[ -n $opts ]] || fail "no long_opts found in tools/kprod/$cmd.c"
+    src=$KPROD_SRC/tools/kprod/$cmd.c
+    [[ $cmd == perf ]] && src=$KPROD_SRC/tools/kprod/perf_driver.c
+    opts=$(grep -oE '\{"[a-z-]+", (no|required)_argument, NULL, ('"'"'.'"'"'|[A-Z_]+)\}' "$src")
+    [[ -n $opts ]] || fail "no long options table found in $src"
     while read -r line; do
         [[ -z $line ]] && continue
         long=$(sed -E 's/^\{"([a-z-]+)".*/\1/' <<<"$line")

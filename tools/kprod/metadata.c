@@ -9,7 +9,7 @@
 #include "kprod.h"
 #include "opts.h"
 
-#define CMD "metadata"
+#define CMD "kprod metadata"
 #define DEFAULT_TIMEOUT_MS 10000
 
 static const char help_text[] =

@@ -12,7 +12,7 @@
 #include "opts.h"
 #include "perf_driver.h"
 
-#define CMD "perf"
+#define CMD "kprod perf"
 
 static const char help_text[] =
     "NAME\n"
@@ -117,79 +117,25 @@ static const char help_text[] =
     "ENVIRONMENT\n"
     "    KPROD_BROKERS  bootstrap servers used when -b is not given\n";
 
-enum { OPT_PAYLOAD_FILE = 1000, OPT_PAYLOAD_DELIM, OPT_INTERVAL };
-
-static const struct option long_opts[] = {
-    {"brokers", required_argument, NULL, 'b'},
-    {"topic", required_argument, NULL, 't'},
-    {"num-records", required_argument, NULL, 'n'},
-    {"record-size", required_argument, NULL, 's'},
-    {"payload-file", required_argument, NULL, OPT_PAYLOAD_FILE},
-    {"payload-delimiter", required_argument, NULL, OPT_PAYLOAD_DELIM},
-    {"throughput", required_argument, NULL, 'r'},
-    {"keys", required_argument, NULL, 'k'},
-    {"property", required_argument, NULL, 'X'},
-    {"config-file", required_argument, NULL, 'F'},
-    {"interval", required_argument, NULL, OPT_INTERVAL},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Parses the command line. Returns -1 to go on, else an exit code. */
+/* Parses the command line (the options' table and the run's own options
+ * are shared with bench/rdkafka_perf, see perf_driver.h). Returns -1 to go
+ * on, else an exit code. */
 static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *conf,
                       const char **topic) {
     int c;
-    long n;
-    char *s;
-    size_t len;
-    int have_size = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":b:t:n:s:r:k:X:F:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_PERF_SHORT_OPTS, cli_perf_long_opts, NULL)) != -1) {
+        int taken = cli_perf_take_opt(CMD, c, optarg, o);
+        if (taken < 0)
+            return CLI_EXIT_USAGE;
+        if (taken)
+            continue;
         switch (c) {
         case 'b':
             conf->brokers = optarg;
             break;
         case 't':
             *topic = optarg;
-            break;
-        case 'n':
-            if (cli_parse_long(CMD, "-n", optarg, 1, CLI_PERF_MAX_RECORDS, &n) != 0)
-                return CLI_EXIT_USAGE;
-            o->num_records = n;
-            break;
-        case 's':
-            if (cli_parse_long(CMD, "-s", optarg, 0, 100 * 1024 * 1024, &n) != 0)
-                return CLI_EXIT_USAGE;
-            o->record_size = n;
-            have_size = 1;
-            break;
-        case OPT_PAYLOAD_FILE:
-            o->payload_file = optarg;
-            break;
-        case OPT_PAYLOAD_DELIM:
-            if (cli_unescape(CMD, "--payload-delimiter", optarg, &s, &len) != 0)
-                return CLI_EXIT_USAGE;
-            o->payload_delim = s[0];
-            free(s);
-            if (len != 1) {
-                cli_err(CMD, "--payload-delimiter '%s': expected exactly one byte", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'r':
-            if (cli_parse_long(CMD, "-r", optarg, -1, 1000000000L, &n) != 0)
-                return CLI_EXIT_USAGE;
-            if (n == 0) {
-                cli_err(CMD, "-r 0: give a positive rate, or -1 for no limit");
-                return CLI_EXIT_USAGE;
-            }
-            o->throughput = n;
-            break;
-        case 'k':
-            if (cli_parse_long(CMD, "-k", optarg, 0, 1000000000L, &n) != 0)
-                return CLI_EXIT_USAGE;
-            o->keys = n;
             break;
         case 'X':
         case 'F':
@@ -199,19 +145,11 @@ static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *co
                 return CLI_EXIT_FAIL;
             }
             break;
-        case OPT_INTERVAL:
-            if (cli_parse_long(CMD, "--interval", optarg, 0, 86400, &n) != 0)
-                return CLI_EXIT_USAGE;
-            o->interval_s = (double)n;
-            break;
-        case 'q':
-            o->interval_s = 0;
-            break;
         case 'h':
             fputs(help_text, stdout);
             return CLI_EXIT_OK;
         default:
-            return cli_bad_option(CMD, c, argv, long_opts);
+            return cli_bad_option(CMD, c, argv, cli_perf_long_opts);
         }
     }
     if (optind < argc) {
@@ -222,15 +160,7 @@ static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *co
         cli_err(CMD, "no topic: -t TOPIC is required; see 'kprod perf --help'");
         return CLI_EXIT_USAGE;
     }
-    if (o->num_records <= 0) {
-        cli_err(CMD, "no record count: -n NUM is required; see 'kprod perf --help'");
-        return CLI_EXIT_USAGE;
-    }
-    if (have_size == !!o->payload_file) {
-        cli_err(CMD, "give either -s SIZE or --payload-file FILE (exactly one of them)");
-        return CLI_EXIT_USAGE;
-    }
-    return -1;
+    return cli_perf_check_opts(CMD, o) == 0 ? -1 : CLI_EXIT_USAGE;
 }
 
 typedef struct perf_ctx {
@@ -290,7 +220,7 @@ static void perf_flush(void *ctx) {
 }
 
 int cli_perf(int argc, char **argv) {
-    cli_perf_opts o = {.throughput = -1, .payload_delim = '\n', .interval_s = 5};
+    cli_perf_opts o = CLI_PERF_OPTS_INIT;
     cli_conf_args conf_args = {0};
     const char *topic = NULL;
     cli_perfrun *pf = NULL;
@@ -305,7 +235,7 @@ int cli_perf(int argc, char **argv) {
     kprod_conf_get(conf, "delivery.report.mode", mode, sizeof(mode));
     x.thread_mode = strcmp(mode, "thread") == 0;
     kprod_conf_set_delivery_cb(conf, on_delivery, &x);
-    pf = cli_perf_new("kprod " CMD, &o);
+    pf = cli_perf_new(CMD, &o);
     if (!pf) {
         kprod_conf_destroy(conf);
         rc = CLI_EXIT_USAGE;

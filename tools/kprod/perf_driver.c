@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "args.h"
 #include "perf_hist.h"
 
 /* Generated payloads are windows into a pool of this much text. */
@@ -413,4 +414,92 @@ void cli_perf_free(cli_perfrun *pf) {
     free(pf->seen);
     free(pf->send_us);
     free(pf);
+}
+
+/* ---- the shared command line ---- */
+
+const struct option cli_perf_long_opts[] = {
+    {"brokers", required_argument, NULL, 'b'},
+    {"topic", required_argument, NULL, 't'},
+    {"num-records", required_argument, NULL, 'n'},
+    {"record-size", required_argument, NULL, 's'},
+    {"payload-file", required_argument, NULL, CLI_PERF_OPT_PAYLOAD_FILE},
+    {"payload-delimiter", required_argument, NULL, CLI_PERF_OPT_PAYLOAD_DELIM},
+    {"throughput", required_argument, NULL, 'r'},
+    {"keys", required_argument, NULL, 'k'},
+    {"property", required_argument, NULL, 'X'},
+    {"config-file", required_argument, NULL, 'F'},
+    {"interval", required_argument, NULL, CLI_PERF_OPT_INTERVAL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o) {
+    long n;
+    char *s;
+    size_t len;
+    switch (c) {
+    case 'n':
+        /* long is 64 bits on the platforms kprod builds for */
+        if (cli_parse_long(prog, "-n", arg, 1, (long)CLI_PERF_MAX_RECORDS, &n) != 0)
+            return -1;
+        o->num_records = n;
+        return 1;
+    case 's':
+        if (cli_parse_long(prog, "-s", arg, 0, 100 * 1024 * 1024, &n) != 0)
+            return -1;
+        o->record_size = n;
+        o->record_size_given = 1;
+        return 1;
+    case CLI_PERF_OPT_PAYLOAD_FILE:
+        o->payload_file = arg;
+        return 1;
+    case CLI_PERF_OPT_PAYLOAD_DELIM:
+        if (cli_unescape(prog, "--payload-delimiter", arg, &s, &len) != 0)
+            return -1;
+        o->payload_delim = s[0];
+        free(s);
+        if (len != 1) {
+            cli_err(prog, "--payload-delimiter '%s': expected exactly one byte", arg);
+            return -1;
+        }
+        return 1;
+    case 'r':
+        if (cli_parse_long(prog, "-r", arg, -1, 1000000000L, &n) != 0)
+            return -1;
+        if (n == 0) {
+            cli_err(prog, "-r 0: give a positive rate, or -1 for no limit");
+            return -1;
+        }
+        o->throughput = n;
+        return 1;
+    case 'k':
+        if (cli_parse_long(prog, "-k", arg, 0, 1000000000L, &n) != 0)
+            return -1;
+        o->keys = n;
+        return 1;
+    case CLI_PERF_OPT_INTERVAL:
+        if (cli_parse_long(prog, "--interval", arg, 0, 86400, &n) != 0)
+            return -1;
+        o->interval_s = (double)n;
+        return 1;
+    case 'q':
+        o->interval_s = 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
+    if (o->num_records <= 0) {
+        cli_err(prog, "no record count: -n NUM is required; see '%s --help'", prog);
+        return -1;
+    }
+    if (o->record_size_given == !!o->payload_file) {
+        cli_err(prog, "give either -s SIZE or --payload-file FILE (exactly one of them)");
+        return -1;
+    }
+    return 0;
 }

@@ -8,6 +8,7 @@
 #ifndef KPROD_CLI_PERF_DRIVER_H
 #define KPROD_CLI_PERF_DRIVER_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +24,30 @@ typedef struct cli_perf_opts {
     long throughput;          /* records/s; -1: as fast as possible */
     long keys;                /* 0: null keys; N: the keys "0".."N-1" in turn */
     double interval_s;        /* progress every so many seconds; 0: none */
+    int record_size_given;    /* -s was on the command line */
 } cli_perf_opts;
+
+/* The defaults: no rate limit, payloads cut at newlines, progress every 5 s. */
+#define CLI_PERF_OPTS_INIT                                                                         \
+    { .throughput = -1, .payload_delim = '\n', .interval_s = 5 }
+
+/* The command line both perf programs take (kafka-producer-perf-test's):
+ * getopt_long's short options and long options table. The run's own
+ * options go through cli_perf_take_opt; -b, -t, -X, -F and -h are each
+ * program's. */
+#define CLI_PERF_SHORT_OPTS ":b:t:n:s:r:k:X:F:qh"
+enum { CLI_PERF_OPT_PAYLOAD_FILE = 1000, CLI_PERF_OPT_PAYLOAD_DELIM, CLI_PERF_OPT_INTERVAL };
+extern const struct option cli_perf_long_opts[];
+
+/* Takes one of the run's options (-n -s -r -k -q --payload-file
+ * --payload-delimiter --interval) from getopt's c and arg into o. Returns
+ * 1 when it was one, 0 when c is not (it is the caller's), -1 when its
+ * value is bad (printed after prog, the program's full name). */
+int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o);
+
+/* Once the command line is read: -n was given, and exactly one of -s and
+ * --payload-file. 0, or -1 (printed). */
+int cli_perf_check_opts(const char *prog, const cli_perf_opts *o);
 
 /* What the driver's send asks of a client. */
 typedef enum cli_perf_send_rc {

@@ -14,7 +14,7 @@
 #include "kprod.h"
 #include "opts.h"
 
-#define CMD "produce"
+#define CMD "kprod produce"
 
 static const char help_text[] =
     "NAME\n"
