@@ -1,9 +1,6 @@
 /* Shared option handling for the kprod tool (see opts.h). */
 #include "opts.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
