@@ -39,16 +39,12 @@ static kprod_err_t decode_as(kp_rd *r, int16_t version, kp_api_versions_resp *ou
     out->decoded_version = version;
     out->error_code = kp_rd_i16(r);
     /* ApiKey, MinVersion, MaxVersion (+ tags when flexible) */
-    int32_t n = kp_codec_rd_arrlen(r, flex, 6 + kp_codec_tags_min(flex));
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        out->apis = calloc((size_t)n, sizeof(*out->apis));
-        if (!out->apis)
-            return KPROD_ERR__NO_MEMORY;
-        out->count = n;
-    }
-    for (int32_t i = 0; i < n && !r->err; i++) {
+    kprod_err_t err;
+    out->apis = kp_codec_rd_array_new(r, flex, 6 + kp_codec_tags_min(flex), sizeof(*out->apis),
+                                      &out->count, &err);
+    if (err)
+        return err;
+    for (int32_t i = 0; i < out->count && !r->err; i++) {
         out->apis[i].api_key = kp_rd_i16(r);
         out->apis[i].min_version = kp_rd_i16(r);
         out->apis[i].max_version = kp_rd_i16(r);

@@ -62,6 +62,26 @@ int kp_codec_strdup(kp_slice s, char **dst) {
     return 0;
 }
 
+void *kp_codec_rd_array_new(kp_rd *r, int flexible, size_t min_elem, size_t elem_size,
+                            int32_t *count, kprod_err_t *err) {
+    *count = 0;
+    *err = KPROD_ERR_NO_ERROR;
+    int32_t n = kp_codec_rd_arrlen(r, flexible, min_elem);
+    if (r->err || n < 0) {
+        *err = KPROD_ERR__BAD_MSG;
+        return NULL;
+    }
+    if (n == 0)
+        return NULL;
+    void *a = calloc((size_t)n, elem_size);
+    if (!a) {
+        *err = KPROD_ERR__NO_MEMORY;
+        return NULL;
+    }
+    *count = n;
+    return a;
+}
+
 kprod_err_t kp_codec_rd_int32s(kp_rd *r, int flexible, int32_t **out, int32_t *count) {
     *out = NULL;
     *count = 0;

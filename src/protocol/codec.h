@@ -38,6 +38,13 @@ kp_slice kp_codec_rd_str(kp_rd *r, int flexible);
 /* An array count, -1 for null; a count that cannot fit in the bytes left
  * (elements of at least min_elem bytes) sets r->err. */
 int32_t kp_codec_rd_arrlen(kp_rd *r, int flexible, size_t min_elem);
+/* Reads the count of an array that may not be null (elements of at least
+ * min_elem bytes) and allocates that many zeroed elements of elem_size.
+ * Returns them (NULL for an empty array) and sets *count once they exist,
+ * so a partly decoded response frees cleanly; *err is BAD_MSG or NO_MEMORY
+ * on failure, else NO_ERROR. */
+void *kp_codec_rd_array_new(kp_rd *r, int flexible, size_t min_elem, size_t elem_size,
+                            int32_t *count, kprod_err_t *err);
 /* Skips a tagged-field section when flexible. */
 void kp_codec_rd_tags(kp_rd *r, int flexible);
 /* Marks r malformed (a value the schema forbids, e.g. null where not

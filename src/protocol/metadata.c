@@ -112,20 +112,13 @@ static kprod_err_t read_topic(kp_rd *r, int16_t version, int flex, kp_metadata_r
     size_t amin = kp_codec_arr_min(flex);
     size_t pmin = 10 + (version >= 7 ? 4 : 0) + 2 * amin + (version >= 5 ? amin : 0) +
                   kp_codec_tags_min(flex);
-    int32_t n = kp_codec_rd_arrlen(r, flex, pmin);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        t->partitions = calloc((size_t)n, sizeof(*t->partitions));
-        if (!t->partitions)
-            return KPROD_ERR__NO_MEMORY;
-        t->partition_count = n;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kprod_err_t err = read_partition(r, version, flex, &t->partitions[i]);
-        if (err)
-            return err;
-    }
+    kprod_err_t err;
+    t->partitions =
+        kp_codec_rd_array_new(r, flex, pmin, sizeof(*t->partitions), &t->partition_count, &err);
+    for (int32_t i = 0; !err && i < t->partition_count; i++)
+        err = read_partition(r, version, flex, &t->partitions[i]);
+    if (err)
+        return err;
     if (version >= 8)
         (void)kp_rd_i32(r); /* TopicAuthorizedOperations */
     kp_codec_rd_tags(r, flex);
@@ -138,20 +131,13 @@ static kprod_err_t decode(kp_rd *r, int16_t version, kp_metadata_resp *out) {
     out->throttle_ms = kp_rd_i32(r); /* v3+ */
 
     /* NodeId, Host, Port, Rack, [tags] */
-    int32_t n = kp_codec_rd_arrlen(r, flex, 8 + 2 * smin + tmin);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        out->brokers = calloc((size_t)n, sizeof(*out->brokers));
-        if (!out->brokers)
-            return KPROD_ERR__NO_MEMORY;
-        out->broker_count = n;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kprod_err_t err = read_broker(r, flex, &out->brokers[i]);
-        if (err)
-            return err;
-    }
+    kprod_err_t err;
+    out->brokers = kp_codec_rd_array_new(r, flex, 8 + 2 * smin + tmin, sizeof(*out->brokers),
+                                         &out->broker_count, &err);
+    for (int32_t i = 0; !err && i < out->broker_count; i++)
+        err = read_broker(r, flex, &out->brokers[i]);
+    if (err)
+        return err;
 
     kp_slice cluster = kp_codec_rd_str(r, flex); /* ClusterId (v2+) */
     out->controller_id = kp_rd_i32(r);           /* ControllerId (v1+) */
@@ -164,20 +150,12 @@ static kprod_err_t decode(kp_rd *r, int16_t version, kp_metadata_resp *out) {
      * [TopicAuthorizedOperations], [tags] */
     size_t topic_min = 2 + smin + (version >= 10 ? 16 : 0) + 1 + kp_codec_arr_min(flex) +
                        (version >= 8 ? 4 : 0) + tmin;
-    n = kp_codec_rd_arrlen(r, flex, topic_min);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        out->topics = calloc((size_t)n, sizeof(*out->topics));
-        if (!out->topics)
-            return KPROD_ERR__NO_MEMORY;
-        out->topic_count = n;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kprod_err_t err = read_topic(r, version, flex, &out->topics[i]);
-        if (err)
-            return err;
-    }
+    out->topics =
+        kp_codec_rd_array_new(r, flex, topic_min, sizeof(*out->topics), &out->topic_count, &err);
+    for (int32_t i = 0; !err && i < out->topic_count; i++)
+        err = read_topic(r, version, flex, &out->topics[i]);
+    if (err)
+        return err;
 
     if (version >= 8 && version <= 10)
         (void)kp_rd_i32(r); /* ClusterAuthorizedOperations */

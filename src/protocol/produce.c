@@ -162,18 +162,12 @@ static kprod_err_t read_node_endpoints(kp_rd *r, kp_produce_resp *out) {
             free(out->nodes[i].rack);
         }
     free(out->nodes);
-    out->nodes = NULL;
-    out->node_count = 0;
-    int32_t n = kp_rd_compact_array_len(r, 4 + 1 + 4 + 1 + 1);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n == 0)
-        return KPROD_ERR_NO_ERROR;
-    out->nodes = calloc((size_t)n, sizeof(*out->nodes));
-    if (!out->nodes)
-        return KPROD_ERR__NO_MEMORY;
-    out->node_count = n;
-    for (int32_t i = 0; i < n; i++) {
+    kprod_err_t err;
+    out->nodes =
+        kp_codec_rd_array_new(r, 1, 4 + 1 + 4 + 1 + 1, sizeof(*out->nodes), &out->node_count, &err);
+    if (err)
+        return err;
+    for (int32_t i = 0; i < out->node_count; i++) {
         kp_produce_resp_node *nd = &out->nodes[i];
         nd->node_id = kp_rd_i32(r);
         kp_slice host = kp_rd_compact_string(r);
@@ -226,17 +220,13 @@ static kprod_err_t read_partition(kp_rd *r, int16_t version, int flex,
     p->current_leader_epoch = -1;
     if (version >= 8) {
         /* BatchIndex, BatchIndexErrorMessage, [tags] */
-        int32_t n =
-            kp_codec_rd_arrlen(r, flex, 4 + kp_codec_str_min(flex) + kp_codec_tags_min(flex));
-        if (r->err || n < 0)
-            return KPROD_ERR__BAD_MSG;
-        if (n > 0) {
-            p->record_errors = calloc((size_t)n, sizeof(*p->record_errors));
-            if (!p->record_errors)
-                return KPROD_ERR__NO_MEMORY;
-            p->record_error_count = n;
-        }
-        for (int32_t i = 0; i < n; i++) {
+        kprod_err_t err;
+        p->record_errors =
+            kp_codec_rd_array_new(r, flex, 4 + kp_codec_str_min(flex) + kp_codec_tags_min(flex),
+                                  sizeof(*p->record_errors), &p->record_error_count, &err);
+        if (err)
+            return err;
+        for (int32_t i = 0; i < p->record_error_count; i++) {
             p->record_errors[i].batch_index = kp_rd_i32(r);
             kp_slice msg = kp_codec_rd_str(r, flex);
             kp_codec_rd_tags(r, flex);
@@ -267,20 +257,13 @@ static kprod_err_t read_topic(kp_rd *r, int16_t version, int flex, kp_produce_re
      * [RecordErrors, ErrorMessage], [tags] */
     size_t pmin = 4 + 2 + 8 + 8 + (version >= 5 ? 8 : 0) + (version >= 8 ? amin + smin : 0) +
                   kp_codec_tags_min(flex);
-    int32_t n = kp_codec_rd_arrlen(r, flex, pmin);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        t->partitions = calloc((size_t)n, sizeof(*t->partitions));
-        if (!t->partitions)
-            return KPROD_ERR__NO_MEMORY;
-        t->partition_count = n;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kprod_err_t err = read_partition(r, version, flex, &t->partitions[i]);
-        if (err)
-            return err;
-    }
+    kprod_err_t err;
+    t->partitions =
+        kp_codec_rd_array_new(r, flex, pmin, sizeof(*t->partitions), &t->partition_count, &err);
+    for (int32_t i = 0; !err && i < t->partition_count; i++)
+        err = read_partition(r, version, flex, &t->partitions[i]);
+    if (err)
+        return err;
     kp_codec_rd_tags(r, flex);
     return r->err ? KPROD_ERR__BAD_MSG : KPROD_ERR_NO_ERROR;
 }
@@ -289,20 +272,13 @@ static kprod_err_t decode(kp_rd *r, int16_t version, kp_produce_resp *out) {
     int flex = kp_proto_is_flexible(KP_API_PRODUCE, version);
     /* Name, PartitionResponses, [tags] */
     size_t tmin = kp_codec_str_min(flex) + kp_codec_arr_min(flex) + kp_codec_tags_min(flex);
-    int32_t n = kp_codec_rd_arrlen(r, flex, tmin);
-    if (r->err || n < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (n > 0) {
-        out->topics = calloc((size_t)n, sizeof(*out->topics));
-        if (!out->topics)
-            return KPROD_ERR__NO_MEMORY;
-        out->topic_count = n;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kprod_err_t err = read_topic(r, version, flex, &out->topics[i]);
-        if (err)
-            return err;
-    }
+    kprod_err_t err;
+    out->topics =
+        kp_codec_rd_array_new(r, flex, tmin, sizeof(*out->topics), &out->topic_count, &err);
+    for (int32_t i = 0; !err && i < out->topic_count; i++)
+        err = read_topic(r, version, flex, &out->topics[i]);
+    if (err)
+        return err;
     out->throttle_ms = kp_rd_i32(r);
     if (flex)
         return read_tags(r, version, NULL, out);
