@@ -7,20 +7,8 @@
 # scenario with figures for both clients. No speed is asserted.
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export KPROD_BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "FAIL: $*"
-    failed=$((failed + 1))
-}
 
 bin_dir=$(dirname "$KPROD_BIN")
 start=$SECONDS
@@ -44,5 +32,4 @@ rows=$(grep -cE '^\| (sink|kafka) \| ' "$tmp/out")
 missing=$(grep -E '^\| (sink|kafka) \| ' "$tmp/out" | grep -c ' - |')
 [[ $missing == 0 ]] && ok || fail "table: $missing rows with a missing figure"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

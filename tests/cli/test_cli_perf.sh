@@ -8,21 +8,8 @@
 # that does not exist (exit status 1, in bounded time).
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "FAIL: $*"
-    failed=$((failed + 1))
-}
-show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 
 # field NAME FILE: the value of NAME= in FILE's RESULT line.
 field() { sed -nE "s/^RESULT .*\b$1=([^ ]+).*/\1/p" "$2"; }
@@ -117,5 +104,4 @@ status=$?
 [[ $(field ok "$tmp/miss.out") == 0 ]] && ok || fail "missing topic: RESULT ok=0 expected"
 ((SECONDS - start <= 30)) && ok || fail "missing topic took $((SECONDS - start)) s"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

@@ -7,21 +7,8 @@
 # within a bounded time. Also checks `kprod metadata` on the new topic.
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "FAIL: $*"
-    failed=$((failed + 1))
-}
-show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 
 # read_back TOPIC COUNT: prints COUNT records of TOPIC, one line each, as
 #   partition<TAB>offset<TAB>key<TAB>value<TAB>headers
@@ -146,5 +133,4 @@ grep -qE "^kprod produce: 3 records read, 0 delivered, 3 failed" "$tmp/miss.err"
 # accepted may wait delivery.timeout.ms (5 s): 14 s, plus startup slack.
 ((elapsed_ms <= 20000)) && ok || fail "missing topic: took $elapsed_ms ms, expected at most 20000"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

@@ -4,15 +4,9 @@
 # naming what was wrong, before any connection is attempted (the broker
 # given is a closed port, and each run has a short time limit).
 # Env (set by CTest): KPROD_BIN = the kprod binary, KPROD_SRC = repo root.
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NOBROKER=127.0.0.1:1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
 
 fail() {
     echo "FAIL: $*"
@@ -146,5 +140,4 @@ expect 2 "bad.properties" produce -b "$NOBROKER" -t t -F "$tmp/bad.properties"
 expect 2 "acks" produce -b "$NOBROKER" -t t -X acks=banana
 [[ ! -s $tmp/out ]] && passed=$((passed + 1)) || fail "an error printed to stdout"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

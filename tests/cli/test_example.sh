@@ -7,25 +7,12 @@
 # next to $KPROD_BIN (CMake builds both into the same build tree).
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
 EXAMPLE=${KPROD_EXAMPLES_DIR:-$(dirname "$KPROD_BIN")/examples}/produce
 K=$KPROD_SRC/scripts/kafka.sh
 N=5
 keys=(alice bob carol alice bob) # as in examples/produce.c
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "FAIL: $*"
-    failed=$((failed + 1))
-}
-show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 
 if [[ ! -x $EXAMPLE ]]; then
     echo "no example binary at $EXAMPLE (build the project first)"
@@ -74,5 +61,4 @@ if cmp -s "$tmp/reported" "$tmp/read"; then ok; else
     diff "$tmp/reported" "$tmp/read"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

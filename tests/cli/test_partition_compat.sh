@@ -24,26 +24,13 @@
 # single-partition result cannot pass as "equal".
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
-set -u
-: "${KPROD_BIN:?KPROD_BIN must name the kprod binary}"
-: "${KPROD_SRC:?KPROD_SRC must name the repository root}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
 K=$KPROD_SRC/scripts/kafka.sh
 PARTITIONS=12
 RECORDS=500
 KEYS=200
 export LC_ALL=C # byte-wise sort, join and awk
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() {
-    echo "FAIL: $*"
-    failed=$((failed + 1))
-}
-show() { echo "--- $1:"; head -c 2000 "$1"; echo; }
 
 # key_of N: a key of N % 41 bytes, built from ASCII letters and
 # UTF-8 characters of 2, 3 and 4 bytes (chosen by N and position so that
@@ -161,5 +148,4 @@ used=$(cut -f2 "$tmp/$t1.map" | sort -u | wc -l)
 ((used >= PARTITIONS - 1)) && ok || fail "Java used only $used of $PARTITIONS partitions"
 echo "compared $n keys over $used partitions"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary
