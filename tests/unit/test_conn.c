@@ -191,6 +191,21 @@ static int connect_ready(kp_conn *c, int lfd) {
 
 static int64_t far(void) { return kp_now_ms() + 60000; }
 
+/* Most tests' setting: c READY on a loopback connection; *lfd listens,
+ * *sfd is the peer's end. close_ready undoes it. */
+static void open_ready(kp_conn *c, int *lfd, int *sfd) {
+    int port;
+    *lfd = listen_loopback(&port);
+    kp_conn_init(c, 1, "127.0.0.1", port, &g_settings);
+    *sfd = connect_ready(c, *lfd);
+}
+
+static void close_ready(kp_conn *c, int lfd, int sfd) {
+    close(sfd);
+    close(lfd);
+    kp_conn_destroy(c);
+}
+
 /* Pumps until the request has been fully written to the socket. */
 static void pump_written(kp_conn *c) {
     int64_t deadline = kp_now_ms() + 5000;
@@ -206,11 +221,9 @@ static void pump_written(kp_conn *c) {
  * delivered, in order. */
 static void test_framing_partial_reads(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
 
     req_ctx a = {0}, b = {0}, d = {0};
     send_req(&c, 7, 1, far(), &a);
@@ -253,9 +266,7 @@ static void test_framing_partial_reads(void **state) {
     assert_int_equal(g_ev.order[2], 9);
     assert_int_equal(g_ev.fails, 0);
     assert_int_equal(c.state, KP_CONN_READY);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* Requests encoded in place at the end of c->out: a frame given up
@@ -264,11 +275,9 @@ static void test_framing_partial_reads(void **state) {
  * after the queued ones and is answered as any other. */
 static void test_in_place_frames(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
 
     req_ctx a = {0}, b = {0};
     send_req(&c, 21, 1, far(), &a); /* queued, not yet written */
@@ -311,20 +320,16 @@ static void test_in_place_frames(void **state) {
     assert_memory_equal(b.body, "y", 1);
     assert_int_equal(g_ev.fails, 0);
     assert_int_equal(c.state, KP_CONN_READY);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* A response for the wrong correlation id ends the connection with _BAD_MSG
  * and every request in flight fails exactly once, marked written. */
 static void test_correlation_mismatch_fails_all(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx x[3] = {{0}};
     for (int i = 0; i < 3; i++)
         send_req(&c, 100 + i, 1, far(), &x[i]);
@@ -352,19 +357,15 @@ static void test_correlation_mismatch_fails_all(void **state) {
     kp_conn_io(&c, 0, kp_now_ms(), &g_h);
     kp_conn_fail(&c, KPROD_ERR__TRANSPORT, "again", kp_now_ms(), &g_h);
     assert_int_equal(g_ev.fails, 3);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* A frame with an impossible size is taken as a broken stream. */
 static void test_impossible_frame_size(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx a = {0};
     send_req(&c, 1, 1, far(), &a);
     pump_written(&c);
@@ -376,20 +377,16 @@ static void test_impossible_frame_size(void **state) {
         pump(&c, 10);
     assert_int_equal(a.fails, 1);
     assert_int_equal(a.err, KPROD_ERR__BAD_MSG);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* The peer reads the request and never answers: REQUEST_TIMED_OUT at the
  * request's deadline, not before, and the request counts as written. */
 static void test_request_timeout(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx a = {0}, b = {0};
     int64_t start = kp_now_ms();
     send_req(&c, 1, 1, start + 150, &a);
@@ -413,9 +410,7 @@ static void test_request_timeout(void **state) {
     assert_int_equal(b.fails, 1);
     assert_int_equal(b.err, KPROD_ERR_REQUEST_TIMED_OUT);
     assert_int_equal(kp_conn_next_deadline(&c), INT64_MAX);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* Runs one connection attempt to a refused port to its end (DOWN). */
@@ -483,18 +478,14 @@ static void test_refused_backoff_grows(void **state) {
 /* kp_conn_connect on a connection that is up does nothing. */
 static void test_connect_is_idempotent(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     int fd = c.fd;
     kp_conn_connect(&c, kp_now_ms());
     assert_int_equal(c.fd, fd);
     assert_int_equal(c.state, KP_CONN_READY);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* A host whose first address refuses: the connection falls back to the
@@ -552,11 +543,9 @@ static void test_fallback_to_next_address(void **state) {
  * its last byte is on the socket, and leaves the in-flight list. */
 static void test_no_response_request_reported_written(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx a = {0};
     send_req(&c, 5, 0, far(), &a);
     assert_int_equal(c.ninflight, 1);
@@ -567,9 +556,7 @@ static void test_no_response_request_reported_written(void **state) {
     assert_int_equal(c.ninflight, 0);
     assert_int_equal(kp_conn_next_deadline(&c), INT64_MAX);
     assert_int_equal(peer_read_request(sfd), 5);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* An acks=0 request written while an earlier request still waits for its
@@ -577,11 +564,9 @@ static void test_no_response_request_reported_written(void **state) {
  * connection keeps working: the next response matches its own request. */
 static void test_no_response_request_behind_pending_one(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx md = {0}, p0 = {0}, md2 = {0};
     send_req(&c, 1, 1, far(), &md); /* e.g. Metadata */
     send_req(&c, 2, 0, far(), &p0); /* Produce, acks=0 */
@@ -611,20 +596,16 @@ static void test_no_response_request_behind_pending_one(void **state) {
     assert_int_equal(g_ev.order[0], 1);
     assert_int_equal(g_ev.order[1], 2);
     assert_int_equal(g_ev.order[2], 3);
-    close(sfd);
-    close(lfd);
-    kp_conn_destroy(&c);
+    close_ready(&c, lfd, sfd);
 }
 
 /* The peer closes with requests in flight: each fails once with _TRANSPORT,
  * marked written; one never written (queued after the close) is not. */
 static void test_peer_close_fails_inflight(void **state) {
     (void)state;
-    int port;
-    int lfd = listen_loopback(&port);
     kp_conn c;
-    kp_conn_init(&c, 1, "127.0.0.1", port, &g_settings);
-    int sfd = connect_ready(&c, lfd);
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
     req_ctx a = {0}, b = {0};
     send_req(&c, 1, 1, far(), &a);
     pump_written(&c);
