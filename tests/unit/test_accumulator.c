@@ -372,6 +372,15 @@ static void await_space_waiter(fx *f) {
     }
 }
 
+/* Starts ba's append on a thread of its own and returns once it waits for
+ * buffer.memory. */
+static pthread_t start_blocked_append(blocked_append *ba) {
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, ba), 0);
+    await_space_waiter(ba->f);
+    return th;
+}
+
 static void release_head_locked(fx *f, int32_t part) {
     kp_batch *b = kp_acc_pop_locked(&f->acc, &f->t->parts[part]);
     assert_non_null(b);
@@ -387,9 +396,7 @@ static void test_release_unblocks_append(void **state) {
     fx *f = full_fx("0");
     blocked_append ba = {.f = f, .part = 5, .now = kp_now_ms()};
     ba.deadline = ba.now + 20000;
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
-    await_space_waiter(f);
+    pthread_t th = start_blocked_append(&ba);
     while (kp_now_ms() < ba.now + 60)
         sleep_ms(5);
     pthread_mutex_lock(&f->acc.lock);
@@ -427,9 +434,7 @@ static void test_waiting_append_makes_batches_ready(void **state) {
     pthread_mutex_unlock(&f->acc.lock);
 
     blocked_append ba = {.f = f, .part = 5, .now = now, .deadline = now + 20000};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
-    await_space_waiter(f);
+    pthread_t th = start_blocked_append(&ba);
     pthread_mutex_lock(&f->acc.lock);
     assert_int_equal(f->wakes, wakes + 1);
     wake = INT64_MAX;
@@ -457,9 +462,7 @@ static void test_last_buffer_back_wakes_waiter(void **state) {
     fx *f = full_fx("0");
     blocked_append ba = {.f = f, .part = 5, .now = kp_now_ms(), .value_len = 800};
     ba.deadline = ba.now + 20000;
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
-    await_space_waiter(f);
+    pthread_t th = start_blocked_append(&ba);
     pthread_mutex_lock(&f->acc.lock);
     kp_batch *done[4];
     for (int p = 0; p < 4; p++) {
@@ -502,9 +505,7 @@ static void test_closing_append_wakes_sender_before_waiting(void **state) {
 
     /* 150 bytes do not fit in partition 0's open batch (batch.size 200). */
     blocked_append ba = {.f = f, .part = 0, .now = now, .deadline = now + 20000, .value_len = 150};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
-    await_space_waiter(f);
+    pthread_t th = start_blocked_append(&ba);
     pthread_mutex_lock(&f->acc.lock);
     assert_int_equal(f->wakes, wakes + 1); /* while it waits, not after */
     assert_true(f->t->parts[0].head->closed);
@@ -526,9 +527,7 @@ static void test_close_fails_waiting_append(void **state) {
     fx *f = full_fx("0");
     blocked_append ba = {.f = f, .part = 5, .now = kp_now_ms()};
     ba.deadline = ba.now + 20000;
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, blocked_append_main, &ba), 0);
-    await_space_waiter(f);
+    pthread_t th = start_blocked_append(&ba);
     pthread_mutex_lock(&f->acc.lock);
     f->acc.closing = 1;
     release_head_locked(f, 0); /* broadcasts space_cv with room to spare */
