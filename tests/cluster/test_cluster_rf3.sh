@@ -18,6 +18,23 @@ fail() {
     exit 1
 }
 
+# wait_until TIMEOUT_S CMD...: runs CMD until it succeeds, every 0.5 s, for
+# at most TIMEOUT_S seconds. Prints the output of the run that succeeded;
+# at the deadline prints the last run's output and fails.
+wait_until() {
+    local timeout_s=$1 out
+    shift
+    local deadline=$((SECONDS + timeout_s))
+    until out=$("$@" 2>&1); do
+        if ((SECONDS >= deadline)); then
+            printf '%s\n' "$out" >&2
+            fail "still failing after $timeout_s s: $* (its last output above)"
+        fi
+        sleep 0.5 # the poll interval; the deadline bounds the wait
+    done
+    printf '%s\n' "$out"
+}
+
 echo "cluster $B, topic $TOPIC"
 "$K" topics --bootstrap-server "$B" --create --topic "$TOPIC" \
     --partitions "$PARTITIONS" --replication-factor 3
@@ -48,20 +65,24 @@ check_describe() {
         }'
 }
 
+# Prints the topic's --describe output; fails, saying why last, until every
+# partition has its three replicas in sync and a leader among them. (Runs
+# as a condition, where set -e does not apply: failures are returned.)
+fully_replicated() {
+    local desc why
+    if ! desc=$("$K" topics --bootstrap-server "$B" --describe --topic "$TOPIC" 2>&1); then
+        printf '%s\nkafka-topics --describe failed\n' "$desc"
+        return 1
+    fi
+    printf '%s\n' "$desc"
+    why=$(check_describe <<<"$desc") || {
+        printf 'not fully replicated: %s\n' "$why"
+        return 1
+    }
+}
+
 # A new topic's replicas should be in sync at once; allow a little slack.
-deadline=$((SECONDS + 30))
-while :; do
-    desc=$("$K" topics --bootstrap-server "$B" --describe --topic "$TOPIC")
-    if why=$(check_describe <<<"$desc"); then
-        break
-    fi
-    if ((SECONDS >= deadline)); then
-        echo "$desc" >&2
-        fail "topic not fully replicated after 30 s: $why"
-    fi
-    sleep 1
-done
-echo "$desc"
+wait_until 30 fully_replicated
 
 # Round trip: keyed records with acks=all, read back by kcat.
 expected=$(for i in 1 2 3 4 5 6 7 8; do printf 'key-%d\tvalue-%d\n' "$i" "$i"; done)
