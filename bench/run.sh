@@ -22,6 +22,12 @@
 #   --only REGEX    only scenarios whose id matches (e.g. '100B')
 #   --bin-dir DIR   use the binaries of an existing build tree (DIR/kprod,
 #                   DIR/bench/rdkafka_perf, DIR/bench/sink) instead of building
+#   --baseline-bin-dir DIR
+#                   also run DIR/kprod (e.g. a Release build of the code before
+#                   a change) as a third client, kprod-base, in the same
+#                   alternating rounds; the table gets its throughput and CPU
+#                   per record and the ratios kprod/kprod-base. Not with
+#                   --write-doc
 #   --out DIR       keep every run's output there (default: a temporary dir)
 #   -h, --help
 # Environment: KPROD_BROKERS (a running Kafka broker to use as is); else
@@ -31,7 +37,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 K=$ROOT/scripts/kafka.sh
-rounds=3 smoke=0 write_doc=0 brokers_sel=sink,kafka only='' bin_dir='' out=''
+rounds=3 smoke=0 write_doc=0 brokers_sel=sink,kafka only='' bin_dir='' base_dir='' out=''
 while (($# > 0)); do
     case $1 in
     --rounds) rounds=$2; shift ;;
@@ -40,9 +46,10 @@ while (($# > 0)); do
     --brokers) brokers_sel=$2; shift ;;
     --only) only=$2; shift ;;
     --bin-dir) bin_dir=$2; shift ;;
+    --baseline-bin-dir) base_dir=$2; shift ;;
     --out) out=$2; shift ;;
     -h | --help)
-        sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -56,6 +63,10 @@ done
 ((smoke)) && rounds=1
 if ((smoke && write_doc)); then
     echo "run.sh: --smoke runs are too small to publish; drop --write-doc" >&2
+    exit 2
+fi
+if [[ -n $base_dir ]] && ((write_doc)); then
+    echo "run.sh: --baseline-bin-dir is for comparing two builds, not for docs/BENCHMARKS.md; drop one of them" >&2
     exit 2
 fi
 
@@ -119,6 +130,13 @@ SINK=$bin_dir/bench/sink
 for b in "$KPROD" "$RDK" "$SINK"; do
     [[ -x $b ]] || { log "missing $b (is librdkafka-dev installed? KPROD_BENCH=ON?)"; exit 1; }
 done
+clients=(kprod librdkafka)
+if [[ -n $base_dir ]]; then
+    KBASE=$base_dir/kprod
+    [[ -x $KBASE ]] || { log "missing $KBASE (--baseline-bin-dir: a kprod build tree)"; exit 1; }
+    clients+=(kprod-base)
+    log "kprod-base is $KBASE"
+fi
 
 # ---- brokers and topics ----
 tag=kprod_bench_$$
@@ -168,7 +186,7 @@ for s in "${scenarios[@]}"; do
     [[ -z $only || $id =~ $only ]] && selected+=("$s")
 done
 ((${#selected[@]} > 0)) || { log "no scenario matches '$only'"; exit 2; }
-total=$((rounds * ${#brokers[@]} * ${#selected[@]} * 2))
+total=$((rounds * ${#brokers[@]} * ${#selected[@]} * ${#clients[@]}))
 n=0 failures=0
 uptime_start=$(uptime)
 t_start=$SECONDS
@@ -184,6 +202,7 @@ run_one() { # broker scenario-line client round
     [[ $broker == kafka ]] && count=$n_kafka
     local bin=("$KPROD" perf)
     [[ $client == librdkafka ]] && bin=("$RDK")
+    [[ $client == kprod-base ]] && bin=("$KBASE" perf)
     local args=(-b "${BOOT[$broker]}" -t "${tag}_p$parts" -n "$count" -s "$size" -r "$rate"
         -k "$keys" -q)
     for p in $props; do args+=(-X "$p"); done
@@ -211,14 +230,12 @@ run_one() { # broker scenario-line client round
 for ((r = 1; r <= rounds; r++)); do
     for broker in "${brokers[@]}"; do
         for s in "${selected[@]}"; do
-            # Alternate which client goes first, round by round.
-            if ((r % 2)); then
-                run_one "$broker" "$s" kprod $r
-                run_one "$broker" "$s" librdkafka $r
-            else
-                run_one "$broker" "$s" librdkafka $r
-                run_one "$broker" "$s" kprod $r
-            fi
+            # Rotate which client goes first, round by round (with two
+            # clients: kprod first in odd rounds, librdkafka in even ones).
+            nc=${#clients[@]}
+            for ((c = 0; c < nc; c++)); do
+                run_one "$broker" "$s" "${clients[(r - 1 + c) % nc]}" $r
+            done
         done
     done
 done
@@ -230,7 +247,7 @@ uptime_end=$(uptime)
 # scenario and client, from the results file.
 table=$tmp/table.md
 awk -v scen="$(for s in "${selected[@]}"; do IFS='|' read -r id what _ <<<"$s"; printf '%s|%s\n' "$id" "$what"; done)" \
-    -v brokers="${brokers[*]}" '
+    -v brokers="${brokers[*]}" -v base=$([[ -n $base_dir ]] && echo 1 || echo 0) '
 function median(key,   n, i, j, t, a) {
     n = cnt[key]
     if (n == 0) return ""
@@ -251,8 +268,12 @@ $5 == "FAILED" { next }
     }
 }
 END {
-    print "| broker | scenario | records/s kprod | librdkafka | ratio | CPU us/record kprod | librdkafka | ratio | peak RSS MiB kprod | librdkafka | ratio | p99 ms kprod | librdkafka | ratio |"
-    print "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    hdr = "| broker | scenario | records/s kprod | librdkafka | ratio | CPU us/record kprod | librdkafka | ratio | peak RSS MiB kprod | librdkafka | ratio | p99 ms kprod | librdkafka | ratio |"
+    sep = "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    # With a baseline: its records/s and CPU us/record, each with kprod/kprod-base.
+    if (base) { hdr = hdr " records/s kprod-base | ratio kprod/kprod-base | CPU us/record kprod-base | ratio kprod/kprod-base |"; sep = sep "--:|--:|--:|--:|" }
+    print hdr
+    print sep
     nb = split(brokers, bl, " ")
     ns = split(scen, sl, "\n")
     for (b = 1; b <= nb; b++) for (s = 1; s <= ns; s++) {
@@ -264,6 +285,11 @@ END {
             k = median(bl[b] SUBSEP id SUBSEP "kprod" SUBSEP names[x])
             l = median(bl[b] SUBSEP id SUBSEP "librdkafka" SUBSEP names[x])
             line = line " | " fmt(k, fmts[x]) " | " fmt(l, fmts[x]) " | " ratio(k, l)
+        }
+        for (x = 1; base && x <= 2; x++) {
+            k = median(bl[b] SUBSEP id SUBSEP "kprod" SUBSEP names[x])
+            l = median(bl[b] SUBSEP id SUBSEP "kprod-base" SUBSEP names[x])
+            line = line " | " fmt(l, fmts[x]) " | " ratio(k, l)
         }
         print line " |"
     }
