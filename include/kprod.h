@@ -10,7 +10,10 @@
  *   wrong and what would be accepted.
  * - When a call returns an error, its callback never fires (libuv's rule).
  * - Ownership is written next to each pointer parameter.
- * - Thread-safety is written next to each function. */
+ * - Thread-safety is written next to each function: which threads may call
+ *   it, whether it blocks and on what, and which callbacks may call it. A
+ *   partitioner may call no function that takes a kprod_t (see
+ *   kprod_partitioner_cb). */
 #ifndef KPROD_H
 #define KPROD_H
 
@@ -28,6 +31,8 @@ extern "C" {
 #endif
 
 #define KPROD_VERSION_STR "0.1.0"
+/* KPROD_VERSION_STR as a static string. Any thread; never blocks; may be
+ * called from any callback. */
 KPROD_API const char *kprod_version(void);
 
 /* ------------------------------------------------------------------------
@@ -266,39 +271,57 @@ typedef enum kprod_err_e {
 
 /* "NOT_LEADER_OR_FOLLOWER", "_TIMED_OUT", ...: static strings. For a code
  * not in the list, "UNKNOWN_ERROR_<n>" in a per-thread buffer, valid until
- * the same thread names another unknown code. Thread-safe. */
+ * the same thread names another unknown code. Thread-safe: any thread;
+ * never blocks; may be called from any callback. */
 KPROD_API const char *kprod_err_name(kprod_err_t err);
-/* A short English sentence; static; thread-safe. */
+/* A short English sentence; static. Thread-safe: any thread; never blocks;
+ * may be called from any callback. */
 KPROD_API const char *kprod_err_str(kprod_err_t err);
-/* 1 when a retry of the same request may succeed. */
+/* 1 when a retry of the same request may succeed. Any thread; never blocks;
+ * may be called from any callback. */
 KPROD_API int kprod_err_is_retriable(kprod_err_t err);
 
 /* ------------------------------------------------------------------------
  * Configuration. Property names and defaults are the Java client's
  * (Kafka 4.x), so a producer.properties file carries over; common librdkafka
  * names are accepted as aliases. The full table: docs/CONFIGURATION.md.
+ * A kprod_conf_t has no lock: a call that changes or frees a conf must not
+ * overlap any other call on that conf; calls that only read one
+ * (kprod_conf_get, kprod_conf_dup) may overlap each other. Separate confs may
+ * be used on separate threads at once. No kprod_conf_* call blocks (but
+ * kprod_conf_load_file reads its file) or touches a producer, so any
+ * callback may make them.
  * ---------------------------------------------------------------------- */
 typedef struct kprod_conf_s kprod_conf_t;
 
 /* A configuration holding every default. Free with kprod_conf_destroy unless
- * handed to kprod_new. NULL when out of memory. */
+ * handed to kprod_new. NULL when out of memory. Any thread; the new conf is
+ * the caller's. */
 KPROD_API kprod_conf_t *kprod_conf_new(void);
+/* Frees conf (NULL: nothing), never the opaques given to it. Must not overlap
+ * any other call on conf, nor be used on a conf kprod_new took. */
 KPROD_API void kprod_conf_destroy(kprod_conf_t *conf);
+/* A copy, the caller's to free (NULL when out of memory or conf is NULL);
+ * callbacks and opaques are copied as pointers. Only reads conf. */
 KPROD_API kprod_conf_t *kprod_conf_dup(const kprod_conf_t *conf);
 
 /* Sets one property; the value is validated at once. An unknown name gives
  * KPROD_ERR__UNKNOWN_PROPERTY, a bad value KPROD_ERR__INVALID_CONFIG, and
  * errstr (may be NULL) says which property and what it accepts. name and value
- * are copied. Not thread-safe on the same conf. */
+ * are copied. Not thread-safe on the same conf: changes conf, so it must not
+ * overlap any other call on it. */
 KPROD_API kprod_err_t kprod_conf_set(kprod_conf_t *conf, const char *name, const char *value,
                                      char *errstr, size_t errstr_size);
 /* Reads a Java-style .properties file (key=value or key: value, # and !
  * comments, \ line continuation) and sets each property as kprod_conf_set
- * would; stops at the first bad line, naming file and line in errstr. */
+ * would; stops at the first bad line, naming file and line in errstr, and
+ * then leaves conf as it was. Blocks on reading the file; changes conf, so it
+ * must not overlap any other call on it. */
 KPROD_API kprod_err_t kprod_conf_load_file(kprod_conf_t *conf, const char *path, char *errstr,
                                            size_t errstr_size);
 /* Copies the current value, as text, into dst (NUL-terminated, truncated to
- * dst_size). KPROD_ERR__UNKNOWN_PROPERTY for an unknown name. */
+ * dst_size). KPROD_ERR__UNKNOWN_PROPERTY for an unknown name. Only reads conf:
+ * may overlap other reads of it, not a change. */
 KPROD_API kprod_err_t kprod_conf_get(const kprod_conf_t *conf, const char *name, char *dst,
                                      size_t dst_size);
 
@@ -309,22 +332,35 @@ KPROD_API kprod_err_t kprod_conf_get(const kprod_conf_t *conf, const char *name,
  * number, written big-endian like Java's serializers). Java class names
  * (org.apache.kafka.common.serialization.StringSerializer, ...) are accepted.
  * A user serializer writes its bytes with kprod_sink_write; it is called on
- * the thread that calls kprod_send. */
+ * the thread that calls kprod_send, with no kprod lock held, so on several
+ * threads at once when several send. It may call kprod functions except
+ * kprod_close (which would wait for this very send to finish). */
 typedef struct kprod_sink_s kprod_sink_t;
+/* Appends len bytes, copied from data, to the serializer's output. Only from
+ * the serializer call the sink was given to, on its thread. Never blocks; once
+ * a write failed, later ones in the same call fail with the same error. */
 KPROD_API kprod_err_t kprod_sink_write(kprod_sink_t *sink, const void *data, size_t len);
 typedef kprod_err_t (*kprod_serializer_cb)(const char *topic, const void *obj, size_t obj_len,
                                            kprod_sink_t *sink, void *opaque);
+/* Sets the key serializer (NULL: back to key.serializer). cb and opaque are
+ * copied into producers made from conf; kprod never frees opaque, which must
+ * outlive them. Changes conf: must not overlap any other call on it. */
 KPROD_API void kprod_conf_set_key_serializer(kprod_conf_t *conf, kprod_serializer_cb cb,
                                              void *opaque);
+/* The same for the value serializer (NULL: back to value.serializer). */
 KPROD_API void kprod_conf_set_value_serializer(kprod_conf_t *conf, kprod_serializer_cb cb,
                                                void *opaque);
 
 /* A user partitioner: returns a partition in [0, partition_count), or -1 to
  * fall back to the built-in choice. key is the serialized key (NULL for a
  * null key). Called on the sending thread with kprod's accumulator lock
- * held: it must be thread-safe, quick, and must not call kprod functions. */
+ * held: it must be thread-safe, quick, and must not call any kprod function
+ * that takes a kprod_t (most take that lock: a deadlock). */
 typedef int32_t (*kprod_partitioner_cb)(const char *topic, const void *key, size_t key_len,
                                         int32_t partition_count, void *opaque);
+/* Sets the partitioner (NULL: the built-in one) for producers made from conf;
+ * kprod never frees opaque, which must outlive them. Changes conf: must not
+ * overlap any other call on it. */
 KPROD_API void kprod_conf_set_partitioner(kprod_conf_t *conf, kprod_partitioner_cb cb,
                                           void *opaque);
 
@@ -376,10 +412,18 @@ typedef struct kprod_report_s {
     void *opaque; /* the opaque given to kprod_send */
 } kprod_report_t;
 
+/* Delivery callbacks run with no kprod lock held: in poll mode on the thread
+ * inside kprod_poll, kprod_flush or kprod_close (concurrently, and not in
+ * order, when several threads do so), with delivery.report.mode=thread on
+ * kprod's report thread (the last ones on kprod_close's thread). It may call
+ * kprod_send, kprod_outstanding, kprod_fatal_error and kprod_metadata_get;
+ * kprod_poll, kprod_flush and kprod_close must not be called from it. */
 typedef void (*kprod_delivery_cb)(const kprod_report_t *report, void *cb_opaque);
 
 /* The callback for records sent without one of their own. cb_opaque is
- * passed to it (the record's opaque is in the report). */
+ * passed to it, and to callbacks given to kprod_send (the record's opaque is
+ * in the report); kprod never frees it. Changes conf: must not overlap any
+ * other call on it. */
 KPROD_API void kprod_conf_set_delivery_cb(kprod_conf_t *conf, kprod_delivery_cb cb,
                                           void *cb_opaque);
 
@@ -391,7 +435,8 @@ typedef struct kprod_s kprod_t;
 /* Creates a producer and starts its sender thread. Takes ownership of conf
  * on success (do not use or free it afterwards); on failure conf stays the
  * caller's and errstr says why. Does not wait for the cluster: connection
- * problems are reported per record. */
+ * problems are reported per record. Any thread or callback; never blocks;
+ * nothing else may use conf during the call. */
 KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
                                 size_t errstr_size);
 
@@ -402,23 +447,33 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
  * Errors returned here (no report follows): _INVALID_ARG, _INVALID_TOPIC,
  * _MSG_SIZE_TOO_LARGE, _QUEUE_FULL, _TIMED_OUT (metadata), _UNKNOWN_TOPIC,
  * _UNKNOWN_PARTITION, _SERIALIZATION, _FATAL, _CLOSED.
- * Thread-safe: any number of threads may send at once. */
+ * Thread-safe: any number of threads may send at once, also from a delivery
+ * callback or a serializer; from a delivery callback it may wait out
+ * max.block.ms (reports free their memory only after their callbacks return).
+ * None may start once kprod_close has been called. */
 KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_delivery_cb cb,
                                  void *opaque);
 
 /* Serves delivery reports on the calling thread, waiting up to timeout_ms
  * (-1 = forever) for the first one. Returns how many were served. With
  * delivery.report.mode=thread reports are served by kprod's own thread and
- * this only waits. Thread-safe. */
+ * this only waits. Thread-safe: threads polling at once run callbacks at once.
+ * Must not be called from a delivery callback: it would serve later reports
+ * ahead of the current ones (in thread mode, wait on the thread it runs on). */
 KPROD_API int kprod_poll(kprod_t *p, int timeout_ms);
 
 /* Sends everything buffered now (ignoring linger.ms) and waits until every
  * record sent before the call has had its report served, or timeout_ms
  * passes (-1 = forever). Serves reports itself in poll mode.
- * Returns KPROD_ERR__FLUSH_TIMED_OUT if records are still pending. */
+ * Returns KPROD_ERR__FLUSH_TIMED_OUT if records are still pending.
+ * Thread-safe, also alongside kprod_send and kprod_poll. Must not be called
+ * from a delivery callback: it would wait for reports that cannot complete
+ * until that callback returns. */
 KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms);
 
-/* Records accepted but not yet reported. */
+/* Records accepted but not yet reported (a record counts until its batch's
+ * callbacks have all returned). Any thread; lock-free, never blocks; may be
+ * called from a delivery callback or a serializer. */
 KPROD_API size_t kprod_outstanding(kprod_t *p);
 
 /* Flushes for up to timeout_ms, then fails every record still pending with
@@ -427,11 +482,15 @@ KPROD_API size_t kprod_outstanding(kprod_t *p);
  * Returns NO_ERROR when everything was delivered or failed before the
  * timeout, _FLUSH_TIMED_OUT when records had to be purged. Threads still in
  * kprod_send return _CLOSED and are waited for; no other call on p (poll,
- * flush, metadata) may overlap kprod_close. */
+ * flush, outstanding, fatal_error, metadata) may overlap kprod_close.
+ * Call it once, from any thread but not from a delivery callback, serializer
+ * or partitioner. Beyond timeout_ms it waits for those sends (and their
+ * serializers) and for a callback the report thread is running. */
 KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms);
 
 /* The fatal error that stopped the producer, if any (NO_ERROR otherwise),
- * with its cause in errstr. */
+ * with its cause copied into errstr (may be NULL). Any thread; takes kprod's
+ * lock only briefly; may be called from a delivery callback or a serializer. */
 KPROD_API kprod_err_t kprod_fatal_error(kprod_t *p, char *errstr, size_t errstr_size);
 
 /* ------------------------------------------------------------------------
@@ -441,11 +500,19 @@ typedef struct kprod_metadata_s kprod_metadata_t;
 
 /* Fetches fresh metadata for one topic, or for all topics when topic is
  * NULL, waiting up to timeout_ms. The caller frees *out with
- * kprod_metadata_destroy. */
+ * kprod_metadata_destroy. Any thread: calls at once take turns, each within
+ * its own timeout_ms (-1 = forever) for the sender thread's answer. May be
+ * called from a delivery callback or a serializer (it holds them up). */
 KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int timeout_ms,
                                          kprod_metadata_t **out);
+/* Frees md (NULL: nothing). md does not depend on the producer: it may be
+ * freed on any thread, after kprod_close too. No other call on md may
+ * overlap it. */
 KPROD_API void kprod_metadata_destroy(kprod_metadata_t *md);
-/* Accessors; strings live as long as md. Out-of-range indexes give -1/NULL. */
+/* Accessors; strings live as long as md. Out-of-range indexes give -1/NULL.
+ * Every accessor down to kprod_metadata_partition_isr only reads md: any
+ * number of threads may use one md at once (not during kprod_metadata_destroy);
+ * none blocks; any callback may call them. */
 KPROD_API const char *kprod_metadata_cluster_id(const kprod_metadata_t *md);
 KPROD_API int32_t kprod_metadata_controller_id(const kprod_metadata_t *md);
 KPROD_API int kprod_metadata_broker_count(const kprod_metadata_t *md);
