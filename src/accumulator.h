@@ -2,89 +2,41 @@
  * record encoded into its partition's open batch at send time, all of it
  * bounded by buffer.memory.
  *
- * Locking: one mutex (acc->lock) guards every field here. Application
- * threads take it in kp_acc_append; the sender thread takes it to drain ready
- * batches and to apply metadata. Functions named *_locked expect it held. */
+ * Locking: the accumulator has one mutex, private to it; every function
+ * here takes and releases it, so callers never hold it. The only code that
+ * runs under it from outside is a drain callback (kp_acc_drain), which must
+ * not call back into the accumulator.
+ *
+ * Who calls what: the application threads kp_acc_append, the flush and wait
+ * functions; the sender thread the drain, settle, metadata and purge
+ * functions; the report path kp_acc_release_served. */
 #ifndef KPROD_ACCUMULATOR_H
 #define KPROD_ACCUMULATOR_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 
 #include "batch.h"
 #include "config.h"
 #include "kprod.h"
-#include "partitioner.h"
 
-typedef struct kp_partq {
-    kp_batch *head, *tail; /* waiting batches, oldest first; tail may be open */
-    int32_t leader;        /* broker id, -1 unknown */
-    int32_t leader_epoch;
-    int inflight;           /* batches of this partition in flight */
-    int32_t next_seq;       /* idempotence: sequence of the next new batch */
-    int32_t acked_next_seq; /* idempotence: sequence after the last acknowledged batch */
-    int acked;              /* idempotence: a batch of this partition was acknowledged */
-} kp_partq;
+typedef struct kp_acc kp_acc;
 
-typedef struct kp_topic {
-    struct kp_topic *hnext;
-    char *name;
-    int32_t partition_count; /* -1 until metadata is known */
-    kprod_err_t md_err;      /* last metadata error for the topic */
-    kp_partq *parts;
-    kp_sticky sticky;      /* null-key partition (KIP-480/794) */
-    int md_wanted;         /* the sender should fetch metadata for it */
-    int unknown_confirmed; /* a send timed out on it and the cluster says it does not exist */
-} kp_topic;
-
-/* kprod_flush waits for every batch created before it: batches belong to an
- * epoch, and a flush waits until its epoch and all older ones are empty. */
-typedef struct kp_flush_epoch {
-    struct kp_flush_epoch *next;
-    uint64_t number;
-    int64_t batches; /* batches of this epoch not yet reported */
-} kp_flush_epoch;
-
-typedef struct kp_acc {
-    pthread_mutex_t lock;
-    pthread_cond_t space_cv; /* buffer.memory freed */
-    pthread_cond_t md_cv;    /* topic metadata arrived */
-    pthread_cond_t done_cv;  /* a flush epoch emptied */
-    const kp_config *cfg;
-
-    kp_topic **buckets;
-    size_t nbuckets, ntopics;
-
-    size_t mem_used; /* bytes charged against buffer.memory */
-    size_t buf_used; /* the part of mem_used in batch buffers (the rest: report facts) */
-    uint64_t next_batch_id;
-    kp_flush_epoch *epochs; /* oldest first; the last is the current one */
-    kp_flush_epoch *epoch_tail;
-    uint64_t flush_upto; /* batches of epochs <= this are ready now */
-    int closing;         /* everything is ready; no new appends */
-    int space_waiters;   /* appends waiting for buffer.memory: every batch is ready */
-    size_t space_want;   /* free bytes that wake them (see wake_space_waiters) */
-
-    int64_t sender_wake_ms; /* when the sleeping sender plans to wake; INT64_MAX forever */
-    atomic_int md_hint;     /* some topic may want metadata (read without the lock) */
-    void (*wake_sender)(void *opaque);
-    void *wake_opaque;
-} kp_acc;
-
-kprod_err_t kp_acc_init(kp_acc *acc, const kp_config *cfg, void (*wake)(void *), void *wake_opaque);
+/* NULL when out of memory. cfg must outlive the accumulator. */
+kp_acc *kp_acc_new(const kp_config *cfg);
 /* Frees every batch still held (the caller has reported them). */
-void kp_acc_destroy(kp_acc *acc);
+void kp_acc_free(kp_acc *acc);
+/* Who to wake when a batch becomes ready before the sender planned to look
+ * (set once, before any append). Usually called after the lock is
+ * released, but with it held just before an append waits (for memory or
+ * metadata), so it must not call the accumulator. */
+void kp_acc_set_waker(kp_acc *acc, void (*wake)(void *opaque), void *opaque);
 
-kp_topic *kp_acc_topic_locked(kp_acc *acc, const char *name, int create);
-/* Marks t as waiting for metadata, and raises md_hint so that the sender's
- * lock-free check sees it. */
-void kp_acc_want_metadata_locked(kp_acc *acc, kp_topic *t);
-/* Grows a topic's partition table (partitions never shrink in Kafka). */
-kprod_err_t kp_acc_set_partition_count_locked(kp_acc *acc, kp_topic *t, int32_t count);
+/* ---- application side ---- */
 
 /* What kprod_send appends: serialized key/value (len -1 = null). */
 typedef struct kp_append {
+    const char *topic;
+    int32_t partition; /* KPROD_PARTITION_ANY: the partitioner chooses */
     int64_t timestamp_ms;
     const void *key;
     int32_t key_len;
@@ -96,39 +48,93 @@ typedef struct kp_append {
     void *opaque;
 } kp_append;
 
-/* Appends to partition `partition` of t, blocking on buffer.memory until
- * deadline_ms (then _QUEUE_FULL, or _CLOSED once closing is set). now_ms is
- * the caller's clock; after a wait the batch is stamped with kp_now_ms().
- * now_ms and deadline_ms may be 0: the clock is then read only when a batch
- * is made or a wait begins (deadline = then + max.block.ms).
- * On error nothing is left behind: no empty batch, no memory charged.
- * Sets *wake when the sender must be woken: the caller does it with
- * acc->wake_sender once it has released the lock.
- * Lock held; may wait on space_cv. */
-kprod_err_t kp_acc_append_locked(kp_acc *acc, kp_topic *t, int32_t partition, const kp_append *a,
-                                 int64_t now_ms, int64_t deadline_ms, size_t *appended, int *wake);
+/* Appends a record: checks its size against max.request.size and
+ * buffer.memory, finds or makes the topic (its name is checked once, when
+ * first seen), waits for the topic's partition count and then for
+ * buffer.memory (together at most max.block.ms), chooses the partition and
+ * encodes the record into its batch. On error nothing is left behind.
+ * Errors: _MSG_SIZE_TOO_LARGE, _INVALID_TOPIC, _UNKNOWN_TOPIC, _TIMED_OUT,
+ * _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, and
+ * the shutdown error (_CLOSED, _FATAL) once kp_acc_shut was called. */
+kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a);
 
-/* Is the head batch of q ready to send now (full, lingered, flushed,
- * closing, an append waiting for memory, or a retry whose backoff is over)?
- * If not, lowers *wake_at_ms to when it will be. */
-int kp_acc_batch_ready_locked(const kp_acc *acc, const kp_batch *b, int64_t now_ms,
-                              int64_t *wake_at_ms);
-/* Takes the head batch off q (closing it if it was the open tail). */
-kp_batch *kp_acc_pop_locked(kp_acc *acc, kp_partq *q);
-/* Puts a batch back for a retry, in creation order ahead of newer ones. */
-void kp_acc_requeue_locked(kp_partq *q, kp_batch *b);
+/* Starts a flush: every batch existing now becomes ready. Returns the
+ * epoch to wait for with kp_acc_flushed. */
+uint64_t kp_acc_begin_flush(kp_acc *acc);
+/* Have all batches of epoch and older been served? Waits up to
+ * deadline_ms (0: look only) for it. */
+int kp_acc_flushed(kp_acc *acc, uint64_t epoch, int64_t deadline_ms);
+/* Waits until some flush epoch empties, or deadline_ms. */
+void kp_acc_wait_progress(kp_acc *acc, int64_t deadline_ms);
 
-/* Starts a flush: every batch existing now becomes ready. Returns the epoch
- * to wait for with kp_acc_flush_done_locked. */
-uint64_t kp_acc_begin_flush_locked(kp_acc *acc);
-int kp_acc_flush_done_locked(const kp_acc *acc, uint64_t epoch);
+/* No more appends from now on: they fail with err (_CLOSED or _FATAL), and
+ * sends blocked on memory or metadata wake up with it. With _CLOSED every
+ * queued batch becomes ready (close flushes); the first err set stays. */
+void kp_acc_shut(kp_acc *acc, kprod_err_t err);
+/* Has kp_acc_shut(_CLOSED) been called? */
+int kp_acc_closing(kp_acc *acc);
+/* Appends waiting for buffer.memory right now. */
+int kp_acc_space_waiters(kp_acc *acc);
 
-/* A batch is complete: its records' bytes are no longer needed, so their
- * memory goes back at once; only the report facts (24 bytes a record) stay
- * charged until the reports are served. */
-void kp_acc_release_buffer_locked(kp_acc *acc, kp_batch *b);
-/* A batch's reports were served: give back its memory and count it done. */
-void kp_acc_release_locked(kp_acc *acc, kp_batch *b);
+/* ---- sender side ---- */
+
+/* What a drain callback says of a partition's head batch. */
+typedef enum kp_drain_verdict {
+    KP_DRAIN_SKIP,        /* leave it */
+    KP_DRAIN_TAKE,        /* send it: taken off the queue */
+    KP_DRAIN_EXPIRE,      /* past delivery.timeout.ms: taken off, buffer released */
+    KP_DRAIN_WANT_LEADER, /* leave it, and ask for the topic's metadata */
+} kp_drain_verdict;
+
+/* Called under the accumulator's lock for the head batch of each partition
+ * that holds batches; `ready` says whether the accumulator's own rules
+ * (full, lingered, flushed, closing, memory wanted, retry backoff over) let
+ * it go now. May lower *wake_at_ms. Must not call the accumulator. */
+typedef kp_drain_verdict (*kp_drain_fn)(void *opaque, const kp_batch *head, int ready,
+                                        int64_t now_ms, int64_t *wake_at_ms);
+
+/* A growable array of batches (the caller's, reused turn to turn). */
+typedef struct kp_batchvec {
+    kp_batch **v;
+    int n, cap;
+} kp_batchvec;
+kprod_err_t kp_batchvec_push(kp_batchvec *bv, kp_batch *b); /* 0 or _NO_MEMORY */
+void kp_batchvec_free(kp_batchvec *bv);
+
+/* Walks the partitions that hold batches (not every partition: a list of
+ * them is kept as batches come and go), asks fn about each head and takes
+ * what it says: at most one batch per partition to send (into taken), and
+ * every expired head (into expired). Lowers *wake_at_ms to when a batch not
+ * ready now will be, and to now when a partition has a next batch ready. */
+void kp_acc_drain(kp_acc *acc, int64_t now_ms, kp_drain_fn fn, void *opaque, kp_batchvec *taken,
+                  kp_batchvec *expired, int64_t *wake_at_ms);
+/* After an attempt: the finished batches give their buffers back (their
+ * report facts stay charged until served), the others go back to their
+ * queues for a retry, in creation order ahead of newer batches. */
+void kp_acc_settle(kp_acc *acc, kp_batch *const *finished, int nfinished, kp_batch *const *retry,
+                   int nretry);
+/* Takes every queued batch off (close, fatal error), buffers released. */
+void kp_acc_take_all(kp_acc *acc, kp_batchvec *out);
+
+/* Every topic name (valid as long as the accumulator), in *names (the
+ * caller frees the array), and whether any topic wants metadata. Clears the
+ * metadata hint when none does. */
+kprod_err_t kp_acc_topics(kp_acc *acc, const char ***names, int32_t *n, int *any_wanted);
+int kp_acc_has_topic(kp_acc *acc, const char *name);
+/* Raised (without the lock) when some topic may want metadata. */
+int kp_acc_metadata_hint(kp_acc *acc);
+/* A topic's metadata: err from the broker (kept for the waiting sends),
+ * and unless err is set or count <= 0, count partitions with has_leader[i]
+ * for each. Returns the topic's id, or -1 when the accumulator has no such
+ * topic. Wakes sends waiting for the partitions. */
+int64_t kp_acc_apply_topic(kp_acc *acc, const char *name, kprod_err_t err, int32_t count,
+                           const uint8_t *has_leader);
+
+/* ---- report side ---- */
+
+/* The batches of a list (linked by next) were reported: their memory goes
+ * back and their flush epochs count down. Does not free them. */
+void kp_acc_release_served(kp_acc *acc, kp_batch *list);
 void kp_batch_free(kp_batch *b);
 
 #endif

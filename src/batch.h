@@ -11,8 +11,7 @@
 #include "protocol/buf.h"
 #include "protocol/record_batch.h"
 
-struct kp_topic;
-struct kp_flush_epoch;
+struct kp_flush_epoch; /* the accumulator's */
 
 /* Per-record facts kept for the report; the record itself is in the batch. */
 typedef struct kp_recmeta {
@@ -22,8 +21,9 @@ typedef struct kp_recmeta {
 } kp_recmeta;
 
 typedef struct kp_batch {
-    struct kp_batch *next; /* link in whichever queue holds it */
-    struct kp_topic *topic;
+    struct kp_batch *next;  /* link in whichever queue holds it */
+    const char *topic_name; /* lives as long as the accumulator */
+    uint32_t topic_id;      /* the accumulator's dense topic number, from 0 */
     int32_t partition;
     uint64_t id; /* creation order, producer-wide */
 
@@ -39,7 +39,8 @@ typedef struct kp_batch {
     /* sending */
     int attempts;
     int64_t retry_at_ms;
-    int32_t base_seq; /* idempotence: -1 until first sent */
+    int32_t base_seq; /* idempotence: valid while seq_gen is the producer's */
+    uint32_t seq_gen; /* idempotence: the sequence generation base_seq belongs to */
     int sealed;
     const uint8_t *wire; /* the finished batch bytes (in w.buf once sealed) */
     size_t wire_len;

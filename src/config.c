@@ -410,11 +410,11 @@ static kprod_err_t resolve_idempotence(const kprod_conf_t *c, kp_config *o, char
 
 static int compression_level(const kprod_conf_t *c, int codec) {
     switch (codec) {
-    case KP_CONFIG_CODEC_GZIP:
+    case KP_CODEC_GZIP:
         return (int)c->num[KP_P_COMPRESSION_GZIP_LEVEL];
-    case KP_CONFIG_CODEC_LZ4:
+    case KP_CODEC_LZ4:
         return (int)c->num[KP_P_COMPRESSION_LZ4_LEVEL];
-    case KP_CONFIG_CODEC_ZSTD:
+    case KP_CODEC_ZSTD:
         return (int)c->num[KP_P_COMPRESSION_ZSTD_LEVEL];
     default:
         return 0;
@@ -453,7 +453,7 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     o->max_block_ms = v[KP_P_MAX_BLOCK_MS];
     o->max_request_size = (int32_t)v[KP_P_MAX_REQUEST_SIZE];
     o->max_in_flight = (int)v[KP_P_MAX_IN_FLIGHT];
-    o->compression_type = (int)v[KP_P_COMPRESSION_TYPE];
+    o->compression_type = (kp_codec)v[KP_P_COMPRESSION_TYPE];
     o->compression_level = compression_level(c, o->compression_type);
     o->partitioner_ignore_keys = (int)v[KP_P_PARTITIONER_IGNORE_KEYS];
     o->metadata_max_age_ms = v[KP_P_METADATA_MAX_AGE_MS];
@@ -524,8 +524,8 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     if (!o->client_id)
         goto fail;
 
-    o->key_serializer = c->key_ser ? KP_CONFIG_SER_USER : (int)v[KP_P_KEY_SERIALIZER];
-    o->value_serializer = c->value_ser ? KP_CONFIG_SER_USER : (int)v[KP_P_VALUE_SERIALIZER];
+    o->key_serializer = c->key_ser ? KP_SER_USER : (kp_ser_kind)v[KP_P_KEY_SERIALIZER];
+    o->value_serializer = c->value_ser ? KP_SER_USER : (kp_ser_kind)v[KP_P_VALUE_SERIALIZER];
     o->key_serializer_cb = c->key_ser;
     o->key_serializer_opaque = c->key_ser_opaque;
     o->value_serializer_cb = c->value_ser;

@@ -13,29 +13,12 @@
 #include <stdint.h>
 
 #include "kprod.h"
-
-/* Which serializer turns keys or values into bytes. */
-typedef enum kp_config_ser {
-    KP_CONFIG_SER_BYTES,  /* pointer and length are the bytes */
-    KP_CONFIG_SER_STRING, /* C string; length 0 = strlen */
-    KP_CONFIG_SER_INT32,  /* big-endian, like Java's IntegerSerializer */
-    KP_CONFIG_SER_INT64,  /* big-endian, like Java's LongSerializer */
-    KP_CONFIG_SER_DOUBLE, /* IEEE 754 big-endian, like Java's DoubleSerializer */
-    KP_CONFIG_SER_USER    /* the callback in kp_config */
-} kp_config_ser;
-
-/* Codec ids equal the RecordBatch attributes bits 0-2. */
-typedef enum kp_config_codec {
-    KP_CONFIG_CODEC_NONE = 0,
-    KP_CONFIG_CODEC_GZIP = 1,
-    KP_CONFIG_CODEC_SNAPPY = 2,
-    KP_CONFIG_CODEC_LZ4 = 3,
-    KP_CONFIG_CODEC_ZSTD = 4
-} kp_config_codec;
+#include "protocol/compression.h"
+#include "serializer.h"
 
 typedef struct kp_config {
     char *bootstrap_servers; /* "host:port,host:port", non-empty, each entry valid
-                              * (split with kp_conf_split_hostport), no spaces */
+                              * (split with kp_split_hostport), no spaces */
     char *client_id;         /* as set, else "producer-<transactional.id>" / "producer-<n>" */
     int acks;                /* -1 (all), 0 or 1 */
     int enable_idempotence;  /* after Java's rules: may be 0 although the default is 1 */
@@ -49,8 +32,8 @@ typedef struct kp_config {
     int64_t buffer_memory;
     int64_t max_block_ms;
     int32_t max_request_size;
-    int max_in_flight;     /* <= 5 when enable_idempotence */
-    int compression_type;  /* kp_config_codec */
+    int max_in_flight; /* <= 5 when enable_idempotence */
+    kp_codec compression_type;
     int compression_level; /* the chosen codec's level (gzip -1 = zlib default); 0 for none */
     int partitioner_ignore_keys;
     int64_t metadata_max_age_ms;
@@ -62,9 +45,9 @@ typedef struct kp_config {
     char *transactional_id;          /* NULL when not set */
     int64_t transaction_timeout_ms;
     char *sasl_mechanism; /* stored only: SASL is not implemented */
-    int key_serializer;   /* kp_config_ser */
-    int value_serializer; /* kp_config_ser */
-    int delivery_thread;  /* 1: delivery.report.mode=thread, 0: poll */
+    kp_ser_kind key_serializer;
+    kp_ser_kind value_serializer;
+    int delivery_thread; /* 1: delivery.report.mode=thread, 0: poll */
 
     /* Callbacks from kprod_conf_set_*(); NULL when not set. A serializer
      * callback makes the matching *_serializer KP_CONFIG_SER_USER. */

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hostport.h"
+
 #define I32_MAX INT64_C(2147483647)
 #define I64_MAX INT64_MAX
 
@@ -341,66 +343,6 @@ int kp_conf_parse_value(const kp_conf_prop *p, const char *value, int64_t *num, 
 
 /* ---- property-specific checks ---- */
 
-static int is_host_char(int c) { return isalnum(c) || c == '-' || c == '.' || c == '_'; }
-
-/* An IPv6 address, optionally with a zone after '%' ("fe80::1%eth0"). */
-static int is_v6_addr(const char *h, size_t n) {
-    size_t i = 0;
-    for (; i < n && h[i] != '%'; i++)
-        if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
-            return 0;
-    if (i < n && ++i == n)
-        return 0; /* empty zone */
-    for (; i < n; i++)
-        if (!is_host_char((unsigned char)h[i]))
-            return 0;
-    return 1;
-}
-
-int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size, int *port) {
-    const char *colon = NULL;
-    for (size_t i = len; i > 0; i--)
-        if (entry[i - 1] == ':') {
-            colon = entry + i - 1;
-            break;
-        }
-    if (!colon)
-        return -1;
-    const char *h = entry;
-    size_t hlen = (size_t)(colon - entry);
-    int v6 = 0;
-    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-        v6 = 1;
-    } else if (memchr(h, ':', hlen)) {
-        v6 = 1; /* unbracketed IPv6, split at the last colon as Java does */
-    }
-    if (hlen == 0 || hlen >= host_size)
-        return -1;
-    if (v6 && !is_v6_addr(h, hlen))
-        return -1;
-    for (size_t i = 0; !v6 && i < hlen; i++)
-        if (!is_host_char((unsigned char)h[i]))
-            return -1;
-    const char *ps = colon + 1;
-    size_t plen = len - (size_t)(ps - entry);
-    if (plen == 0 || plen > 5)
-        return -1;
-    int v = 0;
-    for (size_t i = 0; i < plen; i++) {
-        if (!isdigit((unsigned char)ps[i]))
-            return -1;
-        v = v * 10 + (ps[i] - '0');
-    }
-    if (v < 1 || v > 65535)
-        return -1;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    *port = v;
-    return 0;
-}
-
 /* Each comma-separated entry (spaces around it allowed) must be host:port.
  * An empty value is accepted here: kp_conf_resolve reports it as missing. */
 static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
@@ -419,7 +361,7 @@ static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *nu
             e--;
         char host[256];
         int port;
-        if (kp_conf_split_hostport(s, (size_t)(e - s), host, sizeof(host), &port) != 0) {
+        if (kp_split_hostport(s, (size_t)(e - s), host, sizeof(host), &port) != 0) {
             if (errstr && errstr_size)
                 snprintf(errstr, errstr_size,
                          "Invalid value \"%s\" for \"%s\": entry \"%.*s\" is not host:port "

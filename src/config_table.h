@@ -125,12 +125,6 @@ int kp_conf_parse_value(const kp_conf_prop *p, const char *value, int64_t *num, 
  * "none, gzip, snappy, lz4, zstd", ...). */
 void kp_conf_accepts_text(const kp_conf_prop *p, char *buf, size_t size);
 
-/* Splits one bootstrap entry "host:port", "[v6addr]:port" (or an unbracketed
- * IPv6 address, split at its last colon, as Java does) into host (without
- * brackets) and port 1..65535. Returns 0, or -1 when the entry is malformed
- * or host does not fit host_size. */
-int kp_conf_split_hostport(const char *entry, size_t len, char *host, size_t host_size, int *port);
-
 /* The refused names (see kp_conf_unsupported_why), for the docs: entry i
  * of kp_conf_unsupported_count, NULL past the end; a name ending in '.' is
  * a prefix. */

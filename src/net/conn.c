@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backoff.h"
+
 /* A response larger than this is taken as a corrupt stream, not allocated. */
 #define KP_MAX_FRAME (256 * 1024 * 1024)
 #define KP_READ_CHUNK (64 * 1024)
@@ -54,19 +56,9 @@ void kp_conn_destroy(kp_conn *c) {
     kp_buf_free(&c->in);
 }
 
-static int64_t jittered_backoff(kp_conn *c) {
-    int64_t base = c->settings->reconnect_backoff_ms;
-    int64_t max = c->settings->reconnect_backoff_max_ms;
-    int64_t b = base;
-    for (int i = 1; i < c->failures && b < max; i++)
-        b *= 2;
-    if (b > max)
-        b = max;
-    /* +-20% so that many clients do not reconnect in lock step */
-    int64_t spread = b / 5;
-    if (spread > 0)
-        b += (int64_t)(random() % (2 * spread + 1)) - spread;
-    return b < 0 ? 0 : b;
+static int64_t jittered_backoff(const kp_conn *c) {
+    return kp_backoff_ms(c->settings->reconnect_backoff_ms, c->settings->reconnect_backoff_max_ms,
+                         c->failures, random());
 }
 
 /* Tries the next resolved address; returns 0 when a connect is under way. */
@@ -161,15 +153,6 @@ kp_inflight *kp_conn_commit(kp_conn *c, size_t frame_start, int32_t corr_id, int
     c->tail = r;
     c->ninflight++;
     return r;
-}
-
-kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
-                          int16_t api_version, int expect_response, int64_t deadline_ms,
-                          void *ctx) {
-    size_t start = c->out.len;
-    kp_buf_put_raw(&c->out, frame->data, frame->len);
-    return kp_conn_commit(c, start, corr_id, api_key, api_version, expect_response, deadline_ms,
-                          ctx);
 }
 
 short kp_conn_events(const kp_conn *c) {
@@ -271,11 +254,9 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
             break;
         const uint8_t *frame = c->in.data + off + 4;
         int32_t corr = (int32_t)kp_be32_read(frame);
-        /* Fix: an acks=0 request written while an earlier one still awaited
-         * its response was left at the head when that response came, so
-         * the next response failed the connection with _BAD_MSG (its
-         * batches reported failed although written), or request.timeout.ms
-         * did. Whatever precedes a response has been written: finish it. */
+        /* acks=0 requests queued before this response's request have
+         * been written by now: they leave first, or the response would be
+         * matched against them. */
         complete_written(c, h);
         kp_inflight *r = c->head;
         if (!r || r->corr_id != corr || !r->expect_response) {

@@ -31,7 +31,8 @@ typedef struct kp_inflight {
     int written;         /* every byte reached the socket */
     size_t end_off;      /* where its bytes end in the output stream */
     int64_t deadline_ms; /* request.timeout.ms */
-    void *ctx;           /* the sender's */
+    void *ctx;           /* the request's owner's */
+    const void *handler; /* who gets the outcome (the request layer's) */
 } kp_inflight;
 
 /* Timing settings from the configuration, shared by every connection. */
@@ -87,9 +88,6 @@ kp_inflight *kp_conn_commit(kp_conn *c, size_t frame_start, int32_t corr_id, int
                             int16_t api_version, int expect_response, int64_t deadline_ms,
                             void *ctx);
 void kp_conn_drop_frame(kp_conn *c, size_t frame_start);
-/* Queues a framed request held elsewhere (copied), as kp_conn_commit. */
-kp_inflight *kp_conn_send(kp_conn *c, const kp_buf *frame, int32_t corr_id, int16_t api_key,
-                          int16_t api_version, int expect_response, int64_t deadline_ms, void *ctx);
 
 /* poll() events wanted now (POLLIN/POLLOUT), 0 when no socket. */
 short kp_conn_events(const kp_conn *c);

@@ -35,13 +35,11 @@ size_t kp_req_begin(kp_buf *b, int16_t api_key, int16_t api_version, int32_t cor
     return start;
 }
 
-void kp_req_end_ext(kp_buf *b, size_t start, size_t external_len) {
+void kp_req_end(kp_buf *b, size_t start) {
     if (b->oom || b->len < start + 4)
         return;
-    kp_buf_patch_i32(b, start, (int32_t)(b->len - start - 4 + external_len));
+    kp_buf_patch_i32(b, start, (int32_t)(b->len - start - 4));
 }
-
-void kp_req_end(kp_buf *b, size_t start) { kp_req_end_ext(b, start, 0); }
 
 kprod_err_t kp_resp_header_read(kp_rd *r, int flexible, int32_t *correlation_id) {
     *correlation_id = kp_rd_i32(r);

@@ -41,10 +41,6 @@ size_t kp_req_begin(kp_buf *b, int16_t api_key, int16_t api_version, int32_t cor
 /* Patches the size of the frame started at start to cover everything
  * written after the size field. */
 void kp_req_end(kp_buf *b, size_t start);
-/* Same, for a frame whose body also has external_len bytes that the caller
- * sends from its own buffers (kp_produce_req_partition_ref) rather than
- * from b. */
-void kp_req_end_ext(kp_buf *b, size_t start, size_t external_len);
 
 /* Reads a response header v0 (flexible = 0) or v1 (flexible = 1; its tagged
  * fields are skipped). KPROD_ERR_NO_ERROR or KPROD_ERR__BAD_MSG. */

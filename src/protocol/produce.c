@@ -97,12 +97,6 @@ void kp_produce_req_partition(kp_produce_req_writer *w, int32_t partition, const
     kp_buf_put_raw(w->b, records, len);
 }
 
-size_t kp_produce_req_partition_ref(kp_produce_req_writer *w, int32_t partition, size_t len) {
-    if (partition_head(w, partition, len, 0) == 0)
-        w->external_len += len;
-    return w->b->len;
-}
-
 kprod_err_t kp_produce_req_end(kp_produce_req_writer *w) {
     if (w->err)
         return w->err;

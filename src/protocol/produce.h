@@ -10,14 +10,13 @@
  *                                 kp_req_header_flexible(KP_API_PRODUCE, ver));
  *     kp_produce_req_begin(&w, b, ver, NULL, acks, timeout_ms, 1);
  *     kp_produce_req_topic(&w, "t", 2);
- *     kp_produce_req_partition(&w, 0, batch0, len0);     copies the batch
- *     size_t at = kp_produce_req_partition_ref(&w, 1, len1);
+ *     kp_produce_req_partition(&w, 0, batch0, len0);
+ *     kp_produce_req_partition(&w, 1, batch1, len1);
  *     if (kp_produce_req_end(&w) == KPROD_ERR_NO_ERROR)
- *         kp_req_end_ext(b, start, w.external_len);
+ *         kp_req_end(b, start);
  *
- * kp_produce_req_partition_ref writes a partition's header but not its
- * records: the caller sends its own len bytes at offset `at` of b (writev:
- * b[start, at), batch1, b[at, b->len)), so a batch is never copied. The
+ * Each batch is copied into b, which is normally the connection's output
+ * buffer, so the request is encoded in place (see kp_conn_commit). The
  * writer checks the counts and reports any misuse at kp_produce_req_end. */
 #ifndef KPROD_PROTOCOL_PRODUCE_H
 #define KPROD_PROTOCOL_PRODUCE_H
@@ -36,7 +35,6 @@ typedef struct kp_produce_req_writer {
     int32_t partitions_left; /* partitions of the current topic not yet added */
     int open_topic;          /* the current topic's tag section is owed */
     int open_partition;      /* the current partition's tag section is owed */
-    size_t external_len;     /* record bytes sent from the caller's buffers */
     kprod_err_t err;         /* first error, sticky */
 } kp_produce_req_writer;
 
@@ -54,9 +52,6 @@ void kp_produce_req_topic(kp_produce_req_writer *w, const char *name, int32_t pa
  * into b. records NULL with len 0 writes null records. */
 void kp_produce_req_partition(kp_produce_req_writer *w, int32_t partition, const void *records,
                               size_t len);
-/* Adds a partition whose len record bytes the caller sends itself; returns
- * the offset in b at which they belong (see above). */
-size_t kp_produce_req_partition_ref(kp_produce_req_writer *w, int32_t partition, size_t len);
 /* Closes the body. KPROD_ERR_NO_ERROR, KPROD_ERR__INVALID_ARG (bad
  * argument, or fewer/more topics or partitions than announced) or
  * KPROD_ERR__NO_MEMORY. */

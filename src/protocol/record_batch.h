@@ -56,7 +56,7 @@ enum {
 
 /* One batch being filled. Not thread-safe and not locked here: the caller
  * must make sure one thread at a time uses a writer. In kprod the accumulator
- * appends to a queued batch with its one lock (acc->lock) held; a batch the
+ * appends to a queued batch with its own lock held; a batch the
  * sender has taken off its queue is the sender thread's until reported. */
 typedef struct kp_rb_writer {
     kp_buf buf;      /* header placeholder (61 bytes) followed by the records, uncompressed;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "config_table.h"
+#include "hostport.h"
 #include "props.h"
 
 static char errstr[512];
@@ -104,7 +105,7 @@ static void test_defaults_equal_java(void **state) {
     assert_true(k.buffer_memory == 33554432 && k.max_block_ms == 60000);
     assert_int_equal(k.max_request_size, 1048576);
     assert_int_equal(k.max_in_flight, 5);
-    assert_int_equal(k.compression_type, KP_CONFIG_CODEC_NONE);
+    assert_int_equal(k.compression_type, KP_CODEC_NONE);
     assert_int_equal(k.compression_level, 0);
     assert_int_equal(k.partitioner_ignore_keys, 0);
     assert_true(k.metadata_max_age_ms == 300000);
@@ -115,8 +116,8 @@ static void test_defaults_equal_java(void **state) {
     assert_null(k.transactional_id);
     assert_true(k.transaction_timeout_ms == 60000);
     assert_string_equal(k.sasl_mechanism, "GSSAPI");
-    assert_int_equal(k.key_serializer, KP_CONFIG_SER_BYTES);
-    assert_int_equal(k.value_serializer, KP_CONFIG_SER_BYTES);
+    assert_int_equal(k.key_serializer, KP_SER_BYTES);
+    assert_int_equal(k.value_serializer, KP_SER_BYTES);
     assert_int_equal(k.delivery_thread, 0);
     assert_null(k.notes);
     assert_null(k.partitioner_cb);
@@ -381,7 +382,7 @@ static void test_aliases(void **state) {
     assert_true(k.buffer_memory == 1048576);
     assert_int_equal(k.acks, 1);
     assert_int_equal(k.enable_idempotence, 0); /* acks=1 with the default idempotence */
-    assert_int_equal(k.compression_type, KP_CONFIG_CODEC_LZ4);
+    assert_int_equal(k.compression_type, KP_CODEC_LZ4);
     assert_int_equal(k.compression_level, 9);
     kp_config_free(&k);
     kprod_conf_destroy(c);
@@ -393,17 +394,17 @@ static void test_serializers_and_callbacks(void **state) {
         const char *v;
         int kind;
     } ser[] = {
-        {"bytes", KP_CONFIG_SER_BYTES},
-        {"string", KP_CONFIG_SER_STRING},
-        {"int32", KP_CONFIG_SER_INT32},
-        {"int64", KP_CONFIG_SER_INT64},
-        {"double", KP_CONFIG_SER_DOUBLE},
-        {"org.apache.kafka.common.serialization.ByteArraySerializer", KP_CONFIG_SER_BYTES},
-        {"org.apache.kafka.common.serialization.BytesSerializer", KP_CONFIG_SER_BYTES},
-        {"org.apache.kafka.common.serialization.StringSerializer", KP_CONFIG_SER_STRING},
-        {"org.apache.kafka.common.serialization.IntegerSerializer", KP_CONFIG_SER_INT32},
-        {"org.apache.kafka.common.serialization.LongSerializer", KP_CONFIG_SER_INT64},
-        {"org.apache.kafka.common.serialization.DoubleSerializer", KP_CONFIG_SER_DOUBLE},
+        {"bytes", KP_SER_BYTES},
+        {"string", KP_SER_STRING},
+        {"int32", KP_SER_INT32},
+        {"int64", KP_SER_INT64},
+        {"double", KP_SER_DOUBLE},
+        {"org.apache.kafka.common.serialization.ByteArraySerializer", KP_SER_BYTES},
+        {"org.apache.kafka.common.serialization.BytesSerializer", KP_SER_BYTES},
+        {"org.apache.kafka.common.serialization.StringSerializer", KP_SER_STRING},
+        {"org.apache.kafka.common.serialization.IntegerSerializer", KP_SER_INT32},
+        {"org.apache.kafka.common.serialization.LongSerializer", KP_SER_INT64},
+        {"org.apache.kafka.common.serialization.DoubleSerializer", KP_SER_DOUBLE},
     };
     for (size_t i = 0; i < sizeof(ser) / sizeof(ser[0]); i++) {
         kprod_conf_t *c = conf_with_bootstrap();
@@ -425,8 +426,8 @@ static void test_serializers_and_callbacks(void **state) {
     kprod_conf_set_delivery_cb(c, (kprod_delivery_cb)3, &marker + 2);
     kp_config k;
     assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
-    assert_int_equal(k.key_serializer, KP_CONFIG_SER_BYTES);
-    assert_int_equal(k.value_serializer, KP_CONFIG_SER_USER);
+    assert_int_equal(k.key_serializer, KP_SER_BYTES);
+    assert_int_equal(k.value_serializer, KP_SER_USER);
     assert_true(k.value_serializer_cb == (kprod_serializer_cb)1);
     assert_ptr_equal(k.value_serializer_opaque, &marker);
     assert_true(k.partitioner_cb == (kprod_partitioner_cb)2);
@@ -437,7 +438,7 @@ static void test_serializers_and_callbacks(void **state) {
     kp_config_free(&k);
     kprod_conf_set_key_serializer(c, (kprod_serializer_cb)4, NULL);
     assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
-    assert_int_equal(k.key_serializer, KP_CONFIG_SER_USER);
+    assert_int_equal(k.key_serializer, KP_SER_USER);
     kp_config_free(&k);
     kprod_conf_destroy(c);
 }
@@ -551,10 +552,10 @@ static void test_load_file(void **state) {
     kp_config k;
     assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
     assert_string_equal(k.bootstrap_servers, "broker1:9092,broker2:9092");
-    assert_int_equal(k.compression_type, KP_CONFIG_CODEC_ZSTD);
+    assert_int_equal(k.compression_type, KP_CODEC_ZSTD);
     assert_int_equal(k.compression_level, 3);
-    assert_int_equal(k.key_serializer, KP_CONFIG_SER_STRING);
-    assert_int_equal(k.value_serializer, KP_CONFIG_SER_BYTES);
+    assert_int_equal(k.key_serializer, KP_SER_STRING);
+    assert_int_equal(k.value_serializer, KP_SER_BYTES);
     assert_string_equal(k.client_id, "app1");
     kp_config_free(&k);
     write_file(path, sizeof(path), ""); /* an empty file changes nothing */
@@ -722,11 +723,11 @@ static void test_compression_level(void **state) {
         const char *type, *prop, *level;
         int codec, want;
     } cases_[] = {
-        {"gzip", NULL, NULL, KP_CONFIG_CODEC_GZIP, -1},
-        {"gzip", "compression.gzip.level", "1", KP_CONFIG_CODEC_GZIP, 1},
-        {"snappy", "compression.zstd.level", "7", KP_CONFIG_CODEC_SNAPPY, 0},
-        {"lz4", "compression.lz4.level", "1", KP_CONFIG_CODEC_LZ4, 1},
-        {"zstd", "compression.zstd.level", "-5", KP_CONFIG_CODEC_ZSTD, -5},
+        {"gzip", NULL, NULL, KP_CODEC_GZIP, -1},
+        {"gzip", "compression.gzip.level", "1", KP_CODEC_GZIP, 1},
+        {"snappy", "compression.zstd.level", "7", KP_CODEC_SNAPPY, 0},
+        {"lz4", "compression.lz4.level", "1", KP_CODEC_LZ4, 1},
+        {"zstd", "compression.zstd.level", "-5", KP_CODEC_ZSTD, -5},
     };
     for (size_t i = 0; i < sizeof(cases_) / sizeof(cases_[0]); i++) {
         kprod_conf_t *c = conf_with_bootstrap();
@@ -777,14 +778,13 @@ static void test_bootstrap_validation(void **state) {
 
     char host[64];
     int port = 0;
-    assert_int_equal(kp_conf_split_hostport("[::1]:9092", 10, host, sizeof(host), &port), 0);
+    assert_int_equal(kp_split_hostport("[::1]:9092", 10, host, sizeof(host), &port), 0);
     assert_string_equal(host, "::1");
     assert_int_equal(port, 9092);
-    assert_int_equal(kp_conf_split_hostport("kafka.local:19092,x", 17, host, sizeof(host), &port),
-                     0);
+    assert_int_equal(kp_split_hostport("kafka.local:19092,x", 17, host, sizeof(host), &port), 0);
     assert_string_equal(host, "kafka.local");
     assert_int_equal(port, 19092);
-    assert_int_equal(kp_conf_split_hostport("averylonghostname:1", 19, host, 8, &port), -1);
+    assert_int_equal(kp_split_hostport("averylonghostname:1", 19, host, 8, &port), -1);
 }
 
 /* ---- dup, get, client.id ---- */
@@ -815,7 +815,7 @@ static void test_dup_copies_everything(void **state) {
     assert_int_equal(resolve(d, &k), KPROD_ERR_NO_ERROR);
     assert_string_equal(k.bootstrap_servers, "a:1,b:2");
     assert_string_equal(k.client_id, "my-app");
-    assert_int_equal(k.key_serializer, KP_CONFIG_SER_USER);
+    assert_int_equal(k.key_serializer, KP_SER_USER);
     assert_ptr_equal(k.key_serializer_opaque, &marker);
     assert_true(k.delivery_cb == (kprod_delivery_cb)2);
     assert_int_equal(k.delivery_thread, 1);

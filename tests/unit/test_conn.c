@@ -160,16 +160,15 @@ static void pump(kp_conn *c, int ms) {
     kp_conn_io(c, pfd.revents, kp_now_ms(), &g_h);
 }
 
-/* A request frame: size 8, api key 18, version 0, correlation id. */
+/* A request frame: size 8, api key 18, version 0, correlation id, encoded
+ * in place at the end of c->out and committed, as the request layer does. */
 static kp_inflight *send_req(kp_conn *c, int32_t corr, int expect, int64_t deadline, req_ctx *ctx) {
-    kp_buf f;
-    kp_buf_init(&f, 16);
-    kp_buf_put_i32(&f, 8);
-    kp_buf_put_i16(&f, 18);
-    kp_buf_put_i16(&f, 0);
-    kp_buf_put_i32(&f, corr);
-    kp_inflight *r = kp_conn_send(c, &f, corr, 18, 0, expect, deadline, ctx);
-    kp_buf_free(&f);
+    size_t start = c->out.len;
+    kp_buf_put_i32(&c->out, 8);
+    kp_buf_put_i16(&c->out, 18);
+    kp_buf_put_i16(&c->out, 0);
+    kp_buf_put_i32(&c->out, corr);
+    kp_inflight *r = kp_conn_commit(c, start, corr, 18, 0, expect, deadline, ctx);
     assert_non_null(r);
     return r;
 }

@@ -54,16 +54,6 @@ static void test_req_header_null_client_and_second_frame(void **state) {
     kp_buf_free(&b);
 }
 
-static void test_req_end_ext(void **state) {
-    (void)state;
-    kp_buf b;
-    kp_buf_init(&b, 0);
-    size_t start = kp_req_begin(&b, KP_API_PRODUCE, 3, 9, NULL, 0);
-    kp_req_end_ext(&b, start, 1000);
-    kpv_expect_buf(&b, 0, "000003f2 0000 0003 00000009 ffff"); /* 10 + 1000 */
-    kp_buf_free(&b);
-}
-
 static kprod_err_t read_v0(kp_rd *r, void *ctx) {
     int32_t corr;
     kprod_err_t err = kp_resp_header_read(r, 0, &corr);
@@ -145,7 +135,6 @@ int main(void) {
         cmocka_unit_test(test_req_header_v1),
         cmocka_unit_test(test_req_header_v2),
         cmocka_unit_test(test_req_header_null_client_and_second_frame),
-        cmocka_unit_test(test_req_end_ext),
         cmocka_unit_test(test_resp_header),
         cmocka_unit_test(test_flexible_rules),
         cmocka_unit_test(test_pick_version),

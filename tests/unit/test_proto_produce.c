@@ -1,7 +1,7 @@
 /* Produce codec (src/protocol/produce.c): request vectors at v3 and v12
- * (including records sent from the caller's buffer), a walk of the request
- * at every version, writer misuse, response vectors at v3, v8 and v12
- * (KIP-951 tagged fields), and hostile input. */
+ * (with its frame size), a walk of the request at every version, writer
+ * misuse, response vectors at v3, v8 and v12 (KIP-951 tagged fields), and
+ * hostile input. */
 #include "testutil.h"
 
 #include "proto_vectors.h"
@@ -17,7 +17,6 @@ static void test_request_v3(void **state) {
     kp_produce_req_topic(&w, "foo", 1);
     kp_produce_req_partition(&w, 0, "abc", 3);
     assert_int_equal(kp_produce_req_end(&w), KPROD_ERR_NO_ERROR);
-    assert_int_equal(w.external_len, 0);
     kpv_expect_buf(&b, 0,
                    "ffff"        /* TransactionalId null */
                    "ffff"        /* Acks -1 */
@@ -30,31 +29,29 @@ static void test_request_v3(void **state) {
     kp_buf_free(&b);
 }
 
-#define REQ_V12_HEAD                                                                               \
-    "03 7478"   /* TransactionalId "tx" (compact) */                                               \
-    "0001"      /* Acks 1 */                                                                       \
-    "000003e8"  /* TimeoutMs 1000 */                                                               \
-    "03"        /* TopicData: 2 */                                                                 \
-    "04 666f6f" /*   Name "foo" */                                                                 \
-    "03"        /*   PartitionData: 2 */                                                           \
-    "00000000"  /*     Index 0 */                                                                  \
-    "04 616263" /*     Records "abc" (compact: length+1) */                                        \
-    "00"        /*     partition tags */                                                           \
-    "00000005"  /*     Index 5 */                                                                  \
-    "00"        /*     Records null */                                                             \
-    "00"        /*     partition tags */                                                           \
-    "00"        /*   topic tags */                                                                 \
-    "02 62"     /*   Name "b" */                                                                   \
-    "02"        /*   PartitionData: 1 */                                                           \
-    "00000002"  /*     Index 2 */                                                                  \
-    "05"        /*     Records: 4 bytes, sent from the caller's buffer: */
-#define REQ_V12_EXT "deadbeef"
-#define REQ_V12_TAIL                                                                               \
-    "00" /*     partition tags */                                                                  \
-    "00" /*   topic tags */                                                                        \
-    "00" /* tags */
+#define REQ_V12                                                                                    \
+    "03 7478"     /* TransactionalId "tx" (compact) */                                             \
+    "0001"        /* Acks 1 */                                                                     \
+    "000003e8"    /* TimeoutMs 1000 */                                                             \
+    "03"          /* TopicData: 2 */                                                               \
+    "04 666f6f"   /*   Name "foo" */                                                               \
+    "03"          /*   PartitionData: 2 */                                                         \
+    "00000000"    /*     Index 0 */                                                                \
+    "04 616263"   /*     Records "abc" (compact: length+1) */                                      \
+    "00"          /*     partition tags */                                                         \
+    "00000005"    /*     Index 5 */                                                                \
+    "00"          /*     Records null */                                                           \
+    "00"          /*     partition tags */                                                         \
+    "00"          /*   topic tags */                                                               \
+    "02 62"       /*   Name "b" */                                                                 \
+    "02"          /*   PartitionData: 1 */                                                         \
+    "00000002"    /*     Index 2 */                                                                \
+    "05 deadbeef" /*     Records: 4 bytes */                                                       \
+    "00"          /*     partition tags */                                                         \
+    "00"          /*   topic tags */                                                               \
+    "00"          /* tags */
 
-static void test_request_v12_with_ref(void **state) {
+static void test_request_v12(void **state) {
     (void)state;
     kp_buf b;
     kp_buf_init(&b, 0);
@@ -66,23 +63,15 @@ static void test_request_v12_with_ref(void **state) {
     kp_produce_req_partition(&w, 0, "abc", 3);
     kp_produce_req_partition(&w, 5, NULL, 0);
     kp_produce_req_topic(&w, "b", 1);
-    size_t at = kp_produce_req_partition_ref(&w, 2, 4);
+    kp_produce_req_partition(&w, 2, "\xde\xad\xbe\xef", 4);
     assert_int_equal(kp_produce_req_end(&w), KPROD_ERR_NO_ERROR);
-    assert_int_equal(w.external_len, 4);
-    kp_req_end_ext(&b, start, w.external_len);
+    kp_req_end(&b, start);
 
-    /* What goes on the wire: b[0, at), the caller's 4 bytes, b[at, len). */
-    kp_buf wire;
-    kp_buf_init(&wire, 0);
-    kp_buf_put_raw(&wire, b.data, at);
-    kp_buf_put_raw(&wire, "\xde\xad\xbe\xef", 4);
-    kp_buf_put_raw(&wire, b.data + at, b.len - at);
-    kpv_expect_buf(&wire, body, REQ_V12_HEAD REQ_V12_EXT REQ_V12_TAIL);
-    /* The frame size counts the external bytes too. */
+    kpv_expect_buf(&b, body, REQ_V12);
+    /* The frame size counts the whole body, batches included. */
     kp_rd r;
-    kp_rd_init(&r, wire.data, wire.len);
-    assert_int_equal(kp_rd_i32(&r), (int32_t)(wire.len - 4));
-    kp_buf_free(&wire);
+    kp_rd_init(&r, b.data, b.len);
+    assert_int_equal(kp_rd_i32(&r), (int32_t)(b.len - 4));
     kp_buf_free(&b);
 }
 
@@ -413,7 +402,7 @@ static void test_response_hostile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_v3),         cmocka_unit_test(test_request_v12_with_ref),
+        cmocka_unit_test(test_request_v3),         cmocka_unit_test(test_request_v12),
         cmocka_unit_test(test_request_walk),       cmocka_unit_test(test_request_misuse),
         cmocka_unit_test(test_response_v3),        cmocka_unit_test(test_response_v8),
         cmocka_unit_test(test_response_v12),       cmocka_unit_test(test_response_v9_tag0_unknown),

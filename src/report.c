@@ -1,0 +1,166 @@
+/* The delivery-report queue (see report.h). */
+#include "report.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+
+struct kp_reports {
+    const kp_config *cfg;
+    kp_acc *acc;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;         /* the queue stopped being empty, or stop */
+    kp_batch *head, *tail;     /* under lock */
+    atomic_int pending;        /* head != NULL, readable without the lock */
+    atomic_size_t outstanding; /* records accepted, not yet reported */
+    atomic_size_t purged;      /* records reported _PURGED_ON_CLOSE */
+    pthread_t thread;
+    int thread_running;
+    int stop; /* under lock: the report thread ends */
+};
+
+kp_reports *kp_reports_new(const kp_config *cfg, kp_acc *acc) {
+    kp_reports *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->cfg = cfg;
+    r->acc = acc;
+    pthread_mutex_init(&r->lock, NULL);
+    kp_cond_init_monotonic(&r->cv);
+    return r;
+}
+
+void kp_reports_accepted(kp_reports *r) { atomic_fetch_add(&r->outstanding, 1); }
+void kp_reports_unaccepted(kp_reports *r) { atomic_fetch_sub(&r->outstanding, 1); }
+size_t kp_reports_outstanding(const kp_reports *r) { return atomic_load(&r->outstanding); }
+size_t kp_reports_purged(const kp_reports *r) { return atomic_load(&r->purged); }
+int kp_reports_pending(const kp_reports *r) { return atomic_load(&r->pending); }
+int kp_reports_threaded(const kp_reports *r) { return r->thread_running; }
+
+void kp_reports_push(kp_reports *r, kp_batch *const *batches, int n) {
+    if (n <= 0)
+        return;
+    for (int i = 0; i < n; i++)
+        batches[i]->next = i + 1 < n ? batches[i + 1] : NULL;
+    pthread_mutex_lock(&r->lock);
+    /* Waiters only wait on an empty queue: wake them when it stops being
+     * empty, not once per batch. */
+    int was_empty = r->tail == NULL;
+    if (was_empty)
+        r->head = batches[0];
+    else
+        r->tail->next = batches[0];
+    r->tail = batches[n - 1];
+    if (was_empty)
+        atomic_store(&r->pending, 1);
+    pthread_mutex_unlock(&r->lock);
+    /* After the unlock: a waiter woken while the lock was still held only
+     * went back to sleep on the mutex (two more futex calls a batch). */
+    if (was_empty)
+        pthread_cond_broadcast(&r->cv);
+}
+
+/* Runs the callbacks of a list of completed batches, then frees them. */
+static int serve_list(kp_reports *r, kp_batch *list) {
+    int served = 0;
+    for (kp_batch *b = list; b; b = b->next) {
+        kprod_report_t rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.err = b->err;
+        rep.topic = b->topic_name;
+        rep.partition = b->partition;
+        rep.possibly_persisted = b->err ? b->possibly_persisted : 0;
+        for (int32_t i = 0; i < b->w.count; i++) {
+            const kp_recmeta *m = &b->meta[i];
+            rep.offset = !b->err && b->base_offset >= 0 ? b->base_offset + i : -1;
+            rep.timestamp_ms = b->log_append_time >= 0 ? b->log_append_time : m->timestamp_ms;
+            rep.opaque = m->opaque;
+            kprod_delivery_cb cb = m->cb ? m->cb : r->cfg->delivery_cb;
+            if (cb)
+                cb(&rep, r->cfg->delivery_cb_opaque);
+        }
+        served += b->w.count;
+        if (b->err == KPROD_ERR__PURGED_ON_CLOSE)
+            atomic_fetch_add(&r->purged, (size_t)b->w.count);
+        /* outstanding drops before the release wakes a flush waiter, so
+         * kprod_outstanding() is 0 once a flush of everything returns. */
+        atomic_fetch_sub(&r->outstanding, (size_t)b->w.count);
+    }
+    kp_acc_release_served(r->acc, list);
+    while (list) {
+        kp_batch *next = list->next;
+        kp_batch_free(list);
+        list = next;
+    }
+    return served;
+}
+
+/* Takes every queued batch, waiting until deadline for one (the report
+ * thread, until_stop, also returns once stop is set: looked at under the
+ * lock before each wait, so a stop set at any time is seen). */
+static kp_batch *take(kp_reports *r, int64_t deadline_ms, int until_stop) {
+    /* kprod_poll(p, 0) after every send is the common poll-mode loop: with
+     * nothing queued it returns without touching the lock. */
+    if (!atomic_load(&r->pending) && deadline_ms != INT64_MAX && kp_now_ms() >= deadline_ms)
+        return NULL;
+    pthread_mutex_lock(&r->lock);
+    while (!r->head && !(until_stop && r->stop)) {
+        if (deadline_ms != INT64_MAX && kp_now_ms() >= deadline_ms)
+            break;
+        if (kp_cond_wait_until(&r->cv, &r->lock, deadline_ms) != 0)
+            break;
+    }
+    kp_batch *b = r->head;
+    r->head = r->tail = NULL;
+    atomic_store(&r->pending, 0);
+    pthread_mutex_unlock(&r->lock);
+    return b;
+}
+
+int kp_reports_serve(kp_reports *r, int64_t deadline_ms) {
+    return serve_list(r, take(r, deadline_ms, 0));
+}
+
+static void *thread_main(void *arg) {
+    kp_reports *r = arg;
+    for (;;) {
+        serve_list(r, take(r, INT64_MAX, 1));
+        pthread_mutex_lock(&r->lock);
+        int stop = r->stop && !r->head;
+        pthread_mutex_unlock(&r->lock);
+        if (stop)
+            return NULL;
+    }
+}
+
+kprod_err_t kp_reports_start_thread(kp_reports *r) {
+    if (pthread_create(&r->thread, NULL, thread_main, r) != 0)
+        return KPROD_ERR__FAIL;
+    r->thread_running = 1;
+    return KPROD_ERR_NO_ERROR;
+}
+
+void kp_reports_stop(kp_reports *r) {
+    if (r->thread_running) {
+        pthread_mutex_lock(&r->lock);
+        r->stop = 1;
+        pthread_mutex_unlock(&r->lock);
+        pthread_cond_broadcast(&r->cv);
+        pthread_join(r->thread, NULL);
+        r->thread_running = 0;
+    }
+    /* Whatever is left is served here, on the caller's thread. */
+    serve_list(r, take(r, 0, 0));
+}
+
+void kp_reports_free(kp_reports *r) {
+    if (!r)
+        return;
+    kp_reports_stop(r);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+}

@@ -1,0 +1,41 @@
+/* The sender's own table of partitions: per topic id (the accumulator's
+ * dense numbering) and partition, the leader, the batches in flight and
+ * the idempotence sequence state. Filled by the metadata client, read and
+ * written by the produce client.
+ *
+ * Thread: the sender thread only; nothing here locks. */
+#ifndef KPROD_SENDER_PARTS_H
+#define KPROD_SENDER_PARTS_H
+
+#include <stdint.h>
+
+#include "kprod.h"
+#include "sender/idempotence.h"
+#include "sender/request.h"
+
+typedef struct kp_spart {
+    int32_t leader; /* broker id, -1 unknown */
+    int32_t leader_epoch;
+    kp_broker *leader_broker; /* cache: valid while its id is leader */
+    int inflight;             /* batches of this partition in flight */
+    kp_idem_part idem;
+} kp_spart;
+
+typedef struct kp_stopic {
+    int32_t count;
+    kp_spart *parts;
+} kp_stopic;
+
+typedef struct kp_parts {
+    kp_stopic *topics; /* by topic id */
+    uint32_t ntopics;
+} kp_parts;
+
+/* The partition's entry, NULL when metadata has not named it yet. */
+kp_spart *kp_parts_get(kp_parts *pt, uint32_t topic_id, int32_t partition);
+/* Makes room for count partitions of the topic (never shrinks); new ones
+ * have no leader. _NO_MEMORY or 0. */
+kprod_err_t kp_parts_grow(kp_parts *pt, uint32_t topic_id, int32_t count);
+void kp_parts_free(kp_parts *pt);
+
+#endif

@@ -1,0 +1,505 @@
+/* The produce client (see produce.h). */
+#include "sender/produce.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "protocol/api_keys.h"
+#include "protocol/produce.h"
+#include "protocol/record_batch.h"
+#include "sender/decide.h"
+
+/* The batches of one Produce request, in request order, handed back with
+ * its response. */
+typedef struct produce_req {
+    int n;
+    kp_batch *batches[];
+} produce_req;
+
+/* A batch taken this turn, with the broker it goes to. */
+typedef struct outgoing {
+    kp_batch *b;
+    kp_broker *br;
+} outgoing;
+
+struct kp_produce {
+    kp_produce_deps d;
+    kp_batchvec taken, expired; /* reused every turn */
+    outgoing *out;
+    int out_cap;
+    /* the request being collected for each broker this turn, by index */
+    size_t *req_bytes;
+    int *req_batches;
+    int req_cap;
+    int inflight; /* batches in flight, all partitions */
+    int closing;
+    int may_send; /* this turn's */
+};
+
+/* Stands in for a partition that metadata has not named (yet). */
+static kp_spart no_part = {.leader = -1, .leader_epoch = -1};
+
+static kp_spart *part_of(kp_produce *pc, const kp_batch *b) {
+    kp_spart *sp = kp_parts_get(pc->d.parts, b->topic_id, b->partition);
+    return sp ? sp : &no_part;
+}
+
+kp_produce *kp_produce_new(const kp_produce_deps *deps) {
+    kp_produce *pc = calloc(1, sizeof(*pc));
+    if (pc)
+        pc->d = *deps;
+    return pc;
+}
+
+void kp_produce_free(kp_produce *pc) {
+    if (!pc)
+        return;
+    kp_batchvec_free(&pc->taken);
+    kp_batchvec_free(&pc->expired);
+    free(pc->out);
+    free(pc->req_bytes);
+    free(pc->req_batches);
+    free(pc);
+}
+
+int kp_produce_inflight(const kp_produce *pc) { return pc->inflight; }
+void kp_produce_closing(kp_produce *pc) { pc->closing = 1; }
+
+/* ---- outcomes ---- */
+
+/* Decides each batch's fate after an attempt: finished ones give their
+ * buffers back and are queued for their reports (after the accumulator's
+ * lock is released: the thread woken to serve them takes it too), the
+ * others go back to their queues for a retry. */
+static void settle(kp_produce *pc, kp_batch *const *batches, const kprod_err_t *errs, int n) {
+    if (n <= 0)
+        return;
+    kp_batch **finished = malloc((size_t)n * 2 * sizeof(*finished));
+    kp_batch *one[2];
+    if (!finished) /* settle one at a time rather than lose a batch */
+        finished = one;
+    int step = finished == one ? 1 : n;
+    for (int start = 0; start < n; start += step) {
+        kp_batch **retry = finished + step;
+        int nf = 0, nr = 0;
+        int64_t now = kp_now_ms();
+        int closing = pc->closing || kp_acc_closing(pc->d.acc);
+        for (int i = start; i < start + step && i < n; i++) {
+            kp_batch *b = batches[i];
+            kprod_err_t err = errs[i];
+            kp_spart *sp = part_of(pc, b);
+            sp->inflight--;
+            pc->inflight--;
+            kp_outcome_facts f = {
+                .err = err,
+                .closing = closing,
+                .created_ms = b->created_ms,
+                .delivery_timeout_ms = pc->d.cfg->delivery_timeout_ms,
+                .attempts = b->attempts,
+                .retries = pc->d.cfg->retries,
+                .backoff_ms = pc->d.cfg->retry_backoff_ms,
+                .backoff_max_ms = pc->d.cfg->retry_backoff_max_ms,
+            };
+            if (err && err != KPROD_ERR_DUPLICATE_SEQUENCE_NUMBER)
+                f.retriable =
+                    kprod_err_is_retriable(err) || kp_idem_retriable(pc->d.idem, &sp->idem, b, err);
+            kp_outcome o = kp_decide_outcome(&f, now, random());
+            if (o.done) {
+                b->err = o.err;
+                if (o.err)
+                    kp_idem_failed(pc->d.idem, &sp->idem, b);
+                else
+                    kp_idem_acked(pc->d.idem, &sp->idem, b);
+                finished[nf++] = b;
+            } else {
+                b->retry_at_ms = o.retry_at_ms;
+                if (o.refresh_metadata)
+                    kp_md_refresh_soon(pc->d.md);
+                retry[nr++] = b;
+            }
+        }
+        kp_acc_settle(pc->d.acc, finished, nf, retry, nr);
+        kp_reports_push(pc->d.reports, finished, nf);
+    }
+    if (finished != one)
+        free(finished);
+}
+
+/* May a batch the broker answered with err have been stored all the same?
+ * REQUEST_TIMED_OUT (the leader appended it, replication did not finish in
+ * time) and NOT_ENOUGH_REPLICAS_AFTER_APPEND say so; any other error code is
+ * a refusal of this attempt. */
+static int answer_may_have_stored(kprod_err_t err) {
+    return err == KPROD_ERR_REQUEST_TIMED_OUT || err == KPROD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+}
+
+/* The index of the first batch of topic `name` in the request (batches of
+ * a topic are adjacent), trying `hint` first: answers come in request
+ * order. -1 if the request has no such topic. */
+static int find_topic(const produce_req *req, const char *name, int hint) {
+    if (hint < req->n && strcmp(req->batches[hint]->topic_name, name) == 0)
+        return hint;
+    for (int i = 0; i < req->n; i++)
+        if ((i == 0 || req->batches[i - 1]->topic_name != req->batches[i]->topic_name) &&
+            strcmp(req->batches[i]->topic_name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* The batch of partition `index` in the topic run starting at `first`,
+ * trying position first + k first. */
+static int find_partition(const produce_req *req, int first, int k, int32_t index) {
+    const char *name = req->batches[first]->topic_name;
+    if (k >= 0 && first + k < req->n && req->batches[first + k]->topic_name == name &&
+        req->batches[first + k]->partition == index)
+        return first + k;
+    for (int i = first; i < req->n && req->batches[i]->topic_name == name; i++)
+        if (req->batches[i]->partition == index)
+            return i;
+    return -1;
+}
+
+/* Settles n batches that share one error. */
+static void settle_same(kp_produce *pc, kp_batch *const *batches, int n, kprod_err_t err) {
+    kprod_err_t *errs = malloc((size_t)n * sizeof(*errs));
+    if (!errs) {
+        for (int i = 0; i < n; i++)
+            settle(pc, &batches[i], &err, 1);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        errs[i] = err;
+    settle(pc, batches, errs, n);
+    free(errs);
+}
+
+static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t version, kp_rd *r) {
+    kp_produce *pc = opaque;
+    (void)br;
+    produce_req *req = ctx;
+    kprod_err_t *errs = malloc((size_t)req->n * (sizeof(*errs) + 1));
+    if (!errs) {
+        /* Out of memory for the answer: treat it as lost, which a retry of
+         * an idempotent producer settles without a duplicate. */
+        for (int i = 0; i < req->n; i++)
+            req->batches[i]->possibly_persisted = 1;
+        settle_same(pc, req->batches, req->n, KPROD_ERR__TRANSPORT);
+        free(req);
+        return;
+    }
+    uint8_t *answered = (uint8_t *)(errs + req->n);
+    memset(answered, 0, (size_t)req->n);
+    kp_produce_resp resp;
+    kprod_err_t derr = kp_produce_resp_decode(r, version, &resp);
+    int next_topic = 0;
+    for (int32_t t = 0; !derr && t < resp.topic_count; t++) {
+        const kp_produce_resp_topic *rt = &resp.topics[t];
+        int first = rt->name ? find_topic(req, rt->name, next_topic) : -1;
+        if (first < 0)
+            continue; /* not asked for: ignored */
+        for (int32_t k = 0; k < rt->partition_count; k++) {
+            const kp_produce_resp_partition *rp = &rt->partitions[k];
+            int i = find_partition(req, first, k, rp->index);
+            if (i < 0)
+                continue;
+            kp_batch *b = req->batches[i];
+            answered[i] = 1;
+            errs[i] = (kprod_err_t)rp->error_code;
+            b->base_offset = rp->base_offset;
+            b->log_append_time = rp->log_append_time_ms;
+            if (i + 1 > next_topic)
+                next_topic = i + 1;
+        }
+    }
+    if (!derr)
+        kp_produce_resp_free(&resp);
+    for (int i = 0; i < req->n; i++) {
+        kp_batch *b = req->batches[i];
+        if (!answered[i])
+            errs[i] = KPROD_ERR__BAD_MSG; /* the answer left it out */
+        /* possibly_persisted stays set from an earlier attempt that went
+         * unanswered: a later refusal does not undo that one. */
+        if (!answered[i] || answer_may_have_stored(errs[i]))
+            b->possibly_persisted = 1;
+        else if (!errs[i])
+            b->possibly_persisted = 0;
+    }
+    settle(pc, req->batches, errs, req->n);
+    free(errs);
+    free(req);
+}
+
+static void produce_fail(void *opaque, kp_broker *br, void *ctx, kprod_err_t err, int written) {
+    kp_produce *pc = opaque;
+    (void)br;
+    produce_req *req = ctx;
+    /* A connection lost to a garbled stream (another request's response,
+     * say) is a network failure for the requests still in flight on it,
+     * retriable as Java treats it; delivery.timeout.ms still bounds a
+     * broker that keeps sending garbage. */
+    if (err == KPROD_ERR__BAD_MSG)
+        err = KPROD_ERR__TRANSPORT;
+    if (pc->closing)
+        err = KPROD_ERR__PURGED_ON_CLOSE;
+    for (int i = 0; i < req->n && written; i++)
+        req->batches[i]->possibly_persisted = 1;
+    settle_same(pc, req->batches, req->n, err);
+    free(req);
+}
+
+static void produce_written(void *opaque, kp_broker *br, void *ctx) {
+    kp_produce *pc = opaque;
+    (void)br;
+    produce_req *req = ctx; /* acks=0: written is all we will know */
+    for (int i = 0; i < req->n; i++)
+        req->batches[i]->base_offset = -1;
+    settle_same(pc, req->batches, req->n, KPROD_ERR_NO_ERROR);
+    free(req);
+}
+
+static const kp_req_handler *produce_handler(kp_produce *pc) {
+    static _Thread_local kp_req_handler h;
+    h.on_response = produce_response;
+    h.on_fail = produce_fail;
+    h.on_written = produce_written;
+    h.opaque = pc;
+    return &h;
+}
+
+/* ---- taking batches ---- */
+
+static kp_broker *leader_of(kp_produce *pc, kp_spart *sp) {
+    if (sp->leader < 0)
+        return NULL;
+    if (!sp->leader_broker || sp->leader_broker->id != sp->leader)
+        sp->leader_broker = kp_rl_find(pc->d.rl, sp->leader);
+    return sp->leader_broker;
+}
+
+static kp_link link_of(const kp_broker *br) {
+    if (!br)
+        return KP_LINK_NONE;
+    switch (br->conn.state) {
+    case KP_CONN_DOWN:
+        return KP_LINK_DOWN;
+    case KP_CONN_READY:
+        return KP_LINK_READY;
+    default:
+        return KP_LINK_PENDING;
+    }
+}
+
+/* The drain callback: runs under the accumulator's lock, touches only the
+ * sender's own state. */
+static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, int64_t now,
+                                 int64_t *wake_at) {
+    kp_produce *pc = opaque;
+    kp_spart *sp = part_of(pc, head);
+    kp_broker *br = leader_of(pc, sp);
+    int ix = br ? br->index : 0;
+    kp_head_facts f = {
+        .ready = ready,
+        .may_send = pc->may_send,
+        .created_ms = head->created_ms,
+        .delivery_timeout_ms = pc->d.cfg->delivery_timeout_ms,
+        .attempts = head->attempts,
+        .part_inflight = sp->inflight,
+        .idempotent = pc->d.cfg->enable_idempotence,
+        .link = br && ix < pc->req_cap ? link_of(br) : KP_LINK_NONE,
+        .link_retry_at_ms = br ? br->conn.next_attempt_ms : 0,
+        .conn_inflight = br ? br->conn.ninflight : 0,
+        .max_in_flight = (int)pc->d.cfg->max_in_flight,
+        .batch_bytes = head->w.buf.len,
+        .request_bytes = br && ix < pc->req_cap ? pc->req_bytes[ix] : 0,
+        .request_batches = br && ix < pc->req_cap ? pc->req_batches[ix] : 0,
+        .max_request_size = pc->d.cfg->max_request_size,
+    };
+    if (f.link == KP_LINK_READY && f.idempotent)
+        f.idem_may_send = kp_idem_may_send(pc->d.idem, &sp->idem, sp->inflight, head);
+    kp_head_verdict v = kp_decide_head(&f, now, wake_at);
+    if (br && ready && pc->may_send)
+        br->wanted = 1;
+    switch (v) {
+    case KP_HEAD_SEND:
+        pc->req_bytes[ix] += head->w.buf.len;
+        pc->req_batches[ix]++;
+        return KP_DRAIN_TAKE;
+    case KP_HEAD_EXPIRE:
+        return KP_DRAIN_EXPIRE;
+    case KP_HEAD_NEED_LEADER:
+        return KP_DRAIN_WANT_LEADER;
+    default:
+        return KP_DRAIN_SKIP;
+    }
+}
+
+/* Sizes and zeroes the per-broker request counters for a turn. */
+static kprod_err_t begin_turn(kp_produce *pc) {
+    int nb = kp_rl_count(pc->d.rl);
+    if (nb > pc->req_cap) {
+        size_t *nbytes = realloc(pc->req_bytes, (size_t)nb * sizeof(*nbytes));
+        if (nbytes)
+            pc->req_bytes = nbytes;
+        int *nbat = realloc(pc->req_batches, (size_t)nb * sizeof(*nbat));
+        if (nbat)
+            pc->req_batches = nbat;
+        if (!nbytes || !nbat)
+            return KPROD_ERR__NO_MEMORY;
+        pc->req_cap = nb;
+    }
+    memset(pc->req_bytes, 0, (size_t)pc->req_cap * sizeof(*pc->req_bytes));
+    memset(pc->req_batches, 0, (size_t)pc->req_cap * sizeof(*pc->req_batches));
+    return KPROD_ERR_NO_ERROR;
+}
+
+/* Request order: by broker, then topic, then partition. */
+static int outgoing_cmp(const void *a, const void *b) {
+    const outgoing *x = a, *y = b;
+    if (x->br->index != y->br->index)
+        return x->br->index < y->br->index ? -1 : 1;
+    if (x->b->topic_id != y->b->topic_id)
+        return x->b->topic_id < y->b->topic_id ? -1 : 1;
+    return x->b->partition < y->b->partition ? -1 : (x->b->partition > y->b->partition);
+}
+
+/* Seals a batch for the wire on its first send; a retry after an epoch
+ * bump gets the new id, epoch and sequence written into it. */
+static kprod_err_t seal(kp_produce *pc, kp_batch *b) {
+    if (b->sealed) {
+        kp_idem_stamp(pc->d.idem, b);
+        return KPROD_ERR_NO_ERROR;
+    }
+    kp_rb_seal_opts o = {
+        .codec = pc->d.cfg->compression_type,
+        .level = pc->d.cfg->compression_level,
+        .producer_id = pc->d.idem->producer_id,
+        .producer_epoch = pc->d.idem->producer_epoch,
+        .base_sequence = b->base_seq,
+        .partition_leader_epoch = -1,
+    };
+    if (!pc->d.cfg->enable_idempotence) {
+        o.producer_id = -1;
+        o.producer_epoch = -1;
+        o.base_sequence = -1;
+    }
+    kprod_err_t err = kp_rb_seal(&b->w, &o);
+    if (err)
+        return err;
+    b->wire = b->w.buf.data;
+    b->wire_len = b->w.buf.len;
+    b->sealed = 1;
+    return KPROD_ERR_NO_ERROR;
+}
+
+/* Writes one Produce request of the n sealed batches in o (one broker,
+ * sorted). Every batch gets its outcome exactly once: through the request,
+ * or here. */
+static void write_request(kp_produce *pc, outgoing *o, int n) {
+    kp_broker *br = o[0].br;
+    produce_req *req = malloc(sizeof(*req) + (size_t)n * sizeof(kp_batch *));
+    kprod_err_t err = req ? KPROD_ERR_NO_ERROR : KPROD_ERR__NO_MEMORY;
+    if (req) {
+        req->n = n;
+        int ntopics = 0;
+        for (int i = 0; i < n; i++) {
+            req->batches[i] = o[i].b;
+            ntopics += i == 0 || o[i].b->topic_id != o[i - 1].b->topic_id;
+        }
+        int16_t ver = kp_rl_version(br, KP_API_PRODUCE);
+        kp_frame f;
+        kp_buf *out = kp_rl_begin(pc->d.rl, br, KP_API_PRODUCE, ver, &f);
+        kp_produce_req_writer w;
+        kp_produce_req_begin(&w, out, ver, NULL, (int16_t)pc->d.cfg->acks,
+                             (int32_t)pc->d.cfg->request_timeout_ms, ntopics);
+        for (int i = 0; i < n;) {
+            int j = i;
+            while (j < n && o[j].b->topic_id == o[i].b->topic_id)
+                j++;
+            kp_produce_req_topic(&w, o[i].b->topic_name, j - i);
+            for (; i < j; i++)
+                kp_produce_req_partition(&w, o[i].b->partition, o[i].b->wire, o[i].b->wire_len);
+        }
+        err = kp_rl_send(pc->d.rl, &f, kp_produce_req_end(&w), pc->d.cfg->acks != 0,
+                         produce_handler(pc), req);
+        if (!err)
+            return;
+        free(req);
+    }
+    for (int i = 0; i < n; i++)
+        settle(pc, &o[i].b, &err, 1);
+}
+
+/* Seals this turn's batches (one that cannot be sealed fails alone, with
+ * its own error) and writes one request per broker. */
+static void send_taken(kp_produce *pc) {
+    int n = pc->taken.n;
+    if (n == 0)
+        return;
+    if (n > pc->out_cap) {
+        outgoing *no = realloc(pc->out, (size_t)n * sizeof(*no));
+        if (!no) {
+            kprod_err_t err = KPROD_ERR__NO_MEMORY;
+            for (int i = 0; i < n; i++)
+                settle(pc, &pc->taken.v[i], &err, 1);
+            return;
+        }
+        pc->out = no;
+        pc->out_cap = n;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        kp_batch *b = pc->taken.v[i];
+        kprod_err_t err = seal(pc, b);
+        if (err) {
+            settle(pc, &b, &err, 1);
+            continue;
+        }
+        pc->out[m].b = b;
+        pc->out[m++].br = part_of(pc, b)->leader_broker;
+    }
+    qsort(pc->out, (size_t)m, sizeof(*pc->out), outgoing_cmp);
+    for (int i = 0; i < m;) {
+        int j = i;
+        while (j < m && pc->out[j].br == pc->out[i].br)
+            j++;
+        write_request(pc, pc->out + i, j - i);
+        i = j;
+    }
+}
+
+int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
+    int64_t wake_at = now + 1000;
+    pc->may_send = may_send && begin_turn(pc) == KPROD_ERR_NO_ERROR;
+    pc->taken.n = pc->expired.n = 0;
+    kp_acc_drain(pc->d.acc, now, consider, pc, &pc->taken, &pc->expired, &wake_at);
+
+    /* Expired heads leave a gap in their partition's sequences when they
+     * had one: kp_idem_failed then asks for an epoch bump. */
+    for (int i = 0; i < pc->expired.n; i++) {
+        kp_batch *b = pc->expired.v[i];
+        b->err = KPROD_ERR__MSG_TIMED_OUT;
+        kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
+    }
+    kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
+
+    for (int i = 0; i < pc->taken.n; i++) {
+        kp_batch *b = pc->taken.v[i];
+        kp_spart *sp = part_of(pc, b);
+        sp->inflight++;
+        pc->inflight++;
+        kp_idem_assign_seq(pc->d.idem, &sp->idem, b);
+        b->attempts++;
+    }
+    send_taken(pc);
+    return wake_at;
+}
+
+void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err) {
+    pc->expired.n = 0;
+    kp_acc_take_all(pc->d.acc, &pc->expired);
+    for (int i = 0; i < pc->expired.n; i++)
+        pc->expired.v[i]->err = err;
+    kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
+    pc->expired.n = 0;
+}

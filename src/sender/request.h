@@ -1,0 +1,95 @@
+/* The request layer: every client that talks to brokers (produce, metadata,
+ * producer id; later coordinators and fetch) sends through it. It owns the
+ * brokers and their connections, the version handshake (ApiVersions) that
+ * makes a connection ready, framing and correlation ids, request.timeout.ms,
+ * the choice of connection, and the poll() that drives them. Each request
+ * names a handler, which gets its response, its failure, or (acks=0) the
+ * news that it was written; the layer never looks inside a client's request.
+ *
+ * Thread: the sender thread only; nothing here locks. */
+#ifndef KPROD_SENDER_REQUEST_H
+#define KPROD_SENDER_REQUEST_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "kprod.h"
+#include "net/conn.h"
+#include "protocol/buf.h"
+
+/* A broker: from bootstrap.servers (negative id) or from metadata. */
+typedef struct kp_broker {
+    int32_t id;
+    int in_metadata; /* listed in the latest metadata response */
+    int wanted;      /* (re)connect: something waits for this broker */
+    int md_asked;    /* conn.failures when a down connection last asked for metadata */
+    int index;       /* position in the layer's table, stable */
+    kp_conn conn;
+} kp_broker;
+
+/* A client's callbacks for its requests; opaque is the client, ctx the
+ * request's own (given to kp_rl_send). */
+typedef struct kp_req_handler {
+    void (*on_response)(void *opaque, kp_broker *b, void *ctx, int16_t version, kp_rd *r);
+    /* No response will come: written says the broker may have acted on it. */
+    void (*on_fail)(void *opaque, kp_broker *b, void *ctx, kprod_err_t err, int written);
+    /* acks=0 Produce only: fully written, nothing more will come. */
+    void (*on_written)(void *opaque, kp_broker *b, void *ctx);
+    void *opaque;
+} kp_req_handler;
+
+/* A request being encoded. */
+typedef struct kp_frame {
+    kp_broker *broker;
+    size_t start;
+    int32_t corr_id;
+    int16_t api_key, version;
+} kp_frame;
+
+typedef struct kp_rl kp_rl;
+
+/* The layer, with one broker per bootstrap.servers entry. NULL when out of
+ * memory or no entry parses. */
+kp_rl *kp_rl_new(const kp_config *cfg);
+/* Closes every connection without calling any handler: kp_rl_fail_all first. */
+void kp_rl_free(kp_rl *rl);
+
+int kp_rl_count(const kp_rl *rl);
+kp_broker *kp_rl_at(kp_rl *rl, int i);
+kp_broker *kp_rl_find(kp_rl *rl, int32_t id);
+/* The broker with this id, added if new, its connection moved (failing
+ * what is in flight on it) if its address changed. NULL when out of memory. */
+kp_broker *kp_rl_upsert(kp_rl *rl, int32_t id, const char *host, int port);
+
+/* The version of api_key both sides speak on b, -1 if none. */
+int16_t kp_rl_version(const kp_broker *b, int16_t api_key);
+/* Starts a request on b (ready), in place in its connection's output:
+ * returns the buffer to encode the body into. */
+kp_buf *kp_rl_begin(kp_rl *rl, kp_broker *b, int16_t api_key, int16_t version, kp_frame *f);
+/* Finishes and queues it with request.timeout.ms, unless err (what the
+ * body's encoder returned) is set: then the frame is given up. Returns 0,
+ * _NO_MEMORY or _BAD_MSG (err set); on error no handler will be called. */
+kprod_err_t kp_rl_send(kp_rl *rl, kp_frame *f, kprod_err_t err, int expect_response,
+                       const kp_req_handler *h, void *ctx);
+
+/* The ready broker with the fewest requests in flight, NULL if none. */
+kp_broker *kp_rl_any_ready(kp_rl *rl);
+/* A broker to ask for metadata: a ready one (brokers from metadata before
+ * bootstrap addresses), else NULL after starting to connect the next
+ * candidate whose backoff is over (lowering *retry_at_ms otherwise), so an
+ * unreachable address falls back to the next. */
+kp_broker *kp_rl_for_metadata(kp_rl *rl, int have_metadata, int64_t now_ms, int64_t *retry_at_ms);
+
+/* Connects the wanted brokers whose backoff is over. Returns 1 when a
+ * wanted broker failed again since it last said so (its partitions may
+ * have moved: ask for metadata). *next_ms: the next reconnect time. */
+int kp_rl_keep_connections(kp_rl *rl, int64_t now_ms, int64_t *next_ms);
+/* Ends b's connection: its requests fail with err. */
+void kp_rl_fail_broker(kp_rl *rl, kp_broker *b, kprod_err_t err, const char *why);
+void kp_rl_fail_all(kp_rl *rl, kprod_err_t err, const char *why);
+/* Writes what is queued, sleeps in poll() until a socket is ready,
+ * wake_fd is readable or wake_at_ms (at most a second), then does the I/O:
+ * handlers run from here. */
+void kp_rl_poll(kp_rl *rl, int wake_fd, int64_t wake_at_ms);
+
+#endif

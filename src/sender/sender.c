@@ -1,0 +1,176 @@
+/* The sender thread's loop (see sender.h). */
+#include "sender/sender.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "sender/idempotence.h"
+#include "sender/metadata.h"
+#include "sender/parts.h"
+#include "sender/produce.h"
+#include "sender/request.h"
+
+struct kp_sender {
+    const kp_config *cfg;
+    kp_acc *acc;
+    kp_rl *rl;
+    kp_parts parts;
+    kp_idem idem;
+    kp_md *md;
+    kp_produce *pc;
+    pthread_t thread;
+    int started;
+    int wake_fd;     /* eventfd: application -> sender */
+    atomic_int stop; /* set by kp_sender_stop */
+    atomic_ulong turns;
+    /* the fatal error, published for kprod_fatal_error */
+    pthread_mutex_t fatal_lock;
+    kprod_err_t fatal_err;
+    char fatal_str[256];
+};
+
+void kp_sender_wake(void *arg) {
+    kp_sender *s = arg;
+    uint64_t one = 1;
+    ssize_t rc = write(s->wake_fd, &one, sizeof(one));
+    (void)rc; /* EAGAIN means a wake-up is already pending */
+}
+
+static void destroy(kp_sender *s) {
+    kp_produce_free(s->pc);
+    kp_md_free(s->md);
+    kp_rl_free(s->rl);
+    kp_parts_free(&s->parts);
+    if (s->wake_fd >= 0)
+        close(s->wake_fd);
+    pthread_mutex_destroy(&s->fatal_lock);
+    free(s);
+}
+
+kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports) {
+    kp_sender *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->cfg = cfg;
+    s->acc = acc;
+    pthread_mutex_init(&s->fatal_lock, NULL);
+    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s->rl = kp_rl_new(cfg);
+    if (s->rl)
+        kp_idem_init(&s->idem, cfg, s->rl);
+    s->md = s->rl ? kp_md_new(cfg, s->rl, acc, &s->parts, kp_sender_wake, s) : NULL;
+    kp_produce_deps deps = {
+        .cfg = cfg,
+        .acc = acc,
+        .reports = reports,
+        .rl = s->rl,
+        .parts = &s->parts,
+        .idem = &s->idem,
+        .md = s->md,
+    };
+    s->pc = s->md ? kp_produce_new(&deps) : NULL;
+    if (s->wake_fd < 0 || !s->pc) {
+        destroy(s);
+        return NULL;
+    }
+    kp_acc_set_waker(acc, kp_sender_wake, s);
+    return s;
+}
+
+/* The first fatal error: sends fail with _FATAL from now on, and the
+ * text is kept for kprod_fatal_error. */
+static void publish_fatal(kp_sender *s) {
+    kprod_err_t err = kp_idem_fatal(&s->idem);
+    if (!err || s->fatal_err)
+        return;
+    pthread_mutex_lock(&s->fatal_lock);
+    s->fatal_err = err;
+    snprintf(s->fatal_str, sizeof(s->fatal_str), "%s", s->idem.fatal_str);
+    pthread_mutex_unlock(&s->fatal_lock);
+    kp_acc_shut(s->acc, KPROD_ERR__FATAL);
+}
+
+static void lower(int64_t *at, int64_t t) {
+    if (t < *at)
+        *at = t;
+}
+
+/* One turn of the loop: let every client act, then sleep until there is
+ * something to do. */
+static void turn(kp_sender *s) {
+    int64_t now = kp_now_ms();
+    int64_t wake_at = kp_md_tick(s->md, now);
+    lower(&wake_at, kp_idem_tick(&s->idem, now, kp_produce_inflight(s->pc)));
+    publish_fatal(s);
+    if (s->fatal_err)
+        kp_produce_fail_queued(s->pc, KPROD_ERR__FATAL);
+    /* Without a producer id (or during an epoch bump) nothing is sent, but
+     * delivery.timeout.ms still runs out. */
+    lower(&wake_at, kp_produce_tick(s->pc, now, kp_idem_ready(&s->idem) && !s->fatal_err));
+    /* After the produce turn: a leader its batches have just asked for
+     * (wanted) starts connecting now, not one poll timeout later. */
+    int64_t next;
+    if (kp_rl_keep_connections(s->rl, now, &next))
+        kp_md_refresh_soon(s->md);
+    lower(&wake_at, next);
+    kp_rl_poll(s->rl, s->wake_fd, wake_at);
+    atomic_fetch_add(&s->turns, 1);
+}
+
+/* On close: everything not yet sent fails with _PURGED_ON_CLOSE, every
+ * request in flight too (marked possibly persisted when written). */
+static void purge_all(kp_sender *s) {
+    kp_produce_closing(s->pc);
+    kp_produce_fail_queued(s->pc, KPROD_ERR__PURGED_ON_CLOSE);
+    kp_rl_fail_all(s->rl, KPROD_ERR__PURGED_ON_CLOSE, "producer closed");
+    kp_md_close(s->md);
+}
+
+static void *sender_main(void *arg) {
+    kp_sender *s = arg;
+    while (!atomic_load(&s->stop))
+        turn(s);
+    purge_all(s);
+    return NULL;
+}
+
+kprod_err_t kp_sender_start(kp_sender *s) {
+    if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
+        return KPROD_ERR__FAIL;
+    s->started = 1;
+    return KPROD_ERR_NO_ERROR;
+}
+
+void kp_sender_stop(kp_sender *s) {
+    if (!s)
+        return;
+    if (s->started) {
+        atomic_store(&s->stop, 1);
+        kp_sender_wake(s);
+        pthread_join(s->thread, NULL);
+    } else {
+        purge_all(s);
+    }
+    destroy(s);
+}
+
+kprod_err_t kp_sender_fatal(kp_sender *s, char *errstr, size_t errstr_size) {
+    pthread_mutex_lock(&s->fatal_lock);
+    kprod_err_t err = s->fatal_err;
+    if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "%s", err ? s->fatal_str : "");
+    pthread_mutex_unlock(&s->fatal_lock);
+    return err;
+}
+
+kprod_err_t kp_sender_metadata(kp_sender *s, const char *topic, int64_t deadline_ms,
+                               kp_metadata_resp **out) {
+    return kp_md_get(s->md, topic, deadline_ms, out);
+}
+
+unsigned long kp_sender_turns(kp_sender *s) { return atomic_load(&s->turns); }
