@@ -562,6 +562,8 @@ static int partition_has_leader(int32_t partition, void *opaque) {
 }
 
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a) {
+    if (a->key_len < -1 || a->value_len < -1)
+        return KPROD_ERR__INVALID_ARG; /* -1 is null; nothing else is below 0 */
     size_t limit = (size_t)acc->cfg->max_request_size;
     if ((size_t)acc->cfg->buffer_memory < limit)
         limit = (size_t)acc->cfg->buffer_memory;

@@ -53,9 +53,9 @@ typedef struct kp_append {
  * first seen), waits for the topic's partition count and then for
  * buffer.memory (together at most max.block.ms), chooses the partition and
  * encodes the record into its batch. On error nothing is left behind.
- * Errors: _MSG_SIZE_TOO_LARGE, _INVALID_TOPIC, _UNKNOWN_TOPIC, _TIMED_OUT,
- * _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, and
- * the shutdown error (_CLOSED, _FATAL) once kp_acc_shut was called. */
+ * Errors: _INVALID_ARG (a length below -1), _MSG_SIZE_TOO_LARGE, _INVALID_TOPIC, _UNKNOWN_TOPIC,
+ * _TIMED_OUT, _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, and the shutdown
+ * error (_CLOSED, _FATAL) once kp_acc_shut was called. */
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a);
 
 /* Starts a flush: every batch existing now becomes ready. Returns the
