@@ -452,6 +452,7 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     o->buffer_memory = v[KP_P_BUFFER_MEMORY];
     o->max_block_ms = v[KP_P_MAX_BLOCK_MS];
     o->max_request_size = (int32_t)v[KP_P_MAX_REQUEST_SIZE];
+    o->receive_message_max_bytes = (int32_t)v[KP_P_RECEIVE_MESSAGE_MAX_BYTES];
     o->max_in_flight = (int)v[KP_P_MAX_IN_FLIGHT];
     o->compression_type = (kp_codec)v[KP_P_COMPRESSION_TYPE];
     o->compression_level = compression_level(c, o->compression_type);

@@ -32,7 +32,8 @@ typedef struct kp_config {
     int64_t buffer_memory;
     int64_t max_block_ms;
     int32_t max_request_size;
-    int max_in_flight; /* <= 5 when enable_idempotence */
+    int32_t receive_message_max_bytes; /* largest response frame accepted */
+    int max_in_flight;                 /* <= 5 when enable_idempotence */
     kp_codec compression_type;
     int compression_level; /* the chosen codec's level (gzip -1 = zlib default); 0 for none */
     int partitioner_ignore_keys;

@@ -160,6 +160,10 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
                                          "kprod only: where delivery reports run, in "
                                          "kprod_poll()/kprod_flush() on the application's "
                                          "thread (`poll`) or on a kprod thread (`thread`)."),
+    [KP_P_RECEIVE_MESSAGE_MAX_BYTES] =
+        P_INT("receive.message.max.bytes", "100000000", 1000, I32_MAX,
+              "librdkafka's name, kprod only: the largest response a broker may send; a "
+              "larger size prefix fails the connection before anything is buffered."),
 };
 
 const kp_conf_alias kp_conf_aliases[] = {

@@ -51,6 +51,7 @@ typedef enum kp_conf_id {
     KP_P_SECURITY_PROTOCOL,
     KP_P_SASL_MECHANISM,
     KP_P_DELIVERY_REPORT_MODE,
+    KP_P_RECEIVE_MESSAGE_MAX_BYTES,
     KP_P__COUNT
 } kp_conf_id;
 

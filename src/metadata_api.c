@@ -11,6 +11,12 @@ struct kprod_metadata_s {
     kp_metadata_resp resp;
 };
 
+static int by_partition_index(const void *a, const void *b) {
+    int32_t x = ((const kp_metadata_resp_partition *)a)->partition_index;
+    int32_t y = ((const kp_metadata_resp_partition *)b)->partition_index;
+    return x < y ? -1 : x > y;
+}
+
 KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int timeout_ms,
                                          kprod_metadata_t **out) {
     if (!p || !out)
@@ -20,6 +26,11 @@ KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int time
     kprod_err_t err = kp_sender_metadata(p->sender, topic, kp_deadline(timeout_ms), &resp);
     if (err)
         return err;
+    /* Checked answers hold each partition of 0..count-1 once: sorted, a
+     * partition is found at its own index. */
+    for (int32_t t = 0; t < resp->topic_count; t++)
+        qsort(resp->topics[t].partitions, (size_t)resp->topics[t].partition_count,
+              sizeof(*resp->topics[t].partitions), by_partition_index);
     kprod_metadata_t *md = malloc(sizeof(*md));
     if (!md) {
         kp_metadata_resp_free(resp);
@@ -92,15 +103,14 @@ KPROD_API int kprod_metadata_partition_count(const kprod_metadata_t *md, int t) 
     return rt ? rt->partition_count : 0;
 }
 
-/* The partition with id `part` (responses need not list them in order). */
+/* The partition with id `part`: kprod_metadata_get sorted them by id, and
+ * a checked answer holds every id of 0..count-1 once. */
 static const kp_metadata_resp_partition *partition_at(const kprod_metadata_t *md, int t, int part) {
     const kp_metadata_resp_topic *rt = topic_at(md, t);
-    if (!rt)
+    if (!rt || part < 0 || part >= rt->partition_count)
         return NULL;
-    for (int32_t i = 0; i < rt->partition_count; i++)
-        if (rt->partitions[i].partition_index == part)
-            return &rt->partitions[i];
-    return NULL;
+    const kp_metadata_resp_partition *rp = &rt->partitions[part];
+    return rp->partition_index == part ? rp : NULL;
 }
 
 KPROD_API int32_t kprod_metadata_partition_leader(const kprod_metadata_t *md, int t, int part) {

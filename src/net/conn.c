@@ -13,9 +13,8 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "protocol/api_keys.h"
 
-/* A response larger than this is taken as a corrupt stream, not allocated. */
-#define KP_MAX_FRAME (256 * 1024 * 1024)
 #define KP_READ_CHUNK (64 * 1024)
 
 void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,
@@ -175,6 +174,8 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
                   const kp_conn_handlers *h) {
     if (why)
         snprintf(c->err, sizeof(c->err), "%s", why);
+    if (err == KPROD_ERR__BAD_MSG || err == KPROD_ERR__UNSUPPORTED_FEATURE)
+        c->misbehaved = 1;
     while (c->head) {
         kp_inflight *r = c->head;
         unlink_head(c);
@@ -191,7 +192,11 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
 
 void kp_conn_set_ready(kp_conn *c) {
     c->state = KP_CONN_READY;
-    c->failures = 0;
+    /* After a malformed answer the backoff keeps growing until a request
+     * is answered well: a broker that shakes hands and then misbehaves
+     * is not retried at the first backoff for ever. */
+    if (!c->misbehaved)
+        c->failures = 0;
 }
 
 /* acks=0 requests leave the list once written: no response will come.
@@ -245,9 +250,12 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
     size_t off = 0;
     while (c->in.len - off >= 4) {
         uint32_t size = kp_be32_read(c->in.data + off);
-        if (size < 4 || size > KP_MAX_FRAME) {
-            kp_conn_fail(c, KPROD_ERR__BAD_MSG, "response frame with an impossible size", now_ms,
-                         h);
+        if (size < 4 || size > c->settings->max_frame) {
+            char why[200];
+            snprintf(why, sizeof(why),
+                     "%s:%d sent a response of %u bytes (receive.message.max.bytes is %u)", c->host,
+                     c->port, size, c->settings->max_frame);
+            kp_conn_fail(c, KPROD_ERR__BAD_MSG, why, now_ms, h);
             return -1;
         }
         if (c->in.len - off - 4 < size)
@@ -268,9 +276,15 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
         unlink_head(c);
         off += 4 + size;
         h->on_response(c, r, frame + 4, size - 4, h->opaque);
+        int handshake = r->api_key == KP_API_API_VERSIONS; /* not a request's answer */
         free(r);
         if (c->state == KP_CONN_DOWN)
             return -1; /* the handler failed the connection */
+        if (!handshake && c->misbehaved) {
+            /* A request answered and accepted: the broker behaves again. */
+            c->misbehaved = 0;
+            c->failures = 0;
+        }
     }
     if (off) {
         memmove(c->in.data, c->in.data + off, c->in.len - off);
@@ -366,7 +380,10 @@ void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handler
         kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
         return;
     }
-    if (c->head && c->head->deadline_ms <= now_ms) {
+    const kp_inflight *late = c->head;
+    while (late && late->deadline_ms > now_ms)
+        late = late->next; /* deadlines need not grow along the list */
+    if (late) {
         char why[256];
         snprintf(why, sizeof(why), "request to %s:%d timed out (request.timeout.ms)", c->host,
                  c->port);

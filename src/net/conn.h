@@ -40,6 +40,7 @@ typedef struct kp_conn_settings {
     int64_t setup_timeout_ms;     /* socket.connection.setup.timeout.ms */
     int64_t reconnect_backoff_ms; /* reconnect.backoff.ms */
     int64_t reconnect_backoff_max_ms;
+    uint32_t max_frame; /* receive.message.max.bytes */
 } kp_conn_settings;
 
 typedef struct kp_conn {
@@ -53,6 +54,8 @@ typedef struct kp_conn {
     int64_t next_attempt_ms;
     int64_t backoff_ms; /* current reconnect backoff */
     int failures;       /* consecutive failed attempts */
+    int misbehaved;     /* the last failure was the broker's fault (a malformed answer):
+                         * a handshake alone does not reset failures then */
     struct addrinfo *addrs;
     struct addrinfo *next_addr;
 

@@ -112,7 +112,7 @@ int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight) {
     kprod_err_t err = kp_init_producer_id_req_encode(
         out, ver, NULL, (int32_t)idem->cfg->transaction_timeout_ms, bump ? idem->producer_id : -1,
         bump ? idem->producer_epoch : -1);
-    if (kp_rl_send(idem->rl, &f, err, 1, pid_handler(idem), NULL) == KPROD_ERR_NO_ERROR) {
+    if (kp_rl_send(idem->rl, &f, err, 1, 0, pid_handler(idem), NULL) == KPROD_ERR_NO_ERROR) {
         idem->pid_inflight = 1;
         return INT64_MAX;
     }

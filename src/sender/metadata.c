@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,45 +98,82 @@ static void finish_waiter(kp_md *md, uint64_t id, kprod_err_t err, kp_metadata_r
 
 /* ---- applying an answer ---- */
 
-/* Adds brokers that are new, and repoints one whose address changed. A
- * broker entry with an impossible id, host or port is left out. */
+kprod_err_t kp_md_check(const kp_metadata_resp *resp, char *why, size_t why_size) {
+    if (resp->broker_count > KP_MD_MAX_BROKERS) {
+        snprintf(why, why_size, "Metadata lists %d brokers (at most %d)", (int)resp->broker_count,
+                 KP_MD_MAX_BROKERS);
+        return KPROD_ERR__BAD_MSG;
+    }
+    for (int32_t i = 0; i < resp->broker_count; i++) {
+        const kp_metadata_resp_broker *rb = &resp->brokers[i];
+        if (rb->node_id < 0 || !rb->host || !rb->host[0] || strlen(rb->host) >= 256 ||
+            rb->port <= 0 || rb->port > 65535) {
+            snprintf(why, why_size, "Metadata lists broker %d with an impossible id, host or port",
+                     (int)rb->node_id);
+            return KPROD_ERR__BAD_MSG;
+        }
+    }
+    uint8_t *seen = NULL;
+    size_t seen_cap = 0;
+    kprod_err_t err = KPROD_ERR_NO_ERROR;
+    for (int32_t i = 0; i < resp->topic_count && !err; i++) {
+        const kp_metadata_resp_topic *rt = &resp->topics[i];
+        if (rt->partition_count > KP_MD_MAX_PARTITIONS) {
+            snprintf(why, why_size, "Metadata gives a topic %d partitions (at most %d)",
+                     (int)rt->partition_count, KP_MD_MAX_PARTITIONS);
+            err = KPROD_ERR__BAD_MSG;
+            break;
+        }
+        if (rt->partition_count <= 0)
+            continue;
+        if ((size_t)rt->partition_count > seen_cap) {
+            free(seen);
+            seen_cap = (size_t)rt->partition_count;
+            if (!(seen = malloc(seen_cap))) {
+                snprintf(why, why_size, "out of memory checking Metadata");
+                return KPROD_ERR__NO_MEMORY;
+            }
+        }
+        memset(seen, 0, (size_t)rt->partition_count);
+        for (int32_t k = 0; k < rt->partition_count; k++) {
+            int32_t idx = rt->partitions[k].partition_index;
+            if (idx < 0 || idx >= rt->partition_count || seen[idx]) {
+                snprintf(why, why_size,
+                         "Metadata lists partition %d of a topic of %d partitions (or twice)",
+                         (int)idx, (int)rt->partition_count);
+                err = KPROD_ERR__BAD_MSG;
+                break;
+            }
+            seen[idx] = 1;
+        }
+    }
+    free(seen);
+    return err;
+}
+
+/* Adds brokers that are new, repoints one whose address changed, and lets
+ * the request layer drop those no longer listed. */
 static void apply_brokers(kp_md *md, const kp_metadata_resp *resp) {
     for (int i = 0; i < kp_rl_count(md->rl); i++)
         kp_rl_at(md->rl, i)->in_metadata = 0;
     for (int32_t i = 0; i < resp->broker_count; i++) {
         const kp_metadata_resp_broker *rb = &resp->brokers[i];
-        if (rb->node_id < 0 || !rb->host || !rb->host[0] || strlen(rb->host) >= 256 ||
-            rb->port <= 0 || rb->port > 65535)
-            continue;
         kp_broker *b = kp_rl_upsert(md->rl, rb->node_id, rb->host, rb->port);
         if (b)
             b->in_metadata = 1;
     }
+    kp_rl_prune_soon(md->rl);
 }
 
-/* One topic: partitions are numbered 0..count-1, so an index outside that
- * range (or listed twice) makes the answer for the topic unusable. */
+/* One topic of a checked answer: its partition count and which partitions
+ * have a leader to the accumulator, the leaders to the partition table. */
 static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt) {
     if (!rt->name)
         return;
     int32_t count = rt->error_code ? 0 : rt->partition_count;
     uint8_t *has_leader = count > 0 ? calloc((size_t)count, 1) : NULL;
-    uint8_t *seen = count > 0 ? calloc((size_t)count, 1) : NULL;
-    kprod_err_t err = (kprod_err_t)rt->error_code;
-    if (count > 0 && (!has_leader || !seen)) {
-        free(has_leader);
-        free(seen);
+    if (count > 0 && !has_leader)
         return; /* out of memory: the next refresh tries again */
-    }
-    for (int32_t k = 0; k < count; k++) {
-        int32_t idx = rt->partitions[k].partition_index;
-        if (idx < 0 || idx >= count || seen[idx]) {
-            count = 0;
-            err = KPROD_ERR__BAD_MSG;
-            break;
-        }
-        seen[idx] = 1;
-    }
     for (int32_t k = 0; k < count; k++) {
         const kp_metadata_resp_partition *rp = &rt->partitions[k];
         has_leader[rp->partition_index] =
@@ -143,18 +181,26 @@ static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt) {
     }
     /* Drains run on this thread too: no batch of a new partition is drained
      * before the table below has its row. */
-    int64_t tid = kp_acc_apply_topic(md->acc, rt->name, err, count, has_leader);
+    int64_t tid =
+        kp_acc_apply_topic(md->acc, rt->name, (kprod_err_t)rt->error_code, count, has_leader);
     if (tid >= 0 && count > 0 &&
         kp_parts_grow(md->parts, (uint32_t)tid, count) == KPROD_ERR_NO_ERROR) {
         for (int32_t k = 0; k < count; k++) {
             const kp_metadata_resp_partition *rp = &rt->partitions[k];
             kp_spart *sp = kp_parts_get(md->parts, (uint32_t)tid, rp->partition_index);
-            sp->leader = rp->error_code == KPROD_ERR_LEADER_NOT_AVAILABLE ? -1 : rp->leader_id;
+            sp->leader = has_leader[rp->partition_index] ? rp->leader_id : -1;
             sp->leader_epoch = rp->leader_epoch;
         }
     }
     free(has_leader);
-    free(seen);
+}
+
+void kp_md_apply(kp_md *md, const kp_metadata_resp *resp, int64_t now_ms) {
+    apply_brokers(md, resp);
+    for (int32_t i = 0; i < resp->topic_count; i++)
+        apply_topic(md, &resp->topics[i]);
+    md->have_metadata = 1;
+    md->next_refresh_ms = now_ms + md->cfg->metadata_max_age_ms;
 }
 
 static void md_response(void *opaque, kp_broker *b, void *ctx, int16_t version, kp_rd *r) {
@@ -163,20 +209,19 @@ static void md_response(void *opaque, kp_broker *b, void *ctx, int16_t version, 
     md->inflight = 0;
     md->retry_at_ms = now + md->cfg->retry_backoff_ms;
     uint64_t wid = (uintptr_t)ctx; /* the kp_md_get call asking, 0 = none */
+    char why[200] = "malformed Metadata response";
     kp_metadata_resp *resp = calloc(1, sizeof(*resp));
     kprod_err_t err = resp ? kp_metadata_resp_decode(r, version, resp) : KPROD_ERR__NO_MEMORY;
+    if (!err && (err = kp_md_check(resp, why, sizeof(why))) != KPROD_ERR_NO_ERROR)
+        kp_metadata_resp_free(resp);
     if (err) {
         free(resp);
         if (wid)
             finish_waiter(md, wid, err, NULL);
-        kp_rl_fail_broker(md->rl, b, err, "malformed Metadata response");
+        kp_rl_fail_broker(md->rl, b, err, why); /* an impossible answer: a protocol error */
         return;
     }
-    apply_brokers(md, resp);
-    for (int32_t i = 0; i < resp->topic_count; i++)
-        apply_topic(md, &resp->topics[i]);
-    md->have_metadata = 1;
-    md->next_refresh_ms = now + md->cfg->metadata_max_age_ms;
+    kp_md_apply(md, resp, now);
     if (wid)
         finish_waiter(md, wid, KPROD_ERR_NO_ERROR, &resp);
     if (resp) {
@@ -266,7 +311,7 @@ int64_t kp_md_tick(kp_md *md, int64_t now) {
     kprod_err_t err = kp_metadata_req_encode(out, ver, all ? NULL : names, n, 1);
     free(names);
     free(wtopic);
-    if (kp_rl_send(md->rl, &f, err, 1, md_handler(md), (void *)(uintptr_t)wid) !=
+    if (kp_rl_send(md->rl, &f, err, 1, 0, md_handler(md), (void *)(uintptr_t)wid) !=
         KPROD_ERR_NO_ERROR) {
         md->retry_at_ms = now + md->cfg->retry_backoff_ms;
         return md->retry_at_ms;

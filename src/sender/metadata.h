@@ -21,6 +21,11 @@
 
 typedef struct kp_md kp_md;
 
+/* Limits on what a Metadata answer may hold; an answer over them is
+ * impossible for a real cluster and fails its connection. */
+#define KP_MD_MAX_BROKERS 10000
+#define KP_MD_MAX_PARTITIONS 100000 /* per topic */
+
 /* wake(wake_opaque) wakes the sender thread for a kp_md_get call. */
 kp_md *kp_md_new(const kp_config *cfg, kp_rl *rl, kp_acc *acc, kp_parts *parts,
                  void (*wake)(void *), void *wake_opaque);
@@ -37,6 +42,15 @@ void kp_md_close(kp_md *md);
  * until deadline_ms. One caller at a time; others wait their turn. *out is
  * the caller's (free with kp_metadata_resp_free, then free). */
 kprod_err_t kp_md_get(kp_md *md, const char *topic, int64_t deadline_ms, kp_metadata_resp **out);
+
+/* Checks a decoded answer against what is possible (counts within the
+ * limits above, broker ids >= 0 with a host and a port 1..65535, each
+ * topic's partition indexes 0..count-1 each once). 0, or _BAD_MSG with the
+ * reason in why. */
+kprod_err_t kp_md_check(const kp_metadata_resp *resp, char *why, size_t why_size);
+/* Applies a checked answer to brokers, the accumulator and the partition
+ * table, as a response does (also the entry point for fuzzing). */
+void kp_md_apply(kp_md *md, const kp_metadata_resp *resp, int64_t now_ms);
 
 /* When asking is due, from these facts: at or before now means now. */
 typedef struct kp_md_timing {

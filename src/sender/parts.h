@@ -16,8 +16,9 @@
 typedef struct kp_spart {
     int32_t leader; /* broker id, -1 unknown */
     int32_t leader_epoch;
-    kp_broker *leader_broker; /* cache: valid while its id is leader */
-    int inflight;             /* batches of this partition in flight */
+    kp_broker *leader_broker; /* cache: valid while leader_gen is the layer's */
+    uint64_t leader_gen;
+    int inflight; /* batches of this partition in flight */
     kp_idem_part idem;
 } kp_spart;
 

@@ -176,7 +176,6 @@ static void settle_same(kp_produce *pc, kp_batch *const *batches, int n, kprod_e
 
 static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t version, kp_rd *r) {
     kp_produce *pc = opaque;
-    (void)br;
     produce_req *req = ctx;
     kprod_err_t *errs = malloc((size_t)req->n * (sizeof(*errs) + 1));
     if (!errs) {
@@ -192,7 +191,7 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
     memset(answered, 0, (size_t)req->n);
     kp_produce_resp resp;
     kprod_err_t derr = kp_produce_resp_decode(r, version, &resp);
-    int next_topic = 0;
+    int next_topic = 0, impossible = 0;
     for (int32_t t = 0; !derr && t < resp.topic_count; t++) {
         const kp_produce_resp_topic *rt = &resp.topics[t];
         int first = rt->name ? find_topic(req, rt->name, next_topic) : -1;
@@ -204,6 +203,11 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
             if (i < 0)
                 continue;
             kp_batch *b = req->batches[i];
+            /* A stored batch's offsets must fit: base .. base + count - 1. */
+            if (!rp->error_code &&
+                (rp->base_offset < -1 || rp->base_offset > INT64_MAX - (b->w.count - 1) ||
+                 rp->log_append_time_ms < -1))
+                impossible = 1;
             answered[i] = 1;
             errs[i] = (kprod_err_t)rp->error_code;
             b->base_offset = rp->base_offset;
@@ -214,13 +218,27 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
     }
     if (!derr)
         kp_produce_resp_free(&resp);
+    for (int i = 0; i < req->n; i++)
+        impossible |= !answered[i]; /* every partition asked for is answered */
+    if (derr || impossible) {
+        /* A protocol error: the connection goes (its backoff kept), and the
+         * request's batches are retried like any lost answer. */
+        for (int i = 0; i < req->n; i++)
+            req->batches[i]->possibly_persisted = 1;
+        settle_same(pc, req->batches, req->n, KPROD_ERR__TRANSPORT);
+        free(errs);
+        free(req);
+        kp_rl_fail_broker(pc->d.rl, br, KPROD_ERR__BAD_MSG,
+                          derr ? "malformed Produce response"
+                               : "Produce answer that leaves a partition out or gives an "
+                                 "impossible offset or timestamp");
+        return;
+    }
     for (int i = 0; i < req->n; i++) {
         kp_batch *b = req->batches[i];
-        if (!answered[i])
-            errs[i] = KPROD_ERR__BAD_MSG; /* the answer left it out */
         /* possibly_persisted stays set from an earlier attempt that went
          * unanswered: a later refusal does not undo that one. */
-        if (!answered[i] || answer_may_have_stored(errs[i]))
+        if (answer_may_have_stored(errs[i]))
             b->possibly_persisted = 1;
         else if (!errs[i])
             b->possibly_persisted = 0;
@@ -272,8 +290,11 @@ static const kp_req_handler *produce_handler(kp_produce *pc) {
 static kp_broker *leader_of(kp_produce *pc, kp_spart *sp) {
     if (sp->leader < 0)
         return NULL;
-    if (!sp->leader_broker || sp->leader_broker->id != sp->leader)
+    uint64_t gen = kp_rl_generation(pc->d.rl);
+    if (!sp->leader_broker || sp->leader_gen != gen || sp->leader_broker->id != sp->leader) {
         sp->leader_broker = kp_rl_find(pc->d.rl, sp->leader);
+        sp->leader_gen = gen;
+    }
     return sp->leader_broker;
 }
 
@@ -402,9 +423,13 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
     if (req) {
         req->n = n;
         int ntopics = 0;
+        int64_t expire_at = INT64_MAX;
         for (int i = 0; i < n; i++) {
             req->batches[i] = o[i].b;
             ntopics += i == 0 || o[i].b->topic_id != o[i - 1].b->topic_id;
+            int64_t at = o[i].b->created_ms + pc->d.cfg->delivery_timeout_ms;
+            if (at < expire_at)
+                expire_at = at;
         }
         int16_t ver = kp_rl_version(br, KP_API_PRODUCE);
         kp_frame f;
@@ -420,7 +445,9 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
             for (; i < j; i++)
                 kp_produce_req_partition(&w, o[i].b->partition, o[i].b->wire, o[i].b->wire_len);
         }
-        err = kp_rl_send(pc->d.rl, &f, kp_produce_req_end(&w), pc->d.cfg->acks != 0,
+        /* The request times out no later than its first batch expires, so
+         * a report never comes request.timeout.ms after delivery.timeout.ms. */
+        err = kp_rl_send(pc->d.rl, &f, kp_produce_req_end(&w), pc->d.cfg->acks != 0, expire_at,
                          produce_handler(pc), req);
         if (!err)
             return;

@@ -22,6 +22,10 @@ struct kp_rl {
     kp_conn_handlers handlers; /* the connections' callbacks: this layer's */
     kp_broker **brokers;       /* bootstrap entries first, then metadata's */
     int nbrokers, cap;
+    kp_broker **buckets; /* by id, chained through hnext */
+    size_t nbuckets;
+    uint64_t generation; /* bumped when a broker is removed */
+    int prune_wanted;
     int md_cursor; /* round robin over brokers for metadata */
     struct pollfd *fds;
     int fds_cap;
@@ -29,6 +33,32 @@ struct kp_rl {
 
 static kp_broker *broker_of(kp_conn *c) {
     return (kp_broker *)(void *)((char *)c - offsetof(kp_broker, conn));
+}
+
+static size_t bucket_of(const kp_rl *rl, int32_t id) {
+    return ((uint32_t)id * 2654435761u) & (rl->nbuckets - 1);
+}
+
+/* Grows the id hash to at least one bucket per broker. */
+static kprod_err_t rehash(kp_rl *rl, size_t want) {
+    if (want <= rl->nbuckets)
+        return KPROD_ERR_NO_ERROR;
+    size_t n = rl->nbuckets ? rl->nbuckets : 16;
+    while (n < want)
+        n *= 2;
+    kp_broker **nb = calloc(n, sizeof(*nb));
+    if (!nb)
+        return KPROD_ERR__NO_MEMORY;
+    free(rl->buckets);
+    rl->buckets = nb;
+    rl->nbuckets = n;
+    for (int i = 0; i < rl->nbrokers; i++) {
+        kp_broker *b = rl->brokers[i];
+        size_t j = bucket_of(rl, b->id);
+        b->hnext = nb[j];
+        nb[j] = b;
+    }
+    return KPROD_ERR_NO_ERROR;
 }
 
 static kp_broker *broker_add(kp_rl *rl, int32_t id, const char *host, int port) {
@@ -40,6 +70,8 @@ static kp_broker *broker_add(kp_rl *rl, int32_t id, const char *host, int port) 
         rl->brokers = nb;
         rl->cap = ncap;
     }
+    if (rehash(rl, (size_t)rl->nbrokers + 1) != KPROD_ERR_NO_ERROR)
+        return NULL;
     kp_broker *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
@@ -47,8 +79,37 @@ static kp_broker *broker_add(kp_rl *rl, int32_t id, const char *host, int port) 
     b->index = rl->nbrokers;
     kp_conn_init(&b->conn, id, host, port, &rl->conn_settings);
     rl->brokers[rl->nbrokers++] = b;
+    size_t j = bucket_of(rl, id);
+    b->hnext = rl->buckets[j];
+    rl->buckets[j] = b;
     return b;
 }
+
+/* Removes b (nothing in flight on it): the last broker takes its place. */
+static void broker_remove(kp_rl *rl, kp_broker *b) {
+    kp_broker **pp = &rl->buckets[bucket_of(rl, b->id)];
+    while (*pp != b)
+        pp = &(*pp)->hnext;
+    *pp = b->hnext;
+    int i = b->index;
+    rl->brokers[i] = rl->brokers[--rl->nbrokers];
+    rl->brokers[i]->index = i;
+    kp_conn_destroy(&b->conn);
+    free(b);
+    rl->generation++;
+}
+
+static void prune(kp_rl *rl) {
+    rl->prune_wanted = 0;
+    for (int i = rl->nbrokers - 1; i >= 0; i--) {
+        kp_broker *b = rl->brokers[i];
+        if (b->id >= 0 && !b->in_metadata && b->conn.ninflight == 0)
+            broker_remove(rl, b);
+    }
+}
+
+void kp_rl_prune_soon(kp_rl *rl) { rl->prune_wanted = 1; }
+uint64_t kp_rl_generation(const kp_rl *rl) { return rl->generation; }
 
 /* ---- the handshake: ApiVersions ---- */
 
@@ -119,7 +180,7 @@ static void send_api_versions(kp_rl *rl, kp_broker *b, int16_t ver) {
     kp_frame f;
     kp_buf *out = kp_rl_begin(rl, b, KP_API_API_VERSIONS, ver, &f);
     kprod_err_t err = kp_api_versions_req_encode(out, ver, NULL, NULL);
-    if (kp_rl_send(rl, &f, err, 1, handshake_handler(rl), NULL) != 0)
+    if (kp_rl_send(rl, &f, err, 1, 0, handshake_handler(rl), NULL) != KPROD_ERR_NO_ERROR)
         kp_rl_fail_broker(rl, b, KPROD_ERR__NO_MEMORY, "could not encode ApiVersions");
 }
 
@@ -163,6 +224,7 @@ kp_rl *kp_rl_new(const kp_config *cfg) {
     rl->conn_settings.setup_timeout_ms = cfg->socket_connection_setup_timeout_ms;
     rl->conn_settings.reconnect_backoff_ms = cfg->reconnect_backoff_ms;
     rl->conn_settings.reconnect_backoff_max_ms = cfg->reconnect_backoff_max_ms;
+    rl->conn_settings.max_frame = (uint32_t)cfg->receive_message_max_bytes;
     rl->handlers.on_response = on_response;
     rl->handlers.on_fail = on_fail;
     rl->handlers.on_written = on_written;
@@ -201,6 +263,7 @@ void kp_rl_free(kp_rl *rl) {
         free(rl->brokers[i]);
     }
     free(rl->brokers);
+    free(rl->buckets);
     free(rl->fds);
     free(rl);
 }
@@ -209,9 +272,11 @@ int kp_rl_count(const kp_rl *rl) { return rl->nbrokers; }
 kp_broker *kp_rl_at(kp_rl *rl, int i) { return rl->brokers[i]; }
 
 kp_broker *kp_rl_find(kp_rl *rl, int32_t id) {
-    for (int i = 0; i < rl->nbrokers; i++)
-        if (rl->brokers[i]->id == id)
-            return rl->brokers[i];
+    if (rl->nbuckets == 0)
+        return NULL;
+    for (kp_broker *b = rl->buckets[bucket_of(rl, id)]; b; b = b->hnext)
+        if (b->id == id)
+            return b;
     return NULL;
 }
 
@@ -250,7 +315,7 @@ kp_buf *kp_rl_begin(kp_rl *rl, kp_broker *b, int16_t api_key, int16_t version, k
 }
 
 kprod_err_t kp_rl_send(kp_rl *rl, kp_frame *f, kprod_err_t err, int expect_response,
-                       const kp_req_handler *h, void *ctx) {
+                       int64_t deadline_ms, const kp_req_handler *h, void *ctx) {
     kp_conn *c = &f->broker->conn;
     if (err) {
         kp_conn_drop_frame(c, f->start);
@@ -258,6 +323,8 @@ kprod_err_t kp_rl_send(kp_rl *rl, kp_frame *f, kprod_err_t err, int expect_respo
     }
     kp_req_end(&c->out, f->start);
     int64_t deadline = kp_now_ms() + rl->cfg->request_timeout_ms;
+    if (deadline_ms > 0 && deadline_ms < deadline)
+        deadline = deadline_ms;
     kp_inflight *r = kp_conn_commit(c, f->start, f->corr_id, f->api_key, f->version,
                                     expect_response, deadline, ctx);
     if (!r)
@@ -389,4 +456,8 @@ void kp_rl_poll(kp_rl *rl, int wake_fd, int64_t wake_at_ms) {
     /* Handlers may add brokers: only the ones polled are looked at. */
     for (int i = 0; i < n; i++)
         kp_conn_io(&rl->brokers[i]->conn, fds[i + 1].revents, now, &rl->handlers);
+    /* Only here, after the I/O: a handler may have asked while one of the
+     * brokers it would remove was being served. */
+    if (rl->prune_wanted)
+        prune(rl);
 }

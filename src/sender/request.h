@@ -20,10 +20,11 @@
 /* A broker: from bootstrap.servers (negative id) or from metadata. */
 typedef struct kp_broker {
     int32_t id;
-    int in_metadata; /* listed in the latest metadata response */
-    int wanted;      /* (re)connect: something waits for this broker */
-    int md_asked;    /* conn.failures when a down connection last asked for metadata */
-    int index;       /* position in the layer's table, stable */
+    int in_metadata;         /* listed in the latest metadata response */
+    int wanted;              /* (re)connect: something waits for this broker */
+    int md_asked;            /* conn.failures when a down connection last asked for metadata */
+    int index;               /* position in the layer's table (changes when one is removed) */
+    struct kp_broker *hnext; /* the layer's id hash */
     kp_conn conn;
 } kp_broker;
 
@@ -60,17 +61,25 @@ kp_broker *kp_rl_find(kp_rl *rl, int32_t id);
 /* The broker with this id, added if new, its connection moved (failing
  * what is in flight on it) if its address changed. NULL when out of memory. */
 kp_broker *kp_rl_upsert(kp_rl *rl, int32_t id, const char *host, int port);
+/* Brokers that the latest metadata no longer lists (in_metadata 0, not a
+ * bootstrap entry) and that have nothing in flight are removed at the end
+ * of the current kp_rl_poll. */
+void kp_rl_prune_soon(kp_rl *rl);
+/* Changes whenever a broker is removed: a kp_broker pointer kept from an
+ * earlier generation may be gone. */
+uint64_t kp_rl_generation(const kp_rl *rl);
 
 /* The version of api_key both sides speak on b, -1 if none. */
 int16_t kp_rl_version(const kp_broker *b, int16_t api_key);
 /* Starts a request on b (ready), in place in its connection's output:
  * returns the buffer to encode the body into. */
 kp_buf *kp_rl_begin(kp_rl *rl, kp_broker *b, int16_t api_key, int16_t version, kp_frame *f);
-/* Finishes and queues it with request.timeout.ms, unless err (what the
- * body's encoder returned) is set: then the frame is given up. Returns 0,
- * _NO_MEMORY or _BAD_MSG (err set); on error no handler will be called. */
+/* Finishes and queues it, unless err (what the body's encoder returned) is
+ * set: then the frame is given up. It times out after request.timeout.ms,
+ * or at deadline_ms if that is earlier (0: none). Returns 0, _NO_MEMORY or
+ * _BAD_MSG (err set); on error no handler will be called. */
 kprod_err_t kp_rl_send(kp_rl *rl, kp_frame *f, kprod_err_t err, int expect_response,
-                       const kp_req_handler *h, void *ctx);
+                       int64_t deadline_ms, const kp_req_handler *h, void *ctx);
 
 /* The ready broker with the fewest requests in flight, NULL if none. */
 kp_broker *kp_rl_any_ready(kp_rl *rl);

@@ -86,6 +86,7 @@ static void test_defaults_equal_java(void **state) {
         {"security.protocol", "PLAINTEXT"},
         {"sasl.mechanism", "GSSAPI"},
         {"delivery.report.mode", "poll"},
+        {"receive.message.max.bytes", "100000000"}, /* librdkafka's name and default */
     };
     assert_int_equal(sizeof(java) / sizeof(java[0]), KP_P__COUNT);
     for (size_t i = 0; i < sizeof(java) / sizeof(java[0]); i++)
@@ -168,6 +169,7 @@ static const case_ cases[] = {
     {"connections.max.idle.ms", "-1", "-2"},
     {"transactional.id", "tx-1", ""},
     {"transaction.timeout.ms", "900000", "-1"},
+    {"receive.message.max.bytes", "1000", "999"},
     {"security.protocol", "plaintext", "SSL"},
     {"sasl.mechanism", "PLAIN", NULL},
     {"delivery.report.mode", "thread", "callback"},

@@ -84,8 +84,10 @@ static void on_connected(kp_conn *c, void *opaque) {
 
 static const kp_conn_handlers g_h = {on_response, on_fail, on_written, on_connected, NULL};
 
-static kp_conn_settings g_settings = {
-    .setup_timeout_ms = 5000, .reconnect_backoff_ms = 100, .reconnect_backoff_max_ms = 1000};
+static kp_conn_settings g_settings = {.setup_timeout_ms = 5000,
+                                      .reconnect_backoff_ms = 100,
+                                      .reconnect_backoff_max_ms = 1000,
+                                      .max_frame = 100000000};
 
 static int setup(void **state) {
     (void)state;
@@ -160,17 +162,23 @@ static void pump(kp_conn *c, int ms) {
     kp_conn_io(c, pfd.revents, kp_now_ms(), &g_h);
 }
 
-/* A request frame: size 8, api key 18, version 0, correlation id, encoded
- * in place at the end of c->out and committed, as the request layer does. */
-static kp_inflight *send_req(kp_conn *c, int32_t corr, int expect, int64_t deadline, req_ctx *ctx) {
+/* A request frame: size 8, api key, version 0, correlation id, encoded in
+ * place at the end of c->out and committed, as the request layer does. */
+static kp_inflight *send_req_key(kp_conn *c, int16_t api_key, int32_t corr, int expect,
+                                 int64_t deadline, req_ctx *ctx) {
     size_t start = c->out.len;
     kp_buf_put_i32(&c->out, 8);
-    kp_buf_put_i16(&c->out, 18);
+    kp_buf_put_i16(&c->out, api_key);
     kp_buf_put_i16(&c->out, 0);
     kp_buf_put_i32(&c->out, corr);
-    kp_inflight *r = kp_conn_commit(c, start, corr, 18, 0, expect, deadline, ctx);
+    kp_inflight *r = kp_conn_commit(c, start, corr, api_key, 0, expect, deadline, ctx);
     assert_non_null(r);
     return r;
+}
+
+/* The same with api key 18 (ApiVersions), as most tests need. */
+static kp_inflight *send_req(kp_conn *c, int32_t corr, int expect, int64_t deadline, req_ctx *ctx) {
+    return send_req_key(c, 18, corr, expect, deadline, ctx);
 }
 
 /* Connects c to the listening socket and returns the peer's end, with c
@@ -376,6 +384,115 @@ static void test_impossible_frame_size(void **state) {
         pump(&c, 10);
     assert_int_equal(a.fails, 1);
     assert_int_equal(a.err, KPROD_ERR__BAD_MSG);
+    close_ready(&c, lfd, sfd);
+}
+
+/* A size prefix over receive.message.max.bytes fails the connection as soon
+ * as the 4 bytes are in, with a message naming the setting, and nothing of
+ * the frame is buffered beyond one read. */
+static void test_frame_over_limit_refused_before_buffering(void **state) {
+    (void)state;
+    static kp_conn_settings small;
+    small = g_settings;
+    small.max_frame = 1000;
+    int port;
+    int lfd = listen_loopback(&port);
+    kp_conn c;
+    kp_conn_init(&c, 1, "127.0.0.1", port, &small);
+    int sfd = connect_ready(&c, lfd);
+    req_ctx a = {0};
+    send_req(&c, 1, 1, far(), &a);
+    pump_written(&c);
+    peer_read_request(sfd);
+    static uint8_t big[256 * 1024];
+    kp_be32_write(big, 2000000);
+    kp_be32_write(big + 4, 1);
+    write_full(sfd, big, 8);
+    int64_t deadline = kp_now_ms() + 2000;
+    while (c.state != KP_CONN_DOWN && kp_now_ms() < deadline)
+        pump(&c, 10);
+    assert_int_equal(c.state, KP_CONN_DOWN);
+    assert_int_equal(a.fails, 1);
+    assert_int_equal(a.err, KPROD_ERR__BAD_MSG);
+    assert_non_null(strstr(c.err, "receive.message.max.bytes"));
+    assert_true(c.in.cap < sizeof(big));
+    close(sfd);
+    close(lfd);
+    kp_conn_destroy(&c);
+}
+
+/* Reconnects c (DOWN) to the listening socket; returns the peer's end. */
+static int reconnect_ready(kp_conn *c, int lfd) {
+    kp_conn_connect(c, kp_now_ms());
+    int sfd = accept(lfd, NULL, NULL);
+    assert_true(sfd >= 0);
+    int64_t deadline = kp_now_ms() + 5000;
+    while (c->state != KP_CONN_READY && kp_now_ms() < deadline)
+        pump(c, 50);
+    assert_int_equal(c->state, KP_CONN_READY);
+    return sfd;
+}
+
+/* A broker that answers the handshake and then sends garbage is not
+ * retried at the first backoff for ever: after a malformed answer only a
+ * request answered well resets the failure count, not a handshake. */
+static void test_misbehaving_broker_keeps_backoff(void **state) {
+    (void)state;
+    kp_conn c;
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
+    c.failures = 3;
+    req_ctx a = {0};
+    send_req(&c, 1, 1, far(), &a);
+    pump_written(&c);
+    peer_read_request(sfd);
+    uint8_t bad[4] = {0xff, 0xff, 0xff, 0xf0};
+    write_full(sfd, bad, sizeof(bad));
+    int64_t deadline = kp_now_ms() + 2000;
+    while (c.state != KP_CONN_DOWN && kp_now_ms() < deadline)
+        pump(&c, 10);
+    assert_int_equal(c.state, KP_CONN_DOWN);
+    assert_int_equal(c.failures, 4);
+    close(sfd);
+    sfd = reconnect_ready(&c, lfd);
+    assert_int_equal(c.failures, 4); /* the handshake alone does not count */
+    req_ctx b = {0};
+    send_req_key(&c, 3, 2, 1, far(), &b); /* a Metadata request, not a handshake */
+    pump_written(&c);
+    assert_int_equal(peer_read_request(sfd), 2);
+    uint8_t resp[64];
+    write_full(sfd, resp, make_response(resp, 2, "ok"));
+    deadline = kp_now_ms() + 2000;
+    while (b.responses == 0 && kp_now_ms() < deadline)
+        pump(&c, 10);
+    assert_int_equal(b.responses, 1);
+    assert_int_equal(c.failures, 0); /* answered well: it behaves again */
+    close_ready(&c, lfd, sfd);
+}
+
+/* Deadlines need not grow along the requests in flight (a Produce request
+ * ends no later than its first batch's delivery.timeout.ms): a later
+ * request whose deadline is earlier times out at its own deadline. */
+static void test_later_request_earlier_deadline(void **state) {
+    (void)state;
+    kp_conn c;
+    int lfd, sfd;
+    open_ready(&c, &lfd, &sfd);
+    req_ctx a = {0}, b = {0};
+    int64_t start = kp_now_ms();
+    send_req(&c, 1, 1, far(), &a);
+    send_req(&c, 2, 1, start + 150, &b);
+    assert_int_equal(kp_conn_next_deadline(&c), start + 150);
+    while (c.state != KP_CONN_DOWN && kp_now_ms() < start + 5000) {
+        int64_t d = kp_conn_next_deadline(&c);
+        int64_t now = kp_now_ms();
+        pump(&c, d > now ? (int)(d - now) : 0);
+    }
+    int64_t took = kp_now_ms() - start;
+    assert_true(took >= 150 && took < 2000);
+    assert_int_equal(b.fails, 1);
+    assert_int_equal(b.err, KPROD_ERR_REQUEST_TIMED_OUT);
+    assert_int_equal(a.fails, 1); /* the connection went with it */
     close_ready(&c, lfd, sfd);
 }
 
@@ -630,6 +747,9 @@ int main(void) {
         cmocka_unit_test_setup(test_in_place_frames, setup),
         cmocka_unit_test_setup(test_correlation_mismatch_fails_all, setup),
         cmocka_unit_test_setup(test_impossible_frame_size, setup),
+        cmocka_unit_test_setup(test_frame_over_limit_refused_before_buffering, setup),
+        cmocka_unit_test_setup(test_misbehaving_broker_keeps_backoff, setup),
+        cmocka_unit_test_setup(test_later_request_earlier_deadline, setup),
         cmocka_unit_test_setup(test_request_timeout, setup),
         cmocka_unit_test_setup(test_refused_backoff_grows, setup),
         cmocka_unit_test_setup(test_connect_is_idempotent, setup),
