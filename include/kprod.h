@@ -69,6 +69,8 @@ KPROD_API const char *kprod_version(void);
     X(_CLOSED, -122, 0, "Producer is closing or closed")                                           \
     X(_FLUSH_TIMED_OUT, -123, 1, "Flush timed out with records still pending")                     \
     X(_PARTITIONER, -124, 0, "Partitioner returned an invalid partition")                          \
+    X(_IN_CALLBACK, -125, 0, "Not allowed from inside a delivery callback")                        \
+    X(_INTERRUPTED, -126, 0, "Interrupted by kprod_interrupt")                                     \
     /* broker errors: Kafka 4.1 Errors.java; retriable = extends RetriableException */             \
     X(UNKNOWN_SERVER_ERROR, -1, 0,                                                                 \
       "The server experienced an unexpected error when processing the request")                    \
@@ -370,26 +372,35 @@ KPROD_API void kprod_conf_set_partitioner(kprod_conf_t *conf, kprod_partitioner_
 #define KPROD_PARTITION_ANY (-1)
 
 typedef struct kprod_header_s {
-    const char *name;  /* NUL-terminated */
-    const void *value; /* NULL = null value */
+    const char *name;  /* NUL-terminated; never NULL */
+    const void *value; /* NULL = null value (then value_len must be 0) */
     size_t value_len;
 } kprod_header_t;
 
 /* A record to send. kprod copies everything it needs during kprod_send
  * (the record is encoded into its batch at once), so every pointer here is
  * only borrowed for the duration of the call. With KPROD_F_FREE, kprod frees
- * key and value (with free()) once the call returns successfully. */
+ * key and value (with free()) once the call returns successfully.
+ * kprod_send refuses with KPROD_ERR__INVALID_ARG (no report follows) a NULL
+ * topic, a negative timestamp_ms, headers NULL with header_count > 0, a
+ * header with a NULL name or a NULL value and value_len > 0, and (with a
+ * built-in serializer) a NULL key or value with a length > 0; a user
+ * serializer gets key/value and their lengths as they are. */
 typedef struct kprod_record_s {
     const char *topic; /* required */
     int32_t partition; /* KPROD_PARTITION_ANY: the partitioner chooses */
-    const void *key;   /* NULL = null key */
+    const void *key;   /* NULL = null key (then key_len must be 0) */
     size_t key_len;
-    const void *value; /* NULL = null value */
+    const void *value; /* NULL = null value (then value_len must be 0) */
     size_t value_len;
-    const kprod_header_t *headers;
+    const kprod_header_t *headers; /* header_count of them; NULL only when 0 */
     size_t header_count;
-    int64_t timestamp_ms; /* 0 = now */
-    int flags;            /* KPROD_F_* */
+    /* Milliseconds since the epoch; 0 = now (the time of kprod_send). Never
+     * negative: refused with KPROD_ERR__INVALID_ARG, as Java refuses it
+     * ("Timestamp should always be non-negative"), since the broker would
+     * fail the record's whole batch with INVALID_TIMESTAMP. */
+    int64_t timestamp_ms;
+    int flags; /* KPROD_F_* */
 } kprod_record_t;
 
 #define KPROD_F_FREE 0x1 /* kprod frees key and value after a successful send */
@@ -416,8 +427,11 @@ typedef struct kprod_report_s {
  * inside kprod_poll, kprod_flush or kprod_close (concurrently, and not in
  * order, when several threads do so), with delivery.report.mode=thread on
  * kprod's report thread (the last ones on kprod_close's thread). It may call
- * kprod_send, kprod_outstanding, kprod_fatal_error and kprod_metadata_get;
- * kprod_poll, kprod_flush and kprod_close must not be called from it. */
+ * kprod_send, kprod_outstanding, kprod_fatal_error, kprod_metadata_get and
+ * kprod_interrupt. kprod_poll, kprod_flush and kprod_close called from it on
+ * the producer whose report it is return KPROD_ERR__IN_CALLBACK at once and
+ * do nothing (they would wait for reports that cannot be served before the
+ * callback returns); on another producer they work as usual. */
 typedef void (*kprod_delivery_cb)(const kprod_report_t *report, void *cb_opaque);
 
 /* The callback for records sent without one of their own. cb_opaque is
@@ -443,10 +457,13 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
 /* Sends one record asynchronously. On success the record gets exactly one
  * delivery report later, through cb (or the conf's default callback when cb
  * is NULL), with opaque in report->opaque. Blocks up to max.block.ms while
- * buffer.memory is full or the topic's partition count is not yet known.
- * Errors returned here (no report follows): _INVALID_ARG, _INVALID_TOPIC,
- * _MSG_SIZE_TOO_LARGE, _QUEUE_FULL, _TIMED_OUT (metadata), _UNKNOWN_TOPIC,
- * _UNKNOWN_PARTITION, _SERIALIZATION, _FATAL, _CLOSED.
+ * buffer.memory is full or the topic's partition count is not yet known
+ * (after kprod_interrupt it does not block: _INTERRUPTED instead).
+ * Errors returned here (no report follows): _INVALID_ARG (p or rec NULL, or
+ * a record kprod_record_t says is refused: a negative timestamp, NULL
+ * headers with a count, ...), _INVALID_TOPIC, _MSG_SIZE_TOO_LARGE,
+ * _QUEUE_FULL, _TIMED_OUT (metadata), _UNKNOWN_TOPIC, _UNKNOWN_PARTITION,
+ * _SERIALIZATION, _INTERRUPTED, _FATAL, _CLOSED.
  * Thread-safe: any number of threads may send at once, also from a delivery
  * callback or a serializer; from a delivery callback it may wait out
  * max.block.ms (reports free their memory only after their callbacks return).
@@ -458,7 +475,8 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
  * (-1 = forever) for the first one. Returns how many were served. With
  * delivery.report.mode=thread reports are served by kprod's own thread and
  * this only waits. Thread-safe: threads polling at once run callbacks at once.
- * Must not be called from a delivery callback: it would serve later reports
+ * From one of p's delivery callbacks it returns KPROD_ERR__IN_CALLBACK (a
+ * negative number) at once and serves nothing: it would serve later reports
  * ahead of the current ones (in thread mode, wait on the thread it runs on). */
 KPROD_API int kprod_poll(kprod_t *p, int timeout_ms);
 
@@ -466,9 +484,10 @@ KPROD_API int kprod_poll(kprod_t *p, int timeout_ms);
  * record sent before the call has had its report served, or timeout_ms
  * passes (-1 = forever). Serves reports itself in poll mode.
  * Returns KPROD_ERR__FLUSH_TIMED_OUT if records are still pending.
- * Thread-safe, also alongside kprod_send and kprod_poll. Must not be called
- * from a delivery callback: it would wait for reports that cannot complete
- * until that callback returns. */
+ * Thread-safe, also alongside kprod_send and kprod_poll. From one of p's
+ * delivery callbacks it returns KPROD_ERR__IN_CALLBACK at once and flushes
+ * nothing: it would wait for reports that cannot complete until that
+ * callback returns (with -1, forever). */
 KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms);
 
 /* Records accepted but not yet reported (a record counts until its batch's
@@ -483,10 +502,28 @@ KPROD_API size_t kprod_outstanding(kprod_t *p);
  * timeout, _FLUSH_TIMED_OUT when records had to be purged. Threads still in
  * kprod_send return _CLOSED and are waited for; no other call on p (poll,
  * flush, outstanding, fatal_error, metadata) may overlap kprod_close.
- * Call it once, from any thread but not from a delivery callback, serializer
- * or partitioner. Beyond timeout_ms it waits for those sends (and their
- * serializers) and for a callback the report thread is running. */
+ * Call it once, from any thread but not from a serializer or partitioner.
+ * From one of p's delivery callbacks it returns KPROD_ERR__IN_CALLBACK at
+ * once and does nothing (p stays valid; close it later from another
+ * place). Beyond timeout_ms it waits for those sends (and their
+ * serializers), for a kprod_interrupt in progress, and for a callback the
+ * report thread is running. */
 KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms);
+
+/* Stops kprod_send from blocking, for good (Ctrl-C in a tool): every send
+ * blocked right now waiting for buffer.memory or for a topic's metadata
+ * returns KPROD_ERR__INTERRUPTED, and so does every later send that would
+ * have to block, until the producer is closed. Sends that need not block
+ * still go through, and records already accepted are unaffected: they are
+ * delivered or reported as usual (kprod_poll, kprod_flush, kprod_close).
+ * Returns NO_ERROR (_INVALID_ARG for NULL). Any thread, also from a
+ * delivery callback or a serializer (not a partitioner); takes kprod's
+ * accumulator lock briefly and never blocks otherwise. Not from a signal
+ * handler (it locks a mutex): call it from a thread that waits for the
+ * signal (sigwait). Like kprod_send it must not start once kprod_close has
+ * been called; one that started before is waited for by kprod_close, so a
+ * thread whose send returned _INTERRUPTED may close p at once. */
+KPROD_API kprod_err_t kprod_interrupt(kprod_t *p);
 
 /* The fatal error that stopped the producer, if any (NO_ERROR otherwise),
  * with its cause copied into errstr (may be NULL). Any thread; takes kprod's

@@ -287,6 +287,10 @@ static kprod_err_t await_partitions_locked(kp_acc *acc, kp_topic *t, int64_t dea
         acc->sender_wake_ms = 0;
         acc->wake_sender(acc->wake_opaque);
         *wake = 0;
+        /* Interrupted: no wait, but the metadata is still asked for (above),
+         * so later sends to the topic need not wait either. */
+        if (acc->interrupted)
+            return KPROD_ERR__INTERRUPTED;
         if (kp_cond_wait_until(&acc->md_cv, &acc->lock, deadline_ms) != 0 &&
             t->partition_count <= 0) {
             if (t->md_err == KPROD_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
@@ -349,6 +353,8 @@ static kprod_err_t reserve_memory(kp_acc *acc, size_t n, int64_t deadline_ms, in
     while (must_wait(acc, n)) {
         if (acc->shut_err)
             return acc->shut_err;
+        if (acc->interrupted)
+            return KPROD_ERR__INTERRUPTED;
         if (!*waited) {
             /* While anyone waits here every batch is ready (see
              * kp_acc_batch_ready_locked): the sender takes them now. */
@@ -468,8 +474,13 @@ static size_t record_size_alone(const kp_append *a) {
 static size_t record_size_bound(const kp_append *a) {
     size_t n = KP_RB_HEADER_SIZE + 5 + 1 + 10 + 5 + 5 + 5 + 5; /* lengths, attributes, deltas */
     n += (a->key_len > 0 ? (size_t)a->key_len : 0) + (a->value_len > 0 ? (size_t)a->value_len : 0);
-    for (size_t i = 0; i < a->header_count; i++)
-        n += 10 + strlen(a->headers[i].name) + a->headers[i].value_len;
+    for (size_t i = 0; i < a->header_count; i++) {
+        /* Saturates: a huge header length must not wrap to a small bound. */
+        size_t name_len = strlen(a->headers[i].name), value_len = a->headers[i].value_len;
+        if (n > SIZE_MAX / 4 || name_len > SIZE_MAX / 4 || value_len > SIZE_MAX / 4)
+            return SIZE_MAX;
+        n += 10 + name_len + value_len;
+    }
     return n;
 }
 
@@ -815,6 +826,14 @@ void kp_acc_shut(kp_acc *acc, kprod_err_t err) {
 }
 
 int kp_acc_closing(kp_acc *acc) { return atomic_load(&acc->closing); }
+
+void kp_acc_interrupt(kp_acc *acc) {
+    pthread_mutex_lock(&acc->lock);
+    acc->interrupted = 1;
+    pthread_cond_broadcast(&acc->space_cv);
+    pthread_cond_broadcast(&acc->md_cv);
+    pthread_mutex_unlock(&acc->lock);
+}
 
 int kp_acc_space_waiters(kp_acc *acc) {
     pthread_mutex_lock(&acc->lock);

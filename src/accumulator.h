@@ -54,9 +54,17 @@ typedef struct kp_append {
  * buffer.memory (together at most max.block.ms), chooses the partition and
  * encodes the record into its batch. On error nothing is left behind.
  * Errors: _INVALID_ARG (a length below -1), _MSG_SIZE_TOO_LARGE, _INVALID_TOPIC, _UNKNOWN_TOPIC,
- * _TIMED_OUT, _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, and the shutdown
- * error (_CLOSED, _FATAL) once kp_acc_shut was called. */
+ * _TIMED_OUT, _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, the shutdown
+ * error (_CLOSED, _FATAL) once kp_acc_shut was called, and _INTERRUPTED instead of a wait (or
+ * from one) once kp_acc_interrupt was called. */
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a);
+
+/* From now on no append waits: those waiting for metadata or buffer.memory
+ * wake up and fail with _INTERRUPTED, and so does every later one that
+ * would have to wait; appends that need no wait still go in, and queued
+ * batches are not touched. Stays set until the accumulator is freed. Any
+ * thread; takes the lock briefly (not from a drain callback). */
+void kp_acc_interrupt(kp_acc *acc);
 
 /* Starts a flush: every batch existing now becomes ready. Returns the
  * epoch to wait for with kp_acc_flushed. */

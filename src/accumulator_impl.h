@@ -65,6 +65,7 @@ struct kp_acc {
     kp_flush_epoch *epoch_tail;
     uint64_t flush_upto;  /* batches of epochs <= this are ready now */
     kprod_err_t shut_err; /* set once: appends fail with it */
+    int interrupted;      /* kp_acc_interrupt: an append that would wait fails instead */
     atomic_int closing;   /* everything is ready; read without the lock too */
     int space_waiters;    /* appends waiting for buffer.memory: every batch is ready */
     size_t space_want;    /* free bytes that wake them (see wake_space_waiters) */

@@ -1,8 +1,9 @@
 /* The public producer API: kprod_new, kprod_send, kprod_poll, kprod_flush,
- * kprod_close. kprod_send runs on the application's threads: it serializes
- * key and value, then the accumulator chooses the partition and appends the
- * encoded record under its one short lock. The sender thread does every
- * piece of I/O; reports come back through the report queue. */
+ * kprod_interrupt, kprod_close. kprod_send runs on the application's
+ * threads: it serializes key and value, then the accumulator chooses the
+ * partition and appends the encoded record under its one short lock. The
+ * sender thread does every piece of I/O; reports come back through the
+ * report queue. */
 #include "producer.h"
 
 #include <stdio.h>
@@ -60,13 +61,40 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
     return KPROD_ERR_NO_ERROR;
 }
 
+/* A NULL pointer with a length is refused before a built-in serializer sees
+ * it (NULL is the null key or value, whose length is 0); a user serializer
+ * gets both as they are. */
+static int null_with_length(kp_ser_kind kind, const void *obj, size_t len) {
+    return kind != KP_SER_USER && !obj && len > 0;
+}
+
+/* The caller's record, checked before anything else (kprod_send's
+ * _INVALID_ARG): nothing here may be read out of bounds or through NULL. */
+static int record_valid(const kprod_t *p, const kprod_record_t *rec) {
+    if (!rec->topic)
+        return 0;
+    /* Java: "Invalid timestamp: -1. Timestamp should always be non-negative
+     * or null". One such record would fail its whole batch at the broker
+     * (INVALID_TIMESTAMP). */
+    if (rec->timestamp_ms < 0)
+        return 0;
+    if (null_with_length(p->cfg.key_serializer, rec->key, rec->key_len) ||
+        null_with_length(p->cfg.value_serializer, rec->value, rec->value_len))
+        return 0;
+    if (rec->header_count > 0 && !rec->headers)
+        return 0;
+    for (size_t i = 0; i < rec->header_count; i++) {
+        const kprod_header_t *h = &rec->headers[i];
+        if (!h->name || (!h->value && h->value_len > 0))
+            return 0;
+    }
+    return 1;
+}
+
 KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_delivery_cb cb,
                                  void *opaque) {
-    if (!p || !rec || !rec->topic)
+    if (!p || !rec || !record_valid(p, rec))
         return KPROD_ERR__INVALID_ARG;
-    for (size_t i = 0; i < rec->header_count; i++)
-        if (!rec->headers[i].name)
-            return KPROD_ERR__INVALID_ARG;
 
     /* Counted until the last touch of p: kprod_close waits for it to drop
      * to 0 before freeing p. */
@@ -110,6 +138,10 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
 KPROD_API int kprod_poll(kprod_t *p, int timeout_ms) {
     if (!p)
         return 0;
+    /* Inside one of p's callbacks it would serve later reports ahead of the
+     * current ones, or (thread mode) wait on the thread it runs on. */
+    if (kp_reports_in_callback(p->reports))
+        return KPROD_ERR__IN_CALLBACK;
     if (timeout_ms == 0 && !kp_reports_pending(p->reports))
         return 0; /* the common "anything ready?" call: no clock, no lock */
     int64_t deadline = kp_deadline(timeout_ms);
@@ -128,6 +160,10 @@ KPROD_API size_t kprod_outstanding(kprod_t *p) {
 KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms) {
     if (!p)
         return KPROD_ERR__INVALID_ARG;
+    /* Inside one of p's callbacks it would wait for reports that cannot be
+     * served before that callback returns: a deadlock with timeout -1. */
+    if (kp_reports_in_callback(p->reports))
+        return KPROD_ERR__IN_CALLBACK;
     int64_t deadline = kp_deadline(timeout_ms);
     uint64_t epoch = kp_acc_begin_flush(p->acc);
     int threaded = kp_reports_threaded(p->reports);
@@ -145,6 +181,18 @@ KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms) {
     }
 }
 
+KPROD_API kprod_err_t kprod_interrupt(kprod_t *p) {
+    if (!p)
+        return KPROD_ERR__INVALID_ARG;
+    /* Counted like a send: a thread that got _INTERRUPTED may call
+     * kprod_close at once, and close must not free p before this call has
+     * left the accumulator. */
+    atomic_fetch_add(&p->active_sends, 1);
+    kp_acc_interrupt(p->acc);
+    atomic_fetch_sub(&p->active_sends, 1);
+    return KPROD_ERR_NO_ERROR;
+}
+
 KPROD_API kprod_err_t kprod_fatal_error(kprod_t *p, char *errstr, size_t errstr_size) {
     if (!p)
         return KPROD_ERR__INVALID_ARG;
@@ -154,6 +202,11 @@ KPROD_API kprod_err_t kprod_fatal_error(kprod_t *p, char *errstr, size_t errstr_
 KPROD_API kprod_err_t kprod_close(kprod_t *p, int timeout_ms) {
     if (!p)
         return KPROD_ERR__INVALID_ARG;
+    /* Refused before anything is touched: p stays usable. (Inside one of
+     * p's callbacks the close would wait for that callback, and free p
+     * under it.) */
+    if (kp_reports_in_callback(p->reports))
+        return KPROD_ERR__IN_CALLBACK;
     kprod_flush(p, timeout_ms);
     /* Sends blocked on memory or metadata wake up with _CLOSED, and no new
      * one can block; every batch is now ready. */

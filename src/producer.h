@@ -17,7 +17,7 @@ struct kprod_s {
     kp_acc *acc;
     kp_reports *reports;
     kp_sender *sender;
-    atomic_int active_sends; /* threads inside kprod_send: kprod_close waits them out */
+    atomic_int active_sends; /* threads inside kprod_send or kprod_interrupt: close waits */
 };
 
 #endif

@@ -63,9 +63,29 @@ void kp_reports_push(kp_reports *r, kp_batch *const *batches, int n) {
         pthread_cond_broadcast(&r->cv);
 }
 
+/* The report queues whose callbacks this thread is running, innermost
+ * first: one frame (on the serving stack) per serve_list that runs them. */
+typedef struct cb_frame {
+    const kp_reports *r;
+    const struct cb_frame *up;
+} cb_frame;
+static _Thread_local const cb_frame *tl_frames;
+
+int kp_reports_in_callback(const kp_reports *r) {
+    for (const cb_frame *f = tl_frames; f; f = f->up)
+        if (!r || f->r == r)
+            return 1;
+    return 0;
+}
+
 /* Runs the callbacks of a list of completed batches, then frees them. */
 static int serve_list(kp_reports *r, kp_batch *list) {
     int served = 0;
+    if (!list)
+        return 0;
+    /* Marks this thread as inside r's callbacks until they have all run. */
+    cb_frame frame = {r, tl_frames};
+    tl_frames = &frame;
     for (kp_batch *b = list; b; b = b->next) {
         kprod_report_t rep;
         memset(&rep, 0, sizeof(rep));
@@ -89,6 +109,7 @@ static int serve_list(kp_reports *r, kp_batch *list) {
          * kprod_outstanding() is 0 once a flush of everything returns. */
         atomic_fetch_sub(&r->outstanding, (size_t)b->w.count);
     }
+    tl_frames = frame.up;
     kp_acc_release_served(r->acc, list);
     while (list) {
         kp_batch *next = list->next;

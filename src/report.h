@@ -43,4 +43,11 @@ int kp_reports_serve(kp_reports *r, int64_t deadline_ms);
 /* Is anything queued? (no lock: a hint) */
 int kp_reports_pending(const kp_reports *r);
 
+/* Is the calling thread running a delivery callback of r (NULL: of any
+ * producer) right now? Callbacks nest when one serves another producer's
+ * reports; every level counts. No lock: a thread-local marker that the
+ * serving code sets around the callbacks it runs. kprod_poll, kprod_flush
+ * and kprod_close refuse to run inside their own producer's callbacks. */
+int kp_reports_in_callback(const kp_reports *r);
+
 #endif

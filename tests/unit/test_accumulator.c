@@ -1372,6 +1372,100 @@ static void test_huge_record_is_too_large(void **state) {
     assert_int_equal(err, KPROD_ERR__MSG_SIZE_TOO_LARGE);
 }
 
+/* A header length near SIZE_MAX must not wrap the size bound around to a
+ * small number (the record would then reach the encoder and fail as
+ * _NO_MEMORY): it is too large. The value is never read. */
+static void test_huge_header_is_too_large(void **state) {
+    (void)state;
+    fx *f = fx_new(1, NULL);
+    kprod_header_t h = {.name = "h", .value = g_value, .value_len = SIZE_MAX};
+    kp_append a;
+    memset(&a, 0, sizeof(a));
+    a.topic = "t";
+    a.partition = 0;
+    a.timestamp_ms = 1700000000000LL;
+    a.key_len = -1;
+    a.value_len = -1;
+    a.headers = &h;
+    a.header_count = 1;
+    assert_int_equal(kp_acc_append(f->acc, &a), KPROD_ERR__MSG_SIZE_TOO_LARGE);
+    h.value_len = (size_t)INT32_MAX + 1;
+    assert_int_equal(kp_acc_append(f->acc, &a), KPROD_ERR__MSG_SIZE_TOO_LARGE);
+    assert_int_equal(mem_used(f), 0);
+    fx_free(f);
+}
+
+/* kp_acc_interrupt wakes an append waiting for buffer.memory with
+ * _INTERRUPTED (nothing charged, no waiter left); later appends that would
+ * wait (a new batch with memory full, a topic without metadata) fail at
+ * once, while one that fits an open batch still goes in. Queued batches
+ * stay. */
+static void test_interrupt_fails_waiting_and_later_waits(void **state) {
+    (void)state;
+    fx *f = full_fx("0", "20000");
+    size_t used = mem_used(f);
+    blocked_append ba = {.f = f, .part = 5};
+    pthread_t th = start_blocked_append(&ba);
+    int64_t interrupted_at = kp_now_ms();
+    kp_acc_interrupt(f->acc);
+    pthread_join(th, NULL);
+    assert_int_equal(ba.err, KPROD_ERR__INTERRUPTED);
+    assert_true(ba.returned_ms - interrupted_at < 2000);
+    lock(f);
+    assert_int_equal(f->acc->space_waiters, 0);
+    assert_true(f->acc->interrupted);
+    unlock(f);
+    assert_int_equal(mem_used(f), used);
+    assert_null(queue(f, 5)->head);
+
+    /* A new batch would have to wait: refused at once. */
+    int64_t start = kp_now_ms();
+    assert_int_equal(append(f, 6, 10), KPROD_ERR__INTERRUPTED);
+    /* A topic without metadata would have to wait: refused at once, but
+     * made and its metadata asked for, so later sends need not wait. */
+    assert_int_equal(append_to(f, "fresh", 0, 10), KPROD_ERR__INTERRUPTED);
+    assert_true(kp_now_ms() - start < 2000);
+    assert_true(kp_acc_has_topic(f->acc, "fresh"));
+    assert_true(kp_acc_metadata_hint(f->acc));
+    /* Room in an open batch: no wait, so it goes in. */
+    assert_int_equal(append(f, 0, 10), 0);
+    assert_int_equal(queue(f, 0)->head->w.count, 2);
+    /* Once memory is back a new batch needs no wait either. */
+    release_all(f);
+    assert_int_equal(append(f, 6, 10), 0);
+    release_all(f);
+    assert_int_equal(mem_used(f), 0);
+    fx_free(f);
+}
+
+/* An append waiting for its topic's metadata is woken by kp_acc_interrupt. */
+static void test_interrupt_wakes_metadata_wait(void **state) {
+    (void)state;
+    const char *props[] = {"max.block.ms", "20000", NULL};
+    fx *f = fx_new(1, props);
+    topic_maker m = {.f = f, .topic = "waits", .partition = 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, topic_maker_main, &m), 0);
+    int64_t deadline = kp_now_ms() + 5000;
+    while (!kp_acc_has_topic(f->acc, "waits")) { /* made and waiting, under one lock */
+        if (kp_now_ms() > deadline)
+            fail_msg("the send did not make topic waits");
+        sleep_ms(1);
+    }
+    int64_t interrupted_at = kp_now_ms();
+    kp_acc_interrupt(f->acc);
+    pthread_join(th, NULL);
+    assert_int_equal(m.err, KPROD_ERR__INTERRUPTED);
+    assert_true(kp_now_ms() - interrupted_at < 2000);
+    /* Its partitions arrive: sends to it need no wait and go in. */
+    uint8_t leader = 1;
+    assert_true(kp_acc_apply_topic(f->acc, "waits", KPROD_ERR_NO_ERROR, 1, &leader) >= 0);
+    assert_int_equal(append_to(f, "waits", 0, 10), 0);
+    release_all(f);
+    assert_int_equal(mem_used(f), 0);
+    fx_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_share_batch_until_full),
@@ -1396,6 +1490,9 @@ int main(void) {
         cmocka_unit_test(test_wake_only_when_ready_earlier),
         cmocka_unit_test(test_next_head_sets_wake_time_after_take),
         cmocka_unit_test(test_huge_record_is_too_large),
+        cmocka_unit_test(test_huge_header_is_too_large),
+        cmocka_unit_test(test_interrupt_fails_waiting_and_later_waits),
+        cmocka_unit_test(test_interrupt_wakes_metadata_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
