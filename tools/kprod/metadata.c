@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "kprod.h"
 #include "opts.h"
 
@@ -39,6 +40,10 @@ static const char help_text[] =
     "          topic NAME: error NAME: TEXT\n"
     "    A missing leader prints as -1; an unknown cluster id as (none).\n"
     "\n"
+    "    The cluster id, host names, topic names and error texts come from the\n"
+    "    broker, and are printed with control characters escaped, so that a\n"
+    "    broker can neither forge output lines nor send escape sequences to\n"
+    "    the terminal:\n" CLI_ESCAPE_HELP "\n"
     "OPTIONS\n"
     "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
     "        Bootstrap servers (bootstrap.servers). Default: $KPROD_BROKERS, or\n"
@@ -64,6 +69,10 @@ static const char help_text[] =
     "     \"topics\": [{\"name\": \"T\", \"error\": null or \"NAME\",\n"
     "                 \"partitions\": [{\"id\": N, \"leader\": N,\n"
     "                                 \"replicas\": [N, ...], \"isr\": [N, ...]}]}]}\n"
+    "    on one line. Strings are always valid JSON: \\\" and \\\\ for a quote and a\n"
+    "    backslash, \\uXXXX for each character the text output escapes (ESC as\n"
+    "    \\u001b, U+202E as \\u202e), \\u00HH for a byte that is not part of\n"
+    "    valid UTF-8 (its value read as Latin-1); other UTF-8 text as it is.\n"
     "\n"
     "EXAMPLES\n"
     "    kprod metadata -b localhost:9092\n"
@@ -120,110 +129,127 @@ static int *sorted_indexes(const kprod_metadata_t *md, int n,
     return idx;
 }
 
-/* Prints a JSON string literal. */
-static void json_str(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+/* A buffer for one partition's replica or ISR ids, reused from partition to
+ * partition: each list costs one accessor call (two when it outgrows the
+ * buffer), so a partition costs three calls (leader, replicas, isr). The
+ * printing is one pass over the partitions; every accessor call looks its
+ * partition up by id inside the library, so the whole is linear in the
+ * partition count only when that lookup is constant-time. */
+typedef struct id_buf {
+    int32_t *ids;
+    int cap;
+} id_buf;
+
+/* Fetches the replicas (isr 0) or the in-sync replicas (isr 1) of partition
+ * part of topic t into b; returns their count (0 on error: none printed). */
+static int get_ids(const kprod_metadata_t *md, int t, int part, int isr, id_buf *b) {
+    int n = isr ? kprod_metadata_partition_isr(md, t, part, b->ids, b->cap)
+                : kprod_metadata_partition_replicas(md, t, part, b->ids, b->cap);
+    if (n <= b->cap)
+        return n > 0 ? n : 0;
+    int32_t *ids = realloc(b->ids, sizeof(int32_t) * (size_t)n);
+    if (!ids)
+        return b->cap; /* out of memory: the first cap ids, as fetched */
+    b->ids = ids;
+    b->cap = n;
+    n = isr ? kprod_metadata_partition_isr(md, t, part, b->ids, b->cap)
+            : kprod_metadata_partition_replicas(md, t, part, b->ids, b->cap);
+    return n < 0 ? 0 : n < b->cap ? n : b->cap;
 }
 
 /* Prints replicas or isr as "1,2,3" (text) or "1, 2, 3" (JSON). */
 static void print_ids(FILE *f, const kprod_metadata_t *md, int t, int part, int isr,
-                      const char *sep) {
-    int n = isr ? kprod_metadata_partition_isr(md, t, part, NULL, 0)
-                : kprod_metadata_partition_replicas(md, t, part, NULL, 0);
-    if (n <= 0)
-        return;
-    int32_t *ids = malloc(sizeof(int32_t) * (size_t)n);
-    if (!ids)
-        return;
-    n = isr ? kprod_metadata_partition_isr(md, t, part, ids, n)
-            : kprod_metadata_partition_replicas(md, t, part, ids, n);
+                      const char *sep, id_buf *b) {
+    int n = get_ids(md, t, part, isr, b);
     for (int i = 0; i < n; i++)
-        fprintf(f, "%s%d", i ? sep : "", (int)ids[i]);
-    free(ids);
+        fprintf(f, "%s%d", i ? sep : "", (int)b->ids[i]);
 }
 
-static void print_text(const kprod_metadata_t *md, const int *brokers, const int *topics) {
-    const char *cluster = kprod_metadata_cluster_id(md);
-    printf("cluster id: %s\n", cluster ? cluster : "(none)");
-    printf("controller: %d\n", (int)kprod_metadata_controller_id(md));
+/* Prints a string from the broker in the text form of escape.h; "fallback"
+ * when the broker sent none. */
+static void put_text(const char *s, const char *fallback) {
+    if (s)
+        cli_put_escaped(stdout, s);
+    else
+        fputs(fallback, stdout);
+}
+
+static void print_text(const kprod_metadata_t *md, const int *brokers, const int *topics,
+                       id_buf *ids) {
+    fputs("cluster id: ", stdout);
+    put_text(kprod_metadata_cluster_id(md), "(none)");
+    printf("\ncontroller: %d\n", (int)kprod_metadata_controller_id(md));
     int nb = kprod_metadata_broker_count(md);
     printf("brokers: %d\n", nb);
     for (int i = 0; i < nb; i++) {
         int b = brokers[i];
-        const char *host = kprod_metadata_broker_host(md, b);
-        printf("  %d %s:%d\n", (int)kprod_metadata_broker_id(md, b), host ? host : "?",
-               (int)kprod_metadata_broker_port(md, b));
+        printf("  %d ", (int)kprod_metadata_broker_id(md, b));
+        put_text(kprod_metadata_broker_host(md, b), "?");
+        printf(":%d\n", (int)kprod_metadata_broker_port(md, b));
     }
     int nt = kprod_metadata_topic_count(md);
     printf("topics: %d\n", nt);
     for (int i = 0; i < nt; i++) {
         int t = topics[i];
         kprod_err_t err = kprod_metadata_topic_err(md, t);
-        const char *name = kprod_metadata_topic_name(md, t);
-        name = name ? name : "?";
+        fputs("  topic ", stdout);
+        put_text(kprod_metadata_topic_name(md, t), "?");
         if (err != KPROD_ERR_NO_ERROR) {
-            printf("  topic %s: error %s: %s\n", name, kprod_err_name(err), kprod_err_str(err));
+            fputs(": error ", stdout);
+            cli_put_escaped(stdout, kprod_err_name(err));
+            fputs(": ", stdout);
+            cli_put_escaped(stdout, kprod_err_str(err));
+            fputc('\n', stdout);
             continue;
         }
+        /* One pass over the partitions, in order (index == partition id). */
         int np = kprod_metadata_partition_count(md, t);
-        printf("  topic %s: %d partition%s\n", name, np, np == 1 ? "" : "s");
+        printf(": %d partition%s\n", np, np == 1 ? "" : "s");
         for (int part = 0; part < np; part++) {
             printf("    partition %d: leader %d, replicas [", part,
                    (int)kprod_metadata_partition_leader(md, t, part));
-            print_ids(stdout, md, t, part, 0, ",");
-            printf("], isr [");
-            print_ids(stdout, md, t, part, 1, ",");
-            printf("]\n");
+            print_ids(stdout, md, t, part, 0, ",", ids);
+            fputs("], isr [", stdout);
+            print_ids(stdout, md, t, part, 1, ",", ids);
+            fputs("]\n", stdout);
         }
     }
 }
 
-static void print_json(const kprod_metadata_t *md, const int *brokers, const int *topics) {
-    printf("{\"cluster_id\": ");
-    json_str(stdout, kprod_metadata_cluster_id(md));
+static void print_json(const kprod_metadata_t *md, const int *brokers, const int *topics,
+                       id_buf *ids) {
+    fputs("{\"cluster_id\": ", stdout);
+    cli_put_json_str(stdout, kprod_metadata_cluster_id(md));
     printf(", \"controller_id\": %d, \"brokers\": [", (int)kprod_metadata_controller_id(md));
     int nb = kprod_metadata_broker_count(md);
     for (int i = 0; i < nb; i++) {
         int b = brokers[i];
         printf("%s{\"id\": %d, \"host\": ", i ? ", " : "", (int)kprod_metadata_broker_id(md, b));
-        json_str(stdout, kprod_metadata_broker_host(md, b));
+        cli_put_json_str(stdout, kprod_metadata_broker_host(md, b));
         printf(", \"port\": %d}", (int)kprod_metadata_broker_port(md, b));
     }
-    printf("], \"topics\": [");
+    fputs("], \"topics\": [", stdout);
     int nt = kprod_metadata_topic_count(md);
     for (int i = 0; i < nt; i++) {
         int t = topics[i];
         kprod_err_t err = kprod_metadata_topic_err(md, t);
         printf("%s{\"name\": ", i ? ", " : "");
-        json_str(stdout, kprod_metadata_topic_name(md, t));
-        printf(", \"error\": ");
-        json_str(stdout, err ? kprod_err_name(err) : NULL);
-        printf(", \"partitions\": [");
+        cli_put_json_str(stdout, kprod_metadata_topic_name(md, t));
+        fputs(", \"error\": ", stdout);
+        cli_put_json_str(stdout, err ? kprod_err_name(err) : NULL);
+        fputs(", \"partitions\": [", stdout);
         int np = err ? 0 : kprod_metadata_partition_count(md, t);
         for (int part = 0; part < np; part++) {
             printf("%s{\"id\": %d, \"leader\": %d, \"replicas\": [", part ? ", " : "", part,
                    (int)kprod_metadata_partition_leader(md, t, part));
-            print_ids(stdout, md, t, part, 0, ", ");
-            printf("], \"isr\": [");
-            print_ids(stdout, md, t, part, 1, ", ");
-            printf("]}");
+            print_ids(stdout, md, t, part, 0, ", ", ids);
+            fputs("], \"isr\": [", stdout);
+            print_ids(stdout, md, t, part, 1, ", ", ids);
+            fputs("]}", stdout);
         }
-        printf("]}");
+        fputs("]}", stdout);
     }
-    printf("]}\n");
+    fputs("]}\n", stdout);
 }
 
 int cli_metadata(int argc, char **argv) {
@@ -289,10 +315,12 @@ int cli_metadata(int argc, char **argv) {
             cli_err(CMD, "out of memory");
             rc = CLI_EXIT_FAIL;
         } else {
+            id_buf ids = {NULL, 0};
             if (json)
-                print_json(md, brokers, topics);
+                print_json(md, brokers, topics, &ids);
             else
-                print_text(md, brokers, topics);
+                print_text(md, brokers, topics, &ids);
+            free(ids.ids);
             rc = CLI_EXIT_OK;
             for (int i = 0; i < kprod_metadata_topic_count(md); i++)
                 if (kprod_metadata_topic_err(md, i) != KPROD_ERR_NO_ERROR)

@@ -1,16 +1,24 @@
 /* kprod produce: send each line of standard input or of files as one
  * record. Delivery reports are served while sending; each record's opaque
  * carries its file and line so that a failure is reported where the input
- * was. Exit 0 only when every record was delivered. */
+ * was (escaped: escape.h). Once the topic's metadata cannot be had, the
+ * rest of the input is counted as failed without waiting max.block.ms per
+ * record; SIGINT/SIGTERM interrupt a blocked send or read (see sig_ctl).
+ * Exit 0 only when every record was delivered. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include "escape.h"
 #include "kprod.h"
 #include "opts.h"
 
@@ -43,11 +51,33 @@ static const char help_text[] =
     "    A record that fails is reported on standard error as\n"
     "        FILE:LINE: error NAME: TEXT\n"
     "    (FILE is \"stdin\" for standard input; LINE counts records from 1).\n"
+    "    FILE, NAME and TEXT are printed with control characters escaped, so\n"
+    "    that a file name or an error text can neither break the line nor\n"
+    "    reach the terminal as an escape sequence:\n" CLI_ESCAPE_HELP "\n"
+    "    When a record cannot be sent because TOPIC's metadata could not be\n"
+    "    had within max.block.ms (60000 by default: the cluster cannot be\n"
+    "    reached, error _TIMED_OUT) or the cluster says TOPIC does not exist\n"
+    "    (_UNKNOWN_TOPIC), no later record is sent: the rest of the input is\n"
+    "    still read, every record from that one on counts as failed, and one\n"
+    "    line, printed when reading ends, reports them all:\n"
+    "        FILE:LINE: error NAME: TEXT (why); the rest of the input was not\n"
+    "        sent: N records not sent, FILE:LINE to FILE:LINE\n"
+    "    (one line, here folded). So an unreachable cluster costs one\n"
+    "    max.block.ms, not one per record.\n"
+    "\n"
     "    At the end kprod waits until every record has been delivered or has\n"
     "    failed (at most delivery.timeout.ms, 120000 by default) and prints a\n"
     "    summary on standard error:\n"
     "        kprod produce: R records read, D delivered, F failed, B bytes, S s, N records/s\n"
     "    where B counts the key and value bytes of delivered records.\n"
+    "\n"
+    "    SIGINT (Ctrl-C) or SIGTERM ends the run promptly, also while a send\n"
+    "    is blocked (waiting up to max.block.ms for metadata or for room in\n"
+    "    buffer.memory) and while waiting for input: reading stops (a record\n"
+    "    whose send was cut short fails with _INTERRUPTED), the records\n"
+    "    already accepted get up to 2 seconds more to be delivered, those\n"
+    "    still pending then fail with _PURGED_ON_CLOSE, and the summary is\n"
+    "    printed. A second signal ends kprod at once, by that signal.\n"
     "\n"
     "OPTIONS\n"
     "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
@@ -95,10 +125,12 @@ static const char help_text[] =
     "    kprod produce -F producer.properties -t orders -p 0 -q orders.txt\n"
     "\n"
     "EXIT STATUS\n"
-    "    0  every record was delivered\n"
-    "    1  at least one record failed, an input could not be read, or the\n"
-    "       run was interrupted (SIGINT, SIGTERM; a second one ends at once)\n"
-    "    2  bad command line or configuration (nothing was sent)\n"
+    "    0    every record was delivered\n"
+    "    1    at least one record failed or was not sent, or an input could\n"
+    "         not be read\n"
+    "    2    bad command line or configuration (nothing was sent)\n"
+    "    130  interrupted by SIGINT (143: by SIGTERM), whatever was delivered;\n"
+    "         after a second signal, killed by it\n"
     "\n"
     "ENVIRONMENT\n"
     "    KPROD_BROKERS  bootstrap servers used when -b is not given\n";
@@ -148,11 +180,22 @@ typedef struct rec_tag {
     size_t bytes;
 } rec_tag;
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) {
-    (void)sig;
-    interrupted = 1;
+/* Prints one error line, FILE:LINE: error NAME: TEXT[MORE], with FILE, NAME
+ * and TEXT escaped (escape.h): a file name or an error text cannot end the
+ * line early or reach the terminal as a control sequence. The stream is
+ * locked for the whole line, so lines printed at once by the sending thread
+ * and by kprod's report thread never mix. */
+static void error_line(const char *file, long line, kprod_err_t err, const char *more) {
+    flockfile(stderr);
+    cli_put_escaped(stderr, file);
+    fprintf(stderr, ":%ld: error ", line);
+    cli_put_escaped(stderr, kprod_err_name(err));
+    fputs(": ", stderr);
+    cli_put_escaped(stderr, kprod_err_str(err));
+    if (more)
+        fputs(more, stderr);
+    fputc('\n', stderr);
+    funlockfile(stderr);
 }
 
 static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
@@ -163,9 +206,8 @@ static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
         atomic_fetch_add(&st->bytes, tag ? tag->bytes : 0);
     } else {
         atomic_fetch_add(&st->failed, 1);
-        fprintf(stderr, "%s:%ld: error %s: %s%s\n", tag ? tag->file : "?", tag ? tag->line : 0L,
-                kprod_err_name(r->err), kprod_err_str(r->err),
-                r->possibly_persisted ? " (possibly persisted)" : "");
+        error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err,
+                   r->possibly_persisted ? " (possibly persisted)" : NULL);
     }
     free(tag);
 }
@@ -279,31 +321,211 @@ static int parse_args(int argc, char **argv, produce_opts *o) {
     for (int i = optind; i < argc; i++) {
         if (strcmp(argv[i], "-") == 0)
             continue;
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) {
-            cli_err(CMD, "cannot open '%s': %s", argv[i], strerror(errno));
+        int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            int e = errno;
+            char *esc = cli_escaped(argv[i]);
+            cli_err(CMD, "cannot open '%s': %s", esc ? esc : "?", strerror(e));
+            free(esc);
             return CLI_EXIT_USAGE;
         }
-        fclose(f);
+        close(fd);
     }
     return -1;
+}
+
+/* Ctrl-C. SIGINT and SIGTERM are blocked in every thread (kprod's own
+ * threads inherit the mask from kprod_new) and taken by one thread in
+ * sigwait, which records the signal, calls kprod_interrupt (a send blocked
+ * on max.block.ms returns _INTERRUPTED) and writes to a pipe that the
+ * reading thread polls beside its input (a read blocked on a pipe or a
+ * terminal returns). A second signal ends the process at once, by that
+ * signal. */
+typedef struct sig_ctl {
+    sigset_t set;  /* SIGINT, SIGTERM */
+    sigset_t prev; /* the calling thread's mask before */
+    struct sigaction prev_int, prev_term;
+    pthread_t thread;
+    int started;
+    pthread_mutex_t lock; /* guards p */
+    kprod_t *p;           /* NULL once kprod_close may start */
+    int wake[2];          /* written once on the first signal */
+    atomic_int sig;       /* the first signal, 0 before */
+} sig_ctl;
+
+static void *sig_thread(void *arg) {
+    sig_ctl *sc = arg;
+    for (;;) {
+        int sig, old;
+        if (sigwait(&sc->set, &sig) != 0)
+            continue;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+        if (atomic_load(&sc->sig) != 0) {
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            signal(sig, SIG_DFL);
+            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+            raise(sig);
+            _exit(128 + sig); /* not reached */
+        }
+        atomic_store(&sc->sig, sig);
+        pthread_mutex_lock(&sc->lock);
+        if (sc->p)
+            kprod_interrupt(sc->p);
+        pthread_mutex_unlock(&sc->lock);
+        ssize_t w = write(sc->wake[1], "!", 1);
+        (void)w; /* the pipe is empty: it cannot fail */
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+    }
+    return NULL;
+}
+
+/* Never runs (the signals are blocked everywhere and taken by sigwait);
+ * installed so that a signal inherited as ignored still reaches sigwait. */
+static void no_op(int sig) { (void)sig; }
+
+/* Blocks the signals in this thread (so in every thread started from now
+ * on); before kprod_new. */
+static void sig_block(sig_ctl *sc) {
+    sigemptyset(&sc->set);
+    sigaddset(&sc->set, SIGINT);
+    sigaddset(&sc->set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sc->set, &sc->prev);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = no_op;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &sc->prev_int);
+    sigaction(SIGTERM, &sa, &sc->prev_term);
+    pthread_mutex_init(&sc->lock, NULL);
+    sc->wake[0] = sc->wake[1] = -1;
+    atomic_init(&sc->sig, 0);
+}
+
+/* Starts the signal thread for p. 0, or -1 (printed). */
+static int sig_start(sig_ctl *sc, kprod_t *p) {
+    sc->p = p;
+    if (pipe2(sc->wake, O_CLOEXEC) != 0) {
+        cli_err(CMD, "cannot create a pipe: %s", strerror(errno));
+        return -1;
+    }
+    int e = pthread_create(&sc->thread, NULL, sig_thread, sc);
+    if (e != 0) {
+        cli_err(CMD, "cannot start the signal thread: %s", strerror(e));
+        return -1;
+    }
+    sc->started = 1;
+    return 0;
+}
+
+/* No kprod_interrupt after this: kprod_close may start. */
+static void sig_detach_producer(sig_ctl *sc) {
+    pthread_mutex_lock(&sc->lock);
+    sc->p = NULL;
+    pthread_mutex_unlock(&sc->lock);
+}
+
+/* Stops the signal thread and gives the signals back (a signal that came
+ * after the thread stopped then takes its default action). */
+static void sig_end(sig_ctl *sc) {
+    if (sc->started) {
+        pthread_cancel(sc->thread);
+        pthread_join(sc->thread, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (sc->wake[i] >= 0)
+            close(sc->wake[i]);
+    pthread_mutex_destroy(&sc->lock);
+    sigaction(SIGINT, &sc->prev_int, NULL);
+    sigaction(SIGTERM, &sc->prev_term, NULL);
+    pthread_sigmask(SIG_SETMASK, &sc->prev, NULL);
 }
 
 typedef struct produce_run {
     const produce_opts *o;
     kprod_t *p;
     produce_stats *stats;
+    sig_ctl *sig;
     long max_request_size; /* for the error message; 0 when unknown */
+    long max_block_ms;     /* likewise */
     long records;          /* read so far */
     int stop;              /* the producer cannot take more records */
+    /* Once a send failed because the topic's metadata could not be had
+     * (_TIMED_OUT, _UNKNOWN_TOPIC), every later record is counted as failed
+     * without a send: unsent records, from first_* to last_*. */
+    long unsent;
+    kprod_err_t unsent_err;
+    const char *first_file, *last_file;
+    long first_line, last_line;
 } produce_run;
+
+static int interrupted(const produce_run *run) { return atomic_load(&run->sig->sig) != 0; }
+
+static const char *sig_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 static int is_null_marker(const produce_opts *o, const char *p, size_t len) {
     return o->null_marker && strlen(o->null_marker) == len && memcmp(o->null_marker, p, len) == 0;
 }
 
+/* Counts one record that is not sent because the topic is out of reach. */
+static void count_unsent(produce_run *run, const char *file, long line) {
+    if (run->unsent++ == 0) {
+        run->first_file = file;
+        run->first_line = line;
+    }
+    run->last_file = file;
+    run->last_line = line;
+    atomic_fetch_add(&run->stats->failed, 1);
+}
+
+/* The one line for every record not sent since the topic went out of
+ * reach, printed once reading has stopped:
+ *   FILE:LINE: error NAME: TEXT (why); the rest of the input was not sent:
+ *   N records not sent, FILE:LINE to FILE:LINE */
+static void report_unsent(const produce_run *run) {
+    if (run->unsent == 0)
+        return;
+    char *more = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&more, &len);
+    if (f) {
+        fputs(" (", f);
+        if (run->unsent_err == KPROD_ERR__TIMED_OUT)
+            fputs("no metadata for topic '", f);
+        else
+            fputs("topic '", f);
+        cli_put_escaped(f, run->o->topic);
+        if (run->unsent_err == KPROD_ERR__TIMED_OUT)
+            fprintf(f, "' within max.block.ms=%ld)", run->max_block_ms);
+        else
+            fputs("')", f);
+        fprintf(f, "; the rest of the input was not sent: %ld record%s not sent, ", run->unsent,
+                run->unsent == 1 ? "" : "s");
+        cli_put_escaped(f, run->first_file);
+        fprintf(f, ":%ld", run->first_line);
+        if (run->unsent > 1) {
+            fputs(" to ", f);
+            cli_put_escaped(f, run->last_file);
+            fprintf(f, ":%ld", run->last_line);
+        }
+        if (fclose(f) != 0) {
+            free(more);
+            more = NULL;
+        }
+    }
+    error_line(run->first_file, run->first_line, run->unsent_err,
+               more ? more : " (the rest of the input was not sent)");
+    free(more);
+}
+
 /* Sends one record; a failure to send is reported and counted here. */
-static void send_record(produce_run *run, const char *file, long line, char *buf, size_t len) {
+static void send_record(produce_run *run, const char *file, long line, const char *buf,
+                        size_t len) {
+    if (run->unsent > 0) {
+        count_unsent(run, file, line); /* the topic is out of reach */
+        return;
+    }
     const produce_opts *o = run->o;
     kprod_record_t rec = KPROD_RECORD_INIT;
     rec.topic = o->topic;
@@ -313,7 +535,7 @@ static void send_record(produce_run *run, const char *file, long line, char *buf
     rec.value = buf;
     rec.value_len = len;
     if (o->key_delim) {
-        char *at = memmem(buf, len, o->key_delim, o->key_delim_len);
+        const char *at = memmem(buf, len, o->key_delim, o->key_delim_len);
         if (at) {
             rec.key = buf;
             rec.key_len = (size_t)(at - buf);
@@ -332,8 +554,7 @@ static void send_record(produce_run *run, const char *file, long line, char *buf
 
     rec_tag *tag = malloc(sizeof(*tag));
     if (!tag) {
-        fprintf(stderr, "%s:%ld: error _NO_MEMORY: %s\n", file, line,
-                kprod_err_str(KPROD_ERR__NO_MEMORY));
+        error_line(file, line, KPROD_ERR__NO_MEMORY, NULL);
         atomic_fetch_add(&run->stats->failed, 1);
         return;
     }
@@ -344,52 +565,142 @@ static void send_record(produce_run *run, const char *file, long line, char *buf
     kprod_err_t err = kprod_send(run->p, &rec, NULL, tag);
     if (err != KPROD_ERR_NO_ERROR) {
         /* No report follows a refused send: count and free here. */
-        atomic_fetch_add(&run->stats->failed, 1);
-        if (err == KPROD_ERR__MSG_SIZE_TOO_LARGE && run->max_request_size > 0)
-            fprintf(stderr, "%s:%ld: error %s: %s (record of %zu bytes, max.request.size=%ld)\n",
-                    file, line, kprod_err_name(err), kprod_err_str(err), len,
-                    run->max_request_size);
-        else
-            fprintf(stderr, "%s:%ld: error %s: %s\n", file, line, kprod_err_name(err),
-                    kprod_err_str(err));
         free(tag);
-        if (err == KPROD_ERR__FATAL || err == KPROD_ERR__CLOSED)
+        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC) {
+            /* No metadata for the topic within max.block.ms: every later
+             * record would wait as long again. Count the rest, send none. */
+            run->unsent_err = err;
+            count_unsent(run, file, line);
+            return;
+        }
+        atomic_fetch_add(&run->stats->failed, 1);
+        char more[1100]; /* room for an escaped fatal error text */
+        more[0] = '\0';
+        if (err == KPROD_ERR__MSG_SIZE_TOO_LARGE && run->max_request_size > 0)
+            snprintf(more, sizeof(more), " (record of %zu bytes, max.request.size=%ld)", len,
+                     run->max_request_size);
+        if (err == KPROD_ERR__INTERRUPTED)
+            snprintf(more, sizeof(more), " (%s: not sent)", sig_name(atomic_load(&run->sig->sig)));
+        if (err == KPROD_ERR__FATAL) {
+            char why[256] = "", *esc;
+            kprod_fatal_error(run->p, why, sizeof(why));
+            if (why[0] && (esc = cli_escaped(why)) != NULL) {
+                snprintf(more, sizeof(more), " (%s)", esc);
+                free(esc);
+            }
+        }
+        error_line(file, line, err, more[0] ? more : NULL);
+        if (err == KPROD_ERR__FATAL || err == KPROD_ERR__CLOSED || err == KPROD_ERR__INTERRUPTED)
             run->stop = 1;
     }
     kprod_poll(run->p, 0);
 }
 
-/* Sends every record of one input. Returns 0, or -1 on a read error. */
-static int produce_stream(produce_run *run, FILE *f, const char *name) {
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    long line = 0;
-    int rc = 0;
-    while (!run->stop && !interrupted && (n = getdelim(&buf, &cap, run->o->delim, f)) != -1) {
-        size_t len = (size_t)n;
-        if (len > 0 && buf[len - 1] == run->o->delim)
-            len--;
-        line++;
-        run->records++;
-        send_record(run, name, line, buf, len);
+/* One input, read in records: a buffer over a file descriptor, filled
+ * after poll(2) has waited for the input and for the signal thread's pipe
+ * together, so that Ctrl-C ends a read blocked on a pipe or a terminal. */
+typedef struct reader {
+    int fd;
+    char *buf;
+    size_t cap, start, end; /* unread bytes: buf[start, end) */
+    size_t scan;            /* buf[start, scan) holds no delimiter */
+    int eof;
+} reader;
+
+#define READ_CHUNK 65536
+enum { READ_EOF = 0, READ_RECORD = 1, READ_ERROR = -1, READ_INTERRUPTED = -2 };
+
+/* Waits until fd can be read (or is at its end, or in error: read says
+ * which). While waiting it serves the reports of records already sent, so
+ * that their errors are not held back by a quiet input. */
+static int wait_input(produce_run *run, int fd) {
+    struct pollfd fds[2] = {{.fd = fd, .events = POLLIN},
+                            {.fd = run->sig->wake[0], .events = POLLIN}};
+    for (;;) {
+        int n = poll(fds, 2, kprod_outstanding(run->p) > 0 ? 100 : -1);
+        if (n < 0 && errno != EINTR)
+            return READ_RECORD; /* poll itself failed: let read() say why */
+        if (n > 0 && fds[1].revents)
+            return READ_INTERRUPTED;
+        if (n > 0 && fds[0].revents)
+            return READ_RECORD;
+        kprod_poll(run->p, 0);
     }
-    if (ferror(f) && !interrupted) {
-        cli_err(CMD, "%s: read error after line %ld: %s", name, line, strerror(errno));
-        rc = -1;
-    }
-    free(buf);
-    return rc;
 }
 
-static void catch_signals(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: interrupt a blocked read */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+/* The next record (without its delimiter) in *rec and *len, valid until the
+ * next call: READ_RECORD, READ_EOF, READ_ERROR (errno says why) or
+ * READ_INTERRUPTED. */
+static int read_record(produce_run *run, reader *r, const char **rec, size_t *len) {
+    char delim = run->o->delim;
+    for (;;) {
+        if (interrupted(run))
+            return READ_INTERRUPTED; /* not even the records read already */
+        char *at = r->end > r->scan ? memchr(r->buf + r->scan, delim, r->end - r->scan) : NULL;
+        if (at || (r->eof && r->start < r->end)) {
+            size_t stop = at ? (size_t)(at - r->buf) : r->end;
+            *rec = r->buf + r->start;
+            *len = stop - r->start;
+            r->start = r->scan = at ? stop + 1 : stop;
+            return READ_RECORD;
+        }
+        r->scan = r->end;
+        if (r->eof)
+            return READ_EOF;
+        /* Room for more: the partial record moves to the front, and the
+         * buffer grows when that is not enough. */
+        if (r->start > 0) {
+            memmove(r->buf, r->buf + r->start, r->end - r->start);
+            r->end -= r->start;
+            r->scan -= r->start;
+            r->start = 0;
+        }
+        if (r->cap - r->end < READ_CHUNK) {
+            size_t cap = r->cap ? r->cap * 2 : READ_CHUNK;
+            while (cap - r->end < READ_CHUNK)
+                cap *= 2;
+            char *b = realloc(r->buf, cap);
+            if (!b) {
+                errno = ENOMEM;
+                return READ_ERROR;
+            }
+            r->buf = b;
+            r->cap = cap;
+        }
+        int w = wait_input(run, r->fd);
+        if (w != READ_RECORD)
+            return w;
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (n > 0)
+            r->end += (size_t)n;
+        else if (n == 0)
+            r->eof = 1;
+        else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+            return READ_ERROR;
+    }
+}
+
+/* Sends every record of one input. Returns 0, or -1 on a read error. */
+static int produce_stream(produce_run *run, int fd, const char *name) {
+    reader r = {.fd = fd};
+    const char *rec;
+    size_t len;
+    long line = 0;
+    int rc = 0, got;
+    while (!run->stop && (got = read_record(run, &r, &rec, &len)) == READ_RECORD) {
+        line++;
+        run->records++;
+        send_record(run, name, line, rec, len);
+    }
+    if (!run->stop && got == READ_ERROR) {
+        int e = errno;
+        char *esc = cli_escaped(name);
+        cli_err(CMD, "%s: read error after line %ld: %s", esc ? esc : "?", line, strerror(e));
+        free(esc);
+        rc = -1;
+    }
+    free(r.buf);
+    return rc;
 }
 
 static long conf_get_long(const kprod_conf_t *conf, const char *name) {
@@ -399,12 +710,31 @@ static long conf_get_long(const kprod_conf_t *conf, const char *name) {
     return strtol(v, NULL, 10);
 }
 
+/* How long records accepted before Ctrl-C still get to be delivered. */
+#define INTERRUPT_FLUSH_MS 2000
+
+/* Waits until every accepted record has been reported, in short steps so
+ * that a signal is noticed: after one, flushes INTERRUPT_FLUSH_MS more at
+ * most (delivery.timeout.ms bounds every record otherwise). */
+static void flush_all(produce_run *run) {
+    while (!interrupted(run))
+        if (kprod_flush(run->p, 100) == KPROD_ERR_NO_ERROR)
+            return;
+    size_t left = kprod_outstanding(run->p);
+    if (left > 0)
+        cli_err(CMD, "interrupted by %s: %zu record%s not reported yet: waiting %d ms at most",
+                sig_name(atomic_load(&run->sig->sig)), left, left == 1 ? "" : "s",
+                INTERRUPT_FLUSH_MS);
+    kprod_flush(run->p, INTERRUPT_FLUSH_MS);
+}
+
 int cli_produce(int argc, char **argv) {
     produce_opts o = {.partition = KPROD_PARTITION_ANY, .delim = '\n'};
     produce_stats stats;
     atomic_init(&stats.delivered, 0);
     atomic_init(&stats.failed, 0);
     atomic_init(&stats.bytes, 0);
+    sig_ctl sig;
 
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -413,39 +743,57 @@ int cli_produce(int argc, char **argv) {
     if (!conf)
         goto done;
     kprod_conf_set_delivery_cb(conf, on_delivery, &stats);
-    produce_run run = {.o = &o, .stats = &stats};
+    produce_run run = {.o = &o, .stats = &stats, .sig = &sig};
     run.max_request_size = conf_get_long(conf, "max.request.size");
+    run.max_block_ms = conf_get_long(conf, "max.block.ms");
+    sig_block(&sig); /* before kprod_new: its threads inherit the mask */
     run.p = cli_producer_new(CMD, conf, &rc);
-    if (!run.p)
+    if (!run.p) {
+        sig_end(&sig);
         goto done;
+    }
+    if (sig_start(&sig, run.p) != 0) {
+        sig_detach_producer(&sig);
+        kprod_close(run.p, 0);
+        sig_end(&sig);
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
 
-    catch_signals();
     double start = cli_now();
     int read_failed = 0;
     if (optind >= argc) {
-        read_failed |= produce_stream(&run, stdin, "stdin") != 0;
+        read_failed |= produce_stream(&run, STDIN_FILENO, "stdin") != 0;
     } else {
-        for (int i = optind; i < argc && !run.stop && !interrupted; i++) {
+        for (int i = optind; i < argc && !run.stop && !interrupted(&run); i++) {
             int is_stdin = strcmp(argv[i], "-") == 0;
-            FILE *f = is_stdin ? stdin : fopen(argv[i], "rb");
-            if (!f) {
-                cli_err(CMD, "cannot open '%s': %s", argv[i], strerror(errno));
+            int fd = is_stdin ? STDIN_FILENO : open(argv[i], O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                int e = errno;
+                char *esc = cli_escaped(argv[i]);
+                cli_err(CMD, "cannot open '%s': %s", esc ? esc : "?", strerror(e));
+                free(esc);
                 read_failed = 1;
                 continue;
             }
-            read_failed |= produce_stream(&run, f, is_stdin ? "stdin" : argv[i]) != 0;
+            read_failed |= produce_stream(&run, fd, is_stdin ? "stdin" : argv[i]) != 0;
             if (!is_stdin)
-                fclose(f);
+                close(fd);
         }
     }
-    if (interrupted)
-        cli_err(CMD, "interrupted: stopped reading after %ld records", run.records);
+    report_unsent(&run);
+    int signo = atomic_load(&sig.sig);
+    if (signo)
+        cli_err(CMD, "interrupted by %s: stopped reading after %ld record%s", sig_name(signo),
+                run.records, run.records == 1 ? "" : "s");
 
-    /* Everything accepted gets its report before close: flush without a
-     * limit (delivery.timeout.ms bounds every record), then close. */
-    kprod_flush(run.p, -1);
+    /* Everything accepted gets its report before close. */
+    flush_all(&run);
+    sig_detach_producer(&sig);
     kprod_close(run.p, 0);
+    sig_end(&sig);
     double secs = cli_now() - start;
+    signo = atomic_load(&sig.sig);
 
     long delivered = atomic_load(&stats.delivered), failed = atomic_load(&stats.failed);
     if (!o.quiet)
@@ -454,8 +802,10 @@ int cli_produce(int argc, char **argv) {
                 "%.3f s, %.0f records/s\n",
                 run.records, delivered, failed, atomic_load(&stats.bytes), secs,
                 secs > 0 ? (double)delivered / secs : 0.0);
-    rc = (failed > 0 || read_failed || interrupted || delivered != run.records) ? CLI_EXIT_FAIL
-                                                                                : CLI_EXIT_OK;
+    if (signo)
+        rc = 128 + signo;
+    else
+        rc = (failed > 0 || read_failed || delivered != run.records) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 done:
     free_opts(&o);
     return rc;
