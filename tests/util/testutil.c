@@ -221,3 +221,123 @@ void kpt_proxy_kill(kpt_proxy *px) {
     close(px->in_fd);
     fclose(px->out);
 }
+
+void kpt_hostile_start(kpt_hostile *hb, const char *scenario, const char *options) {
+    int to_child[2], from_child[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(from_child), 0);
+    char opts[512];
+    snprintf(opts, sizeof(opts), "%s", options ? options : "");
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = "hostile_broker";
+    argv[argc++] = (char *)scenario;
+    for (char *tok = strtok(opts, " "); tok && argc < 31; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        close(to_child[1]);
+        close(from_child[0]);
+        execv(KPROD_HOSTILE_BIN, argv);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    hb->pid = pid;
+    FILE *in = fdopen(to_child[1], "w");
+    FILE *out = fdopen(from_child[0], "r");
+    assert_non_null(in);
+    assert_non_null(out);
+    hb->in = in;
+    hb->out = out;
+    if (fscanf(out, "port %d", &hb->port) != 1)
+        fail_msg("hostile_broker %s did not start", scenario);
+}
+
+/* Sends one command and returns its answer line (malloc'd). */
+static char *hostile_ask(kpt_hostile *hb, const char *cmd) {
+    FILE *in = hb->in, *out = hb->out;
+    fprintf(in, "%s\n", cmd);
+    fflush(in);
+    char *line = NULL;
+    size_t cap = 0;
+    /* The tool answers at once; a dead tool gives EOF, not a hang. */
+    if (getline(&line, &cap, out) < 0 || (line[0] == '\n' && getline(&line, &cap, out) < 0))
+        fail_msg("hostile_broker gave no answer to %s", cmd);
+    return line;
+}
+
+kpt_hostile_stats kpt_hostile_stats_get(kpt_hostile *hb) {
+    kpt_hostile_stats st;
+    memset(&st, 0, sizeof(st));
+    char *line = hostile_ask(hb, "stats");
+    if (sscanf(line,
+               "stats conns=%ld apiversions=%ld metadata=%ld initpid=%ld produce=%ld "
+               "streamed=%lld open=%ld",
+               &st.conns, &st.api_versions, &st.metadata, &st.init_pid, &st.produce, &st.streamed,
+               &st.open) != 7)
+        fail_msg("hostile_broker stats: %s", line);
+    free(line);
+    return st;
+}
+
+int64_t *kpt_hostile_times(kpt_hostile *hb, const char *what, int *n) {
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "times %s", what);
+    char *line = hostile_ask(hb, cmd);
+    char *s = line, *end;
+    if (strncmp(s, "times ", 6) != 0)
+        fail_msg("hostile_broker %s: %s", cmd, line);
+    s += 6;
+    long count = strtol(s, &end, 10);
+    assert_true(count >= 0);
+    int64_t *v = calloc((size_t)count + 1, sizeof(*v));
+    assert_non_null(v);
+    s = end;
+    for (long i = 0; i < count; i++) {
+        v[i] = strtoll(s, &end, 10);
+        assert_true(end != s);
+        s = end;
+    }
+    free(line);
+    *n = (int)count;
+    return v;
+}
+
+int kpt_count_between(const int64_t *times, int n, int64_t from_ms, int64_t to_ms) {
+    int c = 0;
+    for (int i = 0; i < n; i++)
+        c += times[i] >= from_ms && times[i] < to_ms;
+    return c;
+}
+
+void kpt_hostile_stop(kpt_hostile *hb) {
+    fclose(hb->in);
+    fclose(hb->out);
+    waitpid(hb->pid, NULL, 0);
+}
+
+long kpt_peak_rss_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = atol(line + 6);
+    fclose(f);
+    return kb;
+}
+
+int kpt_peak_rss_reset(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}

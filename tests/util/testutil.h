@@ -50,6 +50,41 @@ kpt_proxy_stats kpt_proxy_stop(kpt_proxy *px);
 /* Kills it at once (SIGKILL): every broker becomes unreachable. */
 void kpt_proxy_kill(kpt_proxy *px);
 
+/* tests/tools/hostile_broker: a fake broker on loopback that shakes hands
+ * correctly and then lies as the scenario says (see the tool's header).
+ * options: its extra KEY=VALUE arguments, space separated, or NULL. */
+typedef struct kpt_hostile {
+    int pid;
+    void *out; /* FILE* of its stdout */
+    void *in;  /* FILE* of its stdin: closing it stops the tool */
+    int port;
+} kpt_hostile;
+void kpt_hostile_start(kpt_hostile *hb, const char *scenario, const char *options);
+/* What the tool has seen so far. */
+typedef struct kpt_hostile_stats {
+    long conns;        /* connections accepted */
+    long api_versions; /* requests received, per API */
+    long metadata;
+    long init_pid;
+    long produce;
+    long long streamed; /* filler bytes of a lying frame written */
+    long open;          /* connections open now */
+} kpt_hostile_stats;
+kpt_hostile_stats kpt_hostile_stats_get(kpt_hostile *hb);
+/* When each connection was accepted (what "conn") or each request of an
+ * API key arrived (what "0", "3", "18", "22"): kpt_now_ms()'s clock, in
+ * order; *n is the count. The caller frees the array. */
+int64_t *kpt_hostile_times(kpt_hostile *hb, const char *what, int *n);
+/* How many of times[0..n) fall in [from_ms, to_ms). */
+int kpt_count_between(const int64_t *times, int n, int64_t from_ms, int64_t to_ms);
+void kpt_hostile_stop(kpt_hostile *hb);
+
+/* The peak resident set of this process in KiB (VmHWM), and a reset of
+ * it (0 when the kernel took the reset, else -1: the peak then stays the
+ * process's peak so far). */
+long kpt_peak_rss_kb(void);
+int kpt_peak_rss_reset(void);
+
 #endif
 
 /* One record as read back by the independent consumer (kcat, through
