@@ -143,6 +143,11 @@ kprod_err_t kp_props_parse(const char *data, size_t len, kp_props_cb cb, void *o
         return KPROD_ERR__INVALID_CONFIG;
     }
     const char *p = data, *end = data + len;
+    /* A UTF-8 byte-order mark (editors on Windows write one) is not part
+     * of the first key: skipped, or the first entry would be an unknown
+     * property whose name looks right. */
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
     int line = 1;
     char *buf = NULL, *key = NULL, *value = NULL;
     size_t cap = 0;

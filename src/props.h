@@ -9,7 +9,8 @@
  * odd number of backslashes continues on the next one (whose leading
  * whitespace is dropped); escapes \t \n \r \f \uXXXX, and a backslash before
  * any other character stands for that character. Bytes are passed through
- * as they are (Java reads ISO-8859-1; kprod expects UTF-8). */
+ * as they are (Java reads ISO-8859-1; kprod expects UTF-8), except a UTF-8
+ * byte-order mark at the very start, which is skipped. */
 #ifndef KPROD_PROPS_H
 #define KPROD_PROPS_H
 

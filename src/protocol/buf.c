@@ -27,7 +27,9 @@ void kp_buf_reset(kp_buf *b) {
 int kp_buf_reserve(kp_buf *b, size_t n) {
     if (b->oom)
         return -1;
-    if (b->cap - b->len >= n)
+    /* Even 0 bytes allocate an empty buffer's memory: after a successful
+     * reserve data is never NULL, so data + len is always defined. */
+    if (b->data && b->cap - b->len >= n)
         return 0;
     size_t need = b->len + n;
     if (need < b->len) { /* overflow */
@@ -206,6 +208,14 @@ size_t kp_varlong_size(int64_t v) {
 /* ---- reader ---- */
 
 void kp_rd_init(kp_rd *r, const void *p, size_t len) {
+    /* NULL is an empty input (an empty kp_buf has no memory yet): point at
+     * a static byte instead, since NULL + 0 is undefined behaviour and a
+     * NULL from kp_rd_raw(r, 0) would read as a failure. */
+    static const uint8_t empty[1];
+    if (!p) {
+        p = empty;
+        len = 0;
+    }
     r->p = p;
     r->end = r->p + len;
     r->err = 0;

@@ -366,7 +366,10 @@ kprod_err_t kp_rb_decode(const uint8_t *p, size_t len, size_t max_decompressed, 
         err = kp_decompress(codec, recs, recs_len, max_decompressed, &plain);
         if (err)
             goto done;
-        recs = plain.data;
+        /* Records that expand to nothing (an empty snappy stream) may leave
+         * plain without memory: never hand a NULL on to the walk. */
+        static const uint8_t no_records[1];
+        recs = plain.data ? plain.data : no_records;
         recs_len = plain.len;
     }
     /* Validate everything first, so fn never sees part of a bad batch. */

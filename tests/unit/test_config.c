@@ -524,6 +524,45 @@ static void test_props_syntax_errors(void **state) {
     assert_int_equal(line, 2);
 }
 
+/* A UTF-8 byte-order mark before the first line is skipped (it would
+ * otherwise be an invisible part of the first key); anywhere else it is
+ * data like any other bytes. */
+static void test_props_bom(void **state) {
+    (void)state;
+    pairs p = {0};
+    int line = 0;
+    const char *text = "\xEF\xBB\xBF"
+                       "acks=all\n"
+                       "\xEF\xBB\xBF"
+                       "b=2\n";
+    assert_int_equal(kp_props_parse(text, strlen(text), collect, &p, &line, errstr, sizeof(errstr)),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(p.n, 2);
+    expect_pair(&p, 0, "acks", "all", 1);
+    expect_pair(&p, 1,
+                "\xEF\xBB\xBF"
+                "b",
+                "2", 2);
+    const char *bom_only[] = {"\xEF\xBB\xBF", "\xEF\xBB\xBF# comment\n", "\xEF\xBB\xBF\n\n"};
+    for (size_t i = 0; i < sizeof(bom_only) / sizeof(bom_only[0]); i++) {
+        memset(&p, 0, sizeof(p));
+        assert_int_equal(kp_props_parse(bom_only[i], strlen(bom_only[i]), collect, &p, &line,
+                                        errstr, sizeof(errstr)),
+                         KPROD_ERR_NO_ERROR);
+        assert_int_equal(p.n, 0);
+    }
+    /* Only a whole mark is skipped: two of its bytes stay in the key. */
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(kp_props_parse("\xEF\xBB"
+                                    "a=1",
+                                    5, collect, &p, &line, errstr, sizeof(errstr)),
+                     KPROD_ERR_NO_ERROR);
+    expect_pair(&p, 0,
+                "\xEF\xBB"
+                "a",
+                "1", 1);
+}
+
 static void write_file(char *path, size_t cap, const char *text) {
     snprintf(path, cap, "/tmp/kprod-test-config-%d.properties", (int)getpid());
     FILE *f = fopen(path, "wb");
@@ -560,6 +599,15 @@ static void test_load_file(void **state) {
     assert_int_equal(k.value_serializer, KP_SER_BYTES);
     assert_string_equal(k.client_id, "app1");
     kp_config_free(&k);
+    /* Saved with a byte-order mark (Notepad's "UTF-8 with BOM"). */
+    write_file(path, sizeof(path),
+               "\xEF\xBB\xBF"
+               "acks=1\nlinger.ms=30\n");
+    assert_int_equal(kprod_conf_load_file(c, path, errstr, sizeof(errstr)), KPROD_ERR_NO_ERROR);
+    expect_get(c, "acks", "1");
+    expect_get(c, "linger.ms", "30");
+    write_file(path, sizeof(path), "linger.ms=20\n");
+    assert_int_equal(kprod_conf_load_file(c, path, errstr, sizeof(errstr)), KPROD_ERR_NO_ERROR);
     write_file(path, sizeof(path), ""); /* an empty file changes nothing */
     assert_int_equal(kprod_conf_load_file(c, path, errstr, sizeof(errstr)), KPROD_ERR_NO_ERROR);
     expect_get(c, "linger.ms", "20");
@@ -918,6 +966,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_serializers_and_callbacks),
         cmocka_unit_test(test_props_syntax),
         cmocka_unit_test(test_props_syntax_errors),
+        cmocka_unit_test(test_props_bom),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_idempotence_rules),

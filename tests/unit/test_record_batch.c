@@ -567,6 +567,61 @@ static void test_hostile_records(void **state) {
                      KPROD_ERR__BAD_MSG);
 }
 
+/* A batch of codec whose records region is the given compressed bytes. */
+static kprod_err_t decode_compressed_records(const uint8_t *recs, size_t rlen, int32_t count,
+                                             int codec, int *visits) {
+    size_t len = KP_RB_HEADER_SIZE + rlen;
+    uint8_t *b = calloc(1, len);
+    assert_non_null(b);
+    kp_be32_write(b + KP_RB_OFF_BATCH_LENGTH, (uint32_t)(len - 12));
+    b[KP_RB_OFF_MAGIC] = 2;
+    b[KP_RB_OFF_ATTRIBUTES + 1] = (uint8_t)codec;
+    kp_be32_write(b + KP_RB_OFF_RECORD_COUNT, (uint32_t)count);
+    if (rlen)
+        memcpy(b + KP_RB_HEADER_SIZE, recs, rlen);
+    kp_rb_set_producer(b, len, -1, -1, -1); /* also computes the CRC */
+    kprod_err_t err = kp_rb_decode(b, len, MAX_DECOMP, NULL, count_visit, visits);
+    free(b);
+    return err;
+}
+
+/* Records that expand to 0 bytes: snappy leaves the decompressed buffer
+ * without memory, and the walk must not start from NULL (NULL + 0 is
+ * undefined behaviour; a clang UBSan build traps on it, -fno-sanitize-recover).
+ * Zero records there are a valid empty batch; one record is malformed. */
+static void test_records_expand_to_nothing(void **state) {
+    (void)state;
+    static const uint8_t xerial_only[16] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0,
+                                            0,    0,   0,   1,   0,   0,   0,   1};
+    static const uint8_t raw_empty[1] = {0}; /* raw snappy: uncompressed length 0 */
+    int visits = 0;
+    assert_int_equal(
+        decode_compressed_records(xerial_only, sizeof(xerial_only), 0, KP_CODEC_SNAPPY, &visits),
+        KPROD_ERR_NO_ERROR);
+    assert_int_equal(
+        decode_compressed_records(raw_empty, sizeof(raw_empty), 0, KP_CODEC_SNAPPY, &visits),
+        KPROD_ERR_NO_ERROR);
+    assert_int_equal(visits, 0);
+    assert_int_equal(
+        decode_compressed_records(xerial_only, sizeof(xerial_only), 1, KP_CODEC_SNAPPY, &visits),
+        KPROD_ERR__BAD_MSG);
+    assert_int_equal(
+        decode_compressed_records(raw_empty, sizeof(raw_empty), 1, KP_CODEC_SNAPPY, &visits),
+        KPROD_ERR__BAD_MSG);
+    /* Every codec's own encoding of nothing. */
+    for (int codec = KP_CODEC_GZIP; codec <= KP_CODEC_ZSTD; codec++) {
+        kp_buf c;
+        kp_buf_init(&c, 0);
+        assert_int_equal(kp_compress(codec, KP_LEVEL_DEFAULT, NULL, 0, &c), KPROD_ERR_NO_ERROR);
+        assert_int_equal(decode_compressed_records(c.data, c.len, 0, codec, &visits),
+                         KPROD_ERR_NO_ERROR);
+        assert_int_equal(decode_compressed_records(c.data, c.len, 1, codec, &visits),
+                         KPROD_ERR__BAD_MSG);
+        kp_buf_free(&c);
+    }
+    assert_int_equal(visits, 0);
+}
+
 static void test_decompression_bomb(void **state) {
     (void)state;
     /* 1,000 records of 4 KiB zeros compress to a few KiB; refuse to inflate
@@ -599,6 +654,7 @@ int main(void) {
         cmocka_unit_test(test_truncated_prefixes),
         cmocka_unit_test(test_corrupted_header_fields),
         cmocka_unit_test(test_hostile_records),
+        cmocka_unit_test(test_records_expand_to_nothing),
         cmocka_unit_test(test_decompression_bomb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
