@@ -10,11 +10,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # build: compiler, CMake + Ninja, pkg-config, compression libraries;
 # tests: cmocka, librdkafka (its mock cluster) and kcat (an independent
-# consumer), clang-format; the Kafka broker: a Java 17 runtime and Maven.
+# consumer), clang-format; fuzzing (scripts/fuzz.sh): clang, its runtime
+# libraries (libFuzzer, ASan, UBSan: Debian ships them in libclang-rt-dev,
+# only recommended by clang) and llvm for llvm-symbolizer (readable
+# reports); the Kafka broker: a Java 17 runtime and Maven.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev
     libcmocka-dev librdkafka-dev kcat clang-format
+    clang libclang-rt-dev llvm
     openjdk-17-jre-headless maven
 )
 

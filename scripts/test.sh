@@ -7,6 +7,10 @@
 #   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
 #      build-asan/; the threaded tests (TSAN_TESTS) in build-tsan/
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
+#   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
+#      build-fuzz/). 20 s per target, not the 60 s one might like, keeps the
+#      whole run within CI's budget (about 30 minutes); run longer by hand
+#      (docs/TESTING.md, "Fuzzing"). A finding fails the run.
 # Every step runs even when an earlier one failed (except tests of a tree
 # that did not build); the run fails if any step failed, after printing the
 # broker logs' tail when tests failed. Brokers this script started are
@@ -16,6 +20,8 @@
 #   --no-asan     (KPROD_TEST_NO_ASAN=1)     skip the sanitizer trees
 #   --no-cluster  (KPROD_TEST_NO_CLUSTER=1)  skip the cluster step
 #   --no-deps     (KPROD_TEST_NO_DEPS=1)     skip install-deps (needs it done)
+#   --no-fuzz     (KPROD_TEST_NO_FUZZ=1)     skip the fuzz step
+#   KPROD_TEST_FUZZ_SECONDS=N                 seconds per fuzz target (20)
 #   -h, --help
 set -euo pipefail
 
@@ -25,13 +31,15 @@ K=$ROOT/scripts/kafka.sh
 no_asan=${KPROD_TEST_NO_ASAN:-0}
 no_cluster=${KPROD_TEST_NO_CLUSTER:-0}
 no_deps=${KPROD_TEST_NO_DEPS:-0}
+no_fuzz=${KPROD_TEST_NO_FUZZ:-0}
 for a in "$@"; do
     case $a in
     --no-asan) no_asan=1 ;;
     --no-cluster) no_cluster=1 ;;
     --no-deps) no_deps=1 ;;
+    --no-fuzz) no_fuzz=1 ;;
     -h | --help)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -146,6 +154,12 @@ if ((no_cluster == 0)) && [[ " ${trees[*]} " == *" build "* ]]; then
         bash "$K" stop --cluster || true
         stop_cluster=0
     fi
+fi
+
+if ((no_fuzz == 0)); then
+    fuzz_seconds=${KPROD_TEST_FUZZ_SECONDS:-20}
+    step "fuzz: scripts/fuzz.sh --seconds $fuzz_seconds (every target)"
+    bash scripts/fuzz.sh --seconds "$fuzz_seconds" || failed+=("fuzz")
 fi
 
 echo
