@@ -31,6 +31,7 @@
 
 #include "accumulator.h"
 #include "clock.h"
+#include "peek.h"
 #include "producer.h"
 #include "report.h"
 
@@ -87,56 +88,6 @@ static int setup(void **state) {
 
 /* ---- a producer without a broker (as in test_sender.c) ---- */
 
-/* The interval of the condition loops below (never a wait by itself). */
-static void pause_1ms(void) {
-    struct timespec ts = {0, 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A loopback port nobody listens on. */
-static int closed_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static kprod_conf_t *down_conf(const char *const *props) {
-    kprod_conf_t *conf = kprod_conf_new();
-    char err[256], bs[64];
-    snprintf(bs, sizeof(bs), "127.0.0.1:%d", closed_port());
-    assert_int_equal(kprod_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err)), 0);
-    for (int i = 0; props && props[i]; i += 2)
-        if (kprod_conf_set(conf, props[i], props[i + 1], err, sizeof(err)) != 0)
-            fail_msg("%s=%s: %s", props[i], props[i + 1], err);
-    kprod_conf_set_delivery_cb(conf, on_report, NULL);
-    return conf;
-}
-
-static kprod_t *new_producer(kprod_conf_t *conf) {
-    kprod_t *p = NULL;
-    char err[256];
-    if (kprod_new(conf, &p, err, sizeof(err)) != 0)
-        fail_msg("kprod_new: %s", err);
-    return p;
-}
-
-static kprod_record_t record(const char *topic, int32_t partition, const void *value, size_t len) {
-    kprod_record_t r = KPROD_RECORD_INIT;
-    r.topic = topic;
-    r.partition = partition;
-    r.value = value;
-    r.value_len = len;
-    return r;
-}
-
 typedef struct sender_thread {
     kprod_t *p;
     kprod_record_t rec;
@@ -165,36 +116,20 @@ static void join_send(sender_thread *st) {
     while (!atomic_load(&st->done)) {
         if (kp_now_ms() > deadline)
             fail_msg("kprod_send to %s still blocked", st->rec.topic);
-        pause_1ms();
+        peek_pause_1ms();
     }
     pthread_join(st->th, NULL);
-}
-
-/* Waits until the accumulator knows the topic: the send that made it is
- * waiting for its metadata (made and waiting under one lock hold). */
-static void await_topic(kprod_t *p, const char *name) {
-    int64_t deadline = kp_now_ms() + 5000;
-    while (!kp_acc_has_topic(p->acc, name)) {
-        assert_true(kp_now_ms() < deadline);
-        pause_1ms();
-    }
-}
-
-/* Gives the topic its partitions (no leaders), as a metadata answer would. */
-static void apply_partitions(kprod_t *p, const char *name, int32_t count) {
-    uint8_t no_leader[16] = {0};
-    assert_true(count <= 16);
-    assert_true(kp_acc_apply_topic(p->acc, name, KPROD_ERR_NO_ERROR, count, no_leader) >= 0);
 }
 
 /* Sends one record to a new topic from a thread, which waits for the
  * partitions, and gives it them: the send then completes. */
 static kprod_err_t send_to_new_topic(kprod_t *p, const char *topic, int32_t partition,
                                      int32_t count, const void *value, size_t len, void *opaque) {
-    sender_thread st = {.p = p, .rec = record(topic, partition, value, len), .opaque = opaque};
+    sender_thread st = {
+        .p = p, .rec = kpt_value_record(topic, partition, value, len), .opaque = opaque};
     start_send(&st);
-    await_topic(p, topic);
-    apply_partitions(p, topic, count);
+    peek_await_topic(p, topic);
+    peek_apply_partitions(p, topic, count);
     join_send(&st);
     return st.err;
 }
@@ -226,7 +161,7 @@ static void refused_in_expiry_report(const char *mode) {
                            "delivery.report.mode",
                            mode,
                            NULL};
-    kprod_t *p = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
     assert_false(kp_reports_in_callback(p->reports));
     assert_false(kp_reports_in_callback(NULL));
     probe pr = {.self = p, .reenter = 1};
@@ -258,10 +193,10 @@ static void test_refused_in_expiry_report_thread_mode(void **state) {
  * and the close goes on. */
 static void refused_in_close_report(const char *mode) {
     const char *props[] = {"delivery.report.mode", mode, NULL};
-    kprod_t *p = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
     probe a = {.self = p, .reenter = 1}, b = {.self = p, .reenter = 1};
     assert_int_equal(send_to_new_topic(p, "purged", 0, 2, "v", 1, &a), 0);
-    kprod_record_t r = record("purged", 1, "w", 1);
+    kprod_record_t r = kpt_value_record("purged", 1, "w", 1);
     assert_int_equal(kprod_send(p, &r, NULL, &b), 0);
     int64_t start = kp_now_ms();
     assert_int_equal(kprod_close(p, 0), KPROD_ERR__FLUSH_TIMED_OUT);
@@ -290,8 +225,8 @@ static void test_other_producer_from_callback(void **state) {
     (void)state;
     const char *props[] = {"linger.ms", "0", "request.timeout.ms", "100", "delivery.timeout.ms",
                            "300",       NULL};
-    kprod_t *p = new_producer(down_conf(props));
-    kprod_t *q = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
+    kprod_t *q = kpt_new_producer(kpt_down_conf(props, on_report));
     probe inner = {.self = q, .outer = p, .reenter = 1};
     probe outer = {.self = p, .other = q};
     assert_int_equal(send_to_new_topic(q, "inner", 0, 1, "v", 1, &inner), 0);
@@ -315,10 +250,10 @@ static void test_other_producer_from_callback(void **state) {
  * (no wait for its metadata); 0 is now and positive ones are kept. */
 static void test_negative_timestamp_refused(void **state) {
     (void)state;
-    kprod_t *p = new_producer(down_conf(NULL));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(NULL, on_report));
     const int64_t bad[] = {-1, -1000, INT64_MIN};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        kprod_record_t r = record("stamped", 0, "v", 1);
+        kprod_record_t r = kpt_value_record("stamped", 0, "v", 1);
         r.timestamp_ms = bad[i];
         int64_t start = kp_now_ms();
         assert_int_equal(kprod_send(p, &r, NULL, NULL), KPROD_ERR__INVALID_ARG);
@@ -330,7 +265,7 @@ static void test_negative_timestamp_refused(void **state) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t wall_before = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    kprod_record_t r = record("stamped", 0, "v", 1);
+    kprod_record_t r = kpt_value_record("stamped", 0, "v", 1);
     assert_int_equal(kprod_send(p, &r, NULL, &zero), 0);
     r.timestamp_ms = 12345;
     assert_int_equal(kprod_send(p, &r, NULL, &given), 0);
@@ -367,8 +302,8 @@ static kprod_err_t recording_serializer(const char *topic, const void *obj, size
  * (NULL, 0) is accepted. */
 static void test_null_with_length_refused(void **state) {
     (void)state;
-    kprod_t *p = new_producer(down_conf(NULL));
-    kprod_record_t r = record("refused", 0, "v", 1);
+    kprod_t *p = kpt_new_producer(kpt_down_conf(NULL, on_report));
+    kprod_record_t r = kpt_value_record("refused", 0, "v", 1);
     /* headers NULL with a count: it was dereferenced */
     r.header_count = 1;
     assert_int_equal(kprod_send(p, &r, NULL, NULL), KPROD_ERR__INVALID_ARG);
@@ -382,16 +317,16 @@ static void test_null_with_length_refused(void **state) {
     h[1].value = NULL; /* with value_len 1 */
     assert_int_equal(kprod_send(p, &r, NULL, NULL), KPROD_ERR__INVALID_ARG);
     /* key / value NULL with a length (bytes serializer) */
-    kprod_record_t k = record("refused", 0, "v", 1);
+    kprod_record_t k = kpt_value_record("refused", 0, "v", 1);
     k.key_len = 5;
     assert_int_equal(kprod_send(p, &k, NULL, NULL), KPROD_ERR__INVALID_ARG);
-    kprod_record_t v = record("refused", 0, NULL, 5);
+    kprod_record_t v = kpt_value_record("refused", 0, NULL, 5);
     assert_int_equal(kprod_send(p, &v, NULL, NULL), KPROD_ERR__INVALID_ARG);
     /* no record, no topic, no producer */
     assert_int_equal(kprod_send(p, NULL, NULL, NULL), KPROD_ERR__INVALID_ARG);
-    kprod_record_t t = record(NULL, 0, "v", 1);
+    kprod_record_t t = kpt_value_record(NULL, 0, "v", 1);
     assert_int_equal(kprod_send(p, &t, NULL, NULL), KPROD_ERR__INVALID_ARG);
-    kprod_record_t ok = record("refused", 0, "v", 1);
+    kprod_record_t ok = kpt_value_record("refused", 0, "v", 1);
     assert_int_equal(kprod_send(NULL, &ok, NULL, NULL), KPROD_ERR__INVALID_ARG);
     assert_false(kp_acc_has_topic(p->acc, "refused")); /* refused before the accumulator */
     assert_int_equal(kprod_outstanding(p), 0);
@@ -403,8 +338,8 @@ static void test_null_with_length_refused(void **state) {
     st.rec.value = NULL;
     st.rec.value_len = 0;
     start_send(&st);
-    await_topic(p, "refused");
-    apply_partitions(p, "refused", 1);
+    peek_await_topic(p, "refused");
+    peek_apply_partitions(p, "refused", 1);
     join_send(&st);
     assert_int_equal(st.err, 0);
     assert_int_equal(kprod_close(p, 0), KPROD_ERR__FLUSH_TIMED_OUT);
@@ -415,8 +350,8 @@ static void test_null_with_length_refused(void **state) {
     const char *kinds[] = {"string", "int32", "int64", "double"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         const char *props[] = {"key.serializer", kinds[i], "value.serializer", kinds[i], NULL};
-        p = new_producer(down_conf(props));
-        kprod_record_t s = record("refused", 0, NULL, 8);
+        p = kpt_new_producer(kpt_down_conf(props, on_report));
+        kprod_record_t s = kpt_value_record("refused", 0, NULL, 8);
         assert_int_equal(kprod_send(p, &s, NULL, NULL), KPROD_ERR__INVALID_ARG);
         s.value_len = 0;
         s.key_len = 4;
@@ -425,9 +360,9 @@ static void test_null_with_length_refused(void **state) {
     }
 
     /* A user serializer gets NULL and its length as they are: its call. */
-    kprod_conf_t *conf = down_conf(NULL);
+    kprod_conf_t *conf = kpt_down_conf(NULL, on_report);
     kprod_conf_set_value_serializer(conf, recording_serializer, NULL);
-    p = new_producer(conf);
+    p = kpt_new_producer(conf);
     g_ser_calls = 0;
     probe user = {.self = p};
     assert_int_equal(send_to_new_topic(p, "user", 0, 1, NULL, 7, &user), 0);
@@ -450,28 +385,28 @@ static void test_interrupt_wakes_blocked_sends(void **state) {
     (void)state;
     const char *props[] = {"buffer.memory", "3000",  "batch.size", "1024",
                            "max.block.ms",  "30000", NULL};
-    kprod_t *p = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
     assert_int_equal(kprod_interrupt(NULL), KPROD_ERR__INVALID_ARG);
     static char big[900];
     probe first = {.self = p}, small = {.self = p}, after = {.self = p};
     /* Partition 0: a batch nearly full; partition 1: a batch with room. */
     assert_int_equal(send_to_new_topic(p, "full", 0, 2, big, sizeof(big), &first), 0);
-    kprod_record_t r1 = record("full", 1, "s", 1);
+    kprod_record_t r1 = kpt_value_record("full", 1, "s", 1);
     assert_int_equal(kprod_send(p, &r1, NULL, &small), 0);
 
     /* Blocked on memory: a new 1024-byte batch does not fit. */
-    sender_thread mem = {.p = p, .rec = record("full", 0, big, sizeof(big))};
+    sender_thread mem = {.p = p, .rec = kpt_value_record("full", 0, big, sizeof(big))};
     start_send(&mem);
     int64_t deadline = kp_now_ms() + 5000;
     while (kp_acc_space_waiters(p->acc) == 0) {
         assert_false(atomic_load(&mem.done));
         assert_true(kp_now_ms() < deadline);
-        pause_1ms();
+        peek_pause_1ms();
     }
     /* Blocked on metadata: a topic nobody will ever describe. */
-    sender_thread md = {.p = p, .rec = record("never", KPROD_PARTITION_ANY, "v", 1)};
+    sender_thread md = {.p = p, .rec = kpt_value_record("never", KPROD_PARTITION_ANY, "v", 1)};
     start_send(&md);
-    await_topic(p, "never");
+    peek_await_topic(p, "never");
 
     int64_t interrupted_at = kp_now_ms();
     assert_int_equal(kprod_interrupt(p), KPROD_ERR_NO_ERROR);
@@ -485,9 +420,9 @@ static void test_interrupt_wakes_blocked_sends(void **state) {
 
     /* Later sends that would block fail at once, on either wait. */
     int64_t start = kp_now_ms();
-    kprod_record_t blocks_md = record("never-either", KPROD_PARTITION_ANY, "v", 1);
+    kprod_record_t blocks_md = kpt_value_record("never-either", KPROD_PARTITION_ANY, "v", 1);
     assert_int_equal(kprod_send(p, &blocks_md, NULL, NULL), KPROD_ERR__INTERRUPTED);
-    kprod_record_t blocks_mem = record("full", 0, big, sizeof(big));
+    kprod_record_t blocks_mem = kpt_value_record("full", 0, big, sizeof(big));
     assert_int_equal(kprod_send(p, &blocks_mem, NULL, NULL), KPROD_ERR__INTERRUPTED);
     assert_int_equal(kprod_interrupt(p), KPROD_ERR_NO_ERROR); /* again: no change */
     assert_int_equal(kprod_send(p, &blocks_md, NULL, NULL), KPROD_ERR__INTERRUPTED);
@@ -524,13 +459,13 @@ static void test_interrupt_keeps_accepted_records(void **state) {
     const char *props[] = {
         "linger.ms", "0", "request.timeout.ms", "100", "delivery.timeout.ms", "300", "max.block.ms",
         "30000",     NULL};
-    kprod_conf_t *conf = down_conf(props);
+    kprod_conf_t *conf = kpt_down_conf(props, on_report);
     kprod_conf_set_delivery_cb(conf, interrupt_from_callback_cb, NULL);
-    kprod_t *p = new_producer(conf);
+    kprod_t *p = kpt_new_producer(conf);
     probe a = {.self = p}, b = {.self = p};
     assert_int_equal(send_to_new_topic(p, "kept", 0, 1, "v", 1, &a), 0);
     assert_int_equal(kprod_interrupt(p), KPROD_ERR_NO_ERROR);
-    kprod_record_t r = record("kept", 0, "w", 1); /* room in the open batch */
+    kprod_record_t r = kpt_value_record("kept", 0, "w", 1); /* room in the open batch */
     assert_int_equal(kprod_send(p, &r, NULL, &b), 0);
     assert_int_equal(kprod_flush(p, 10000), KPROD_ERR_NO_ERROR);
     assert_int_equal(atomic_load(&a.reports), 1);

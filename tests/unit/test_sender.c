@@ -22,6 +22,7 @@
 
 #include "accumulator.h"
 #include "clock.h"
+#include "peek.h"
 #include "producer.h"
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,68 +51,6 @@ static int setup(void **state) {
     return 0;
 }
 
-/* The interval of the condition loops below (never a wait by itself). */
-static void pause_1ms(void) {
-    struct timespec ts = {0, 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A loopback socket: listening (backlog) or closed again (port unused). */
-static int loopback_socket(int listening, int *port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
-    if (listening) {
-        assert_int_equal(listen(fd, 16), 0);
-        return fd;
-    }
-    close(fd);
-    return -1;
-}
-
-static kprod_conf_t *conf_for(int port, const char *const *props) {
-    kprod_conf_t *conf = kprod_conf_new();
-    char err[256], bs[64];
-    snprintf(bs, sizeof(bs), "127.0.0.1:%d", port);
-    assert_int_equal(kprod_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err)), 0);
-    for (int i = 0; props && props[i]; i += 2)
-        if (kprod_conf_set(conf, props[i], props[i + 1], err, sizeof(err)) != 0)
-            fail_msg("%s=%s: %s", props[i], props[i + 1], err);
-    kprod_conf_set_delivery_cb(conf, on_report, NULL);
-    return conf;
-}
-
-/* A producer whose bootstrap address is a loopback port nobody listens on. */
-static kprod_conf_t *down_conf(const char *const *props) {
-    int port;
-    loopback_socket(0, &port);
-    return conf_for(port, props);
-}
-
-static kprod_t *new_producer(kprod_conf_t *conf) {
-    kprod_t *p = NULL;
-    char err[256];
-    if (kprod_new(conf, &p, err, sizeof(err)) != 0)
-        fail_msg("kprod_new: %s", err);
-    return p;
-}
-
-static kprod_record_t record(const char *topic, int32_t partition, const void *value, size_t len) {
-    kprod_record_t r = KPROD_RECORD_INIT;
-    r.topic = topic;
-    r.partition = partition;
-    r.value = value;
-    r.value_len = len;
-    return r;
-}
-
 typedef struct sender_thread {
     kprod_t *p;
     kprod_record_t rec;
@@ -126,31 +65,15 @@ static void *sender_thread_main(void *arg) {
     return NULL;
 }
 
-/* Waits until the accumulator knows the topic (a send has made it). */
-static void await_topic(kprod_t *p, const char *name) {
-    int64_t deadline = kp_now_ms() + 5000;
-    while (!kp_acc_has_topic(p->acc, name)) {
-        assert_true(kp_now_ms() < deadline);
-        pause_1ms();
-    }
-}
-
-/* Gives the topic its partitions (no leaders), as a metadata answer would. */
-static void apply_partitions(kprod_t *p, const char *name, int32_t count) {
-    uint8_t no_leader[16] = {0};
-    assert_true(count <= 16);
-    assert_true(kp_acc_apply_topic(p->acc, name, KPROD_ERR_NO_ERROR, count, no_leader) >= 0);
-}
-
 /* Sends one record to a new topic from a thread, which waits for the
  * partitions, and gives it them: the send then completes. */
 static kprod_err_t send_to_new_topic(kprod_t *p, const char *topic, int32_t partition,
                                      int32_t count, const void *value, size_t len) {
-    sender_thread st = {.p = p, .rec = record(topic, partition, value, len)};
+    sender_thread st = {.p = p, .rec = kpt_value_record(topic, partition, value, len)};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, sender_thread_main, &st), 0);
-    await_topic(p, topic);
-    apply_partitions(p, topic, count);
+    peek_await_topic(p, topic);
+    peek_apply_partitions(p, topic, count);
     pthread_join(th, NULL);
     return st.err;
 }
@@ -188,7 +111,7 @@ static void *closer_main(void *arg) {
 static void turns_per_attempt(const char *idempotence) {
     closer c = {0};
     int port;
-    c.fd = loopback_socket(1, &port);
+    c.fd = kpt_loopback_socket(1, &port);
     assert_int_equal(pthread_create(&c.th, NULL, closer_main, &c), 0);
     const char *props[] = {"max.block.ms",
                            "100",
@@ -199,15 +122,15 @@ static void turns_per_attempt(const char *idempotence) {
                            "reconnect.backoff.max.ms",
                            "50",
                            NULL};
-    kprod_t *p = new_producer(conf_for(port, props));
-    kprod_record_t r = record("waiting", KPROD_PARTITION_ANY, "v", 1);
+    kprod_t *p = kpt_new_producer(kpt_conf_for_port(port, props, on_report));
+    kprod_record_t r = kpt_value_record("waiting", KPROD_PARTITION_ANY, "v", 1);
     assert_int_equal(kprod_send(p, &r, NULL, NULL), KPROD_ERR__TIMED_OUT);
     int64_t deadline = kp_now_ms() + 10000;
     int a0 = atomic_load(&c.accepted);
     unsigned long t0 = kp_sender_turns(p->sender);
     while (atomic_load(&c.accepted) < a0 + 6) {
         assert_true(kp_now_ms() < deadline);
-        pause_1ms();
+        peek_pause_1ms();
     }
     unsigned long turns = kp_sender_turns(p->sender) - t0;
     int attempts = atomic_load(&c.accepted) - a0;
@@ -235,7 +158,7 @@ static void test_expiry_without_producer_id(void **state) {
     (void)state;
     const char *props[] = {"linger.ms", "0", "request.timeout.ms", "100", "delivery.timeout.ms",
                            "300",       NULL};
-    kprod_t *p = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
     int64_t start = kp_now_ms();
     assert_int_equal(send_to_new_topic(p, "expiring", 0, 1, "v", 1), 0);
     while (reports() == 0 && kp_now_ms() - start < 5000)
@@ -254,11 +177,11 @@ static void test_expiry_without_producer_id(void **state) {
 static void test_close_while_send_waits_for_metadata(void **state) {
     (void)state;
     const char *props[] = {"max.block.ms", "30000", NULL};
-    kprod_t *p = new_producer(down_conf(props));
-    sender_thread st = {.p = p, .rec = record("never", KPROD_PARTITION_ANY, "v", 1)};
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
+    sender_thread st = {.p = p, .rec = kpt_value_record("never", KPROD_PARTITION_ANY, "v", 1)};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, sender_thread_main, &st), 0);
-    await_topic(p, "never"); /* made, and waiting under the lock's condition */
+    peek_await_topic(p, "never"); /* made, and waiting under the lock's condition */
     int64_t start = kp_now_ms();
     assert_int_equal(kprod_close(p, 0), 0);
     assert_true(kp_now_ms() - start < 5000);
@@ -273,17 +196,17 @@ static void test_close_while_send_waits_for_memory(void **state) {
     (void)state;
     const char *props[] = {"buffer.memory", "2048",  "batch.size", "1024",
                            "max.block.ms",  "30000", NULL};
-    kprod_t *p = new_producer(down_conf(props));
+    kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
     static char big[900];
     assert_int_equal(send_to_new_topic(p, "full", 0, 1, big, sizeof(big)), 0);
-    sender_thread st = {.p = p, .rec = record("full", 0, big, sizeof(big))};
+    sender_thread st = {.p = p, .rec = kpt_value_record("full", 0, big, sizeof(big))};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, sender_thread_main, &st), 0);
     int64_t deadline = kp_now_ms() + 5000;
     while (kp_acc_space_waiters(p->acc) == 0) {
         assert_false(atomic_load(&st.done));
         assert_true(kp_now_ms() < deadline);
-        pause_1ms();
+        peek_pause_1ms();
     }
     assert_int_equal(kprod_close(p, 0), KPROD_ERR__FLUSH_TIMED_OUT);
     pthread_join(th, NULL);
@@ -328,11 +251,11 @@ static void *closer_thread_main(void *arg) {
  * rather than free the producer under it (AddressSanitizer sees that). */
 static void test_close_waits_for_send_in_progress(void **state) {
     (void)state;
-    kprod_conf_t *conf = down_conf(NULL);
+    kprod_conf_t *conf = kpt_down_conf(NULL, on_report);
     kprod_conf_set_value_serializer(conf, gated_serializer, NULL);
-    kprod_t *p = new_producer(conf);
+    kprod_t *p = kpt_new_producer(conf);
     g_gate_open = g_in_serializer = 0;
-    sender_thread st = {.p = p, .rec = record("slow", KPROD_PARTITION_ANY, "v", 1)};
+    sender_thread st = {.p = p, .rec = kpt_value_record("slow", KPROD_PARTITION_ANY, "v", 1)};
     pthread_t th, ct_th;
     assert_int_equal(pthread_create(&th, NULL, sender_thread_main, &st), 0);
     pthread_mutex_lock(&g_gate_lock);
@@ -346,7 +269,7 @@ static void test_close_waits_for_send_in_progress(void **state) {
     int64_t deadline = kp_now_ms() + 5000;
     while (!kp_acc_closing(acc)) {
         assert_true(kp_now_ms() < deadline);
-        pause_1ms();
+        peek_pause_1ms();
     }
     assert_false(atomic_load(&ct.done));
     pthread_mutex_lock(&g_gate_lock);
@@ -366,7 +289,7 @@ static void test_report_thread_close_promptly(void **state) {
     (void)state;
     const char *props[] = {"delivery.report.mode", "thread", NULL};
     for (int i = 0; i < 30; i++) {
-        kprod_t *p = new_producer(down_conf(props));
+        kprod_t *p = kpt_new_producer(kpt_down_conf(props, on_report));
         int64_t start = kp_now_ms();
         assert_int_equal(kprod_close(p, 0), 0);
         assert_true(kp_now_ms() - start < 5000);

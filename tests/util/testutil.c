@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int64_t kpt_now_ms(void) {
@@ -340,4 +343,59 @@ int kpt_peak_rss_reset(void) {
         return -1;
     int ok = fputs("5", f) >= 0;
     return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int kpt_loopback_socket(int listening, int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    if (listening) {
+        assert_int_equal(listen(fd, 16), 0);
+        return fd;
+    }
+    close(fd);
+    return -1;
+}
+
+kprod_conf_t *kpt_conf_for_port(int port, const char *const *props, kprod_delivery_cb cb) {
+    kprod_conf_t *conf = kprod_conf_new();
+    char err[256], bs[64];
+    snprintf(bs, sizeof(bs), "127.0.0.1:%d", port);
+    assert_int_equal(kprod_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err)), 0);
+    for (int i = 0; props && props[i]; i += 2)
+        if (kprod_conf_set(conf, props[i], props[i + 1], err, sizeof(err)) != 0)
+            fail_msg("%s=%s: %s", props[i], props[i + 1], err);
+    kprod_conf_set_delivery_cb(conf, cb, NULL);
+    return conf;
+}
+
+kprod_conf_t *kpt_down_conf(const char *const *props, kprod_delivery_cb cb) {
+    int port;
+    kpt_loopback_socket(0, &port);
+    return kpt_conf_for_port(port, props, cb);
+}
+
+kprod_t *kpt_new_producer(kprod_conf_t *conf) {
+    kprod_t *p = NULL;
+    char err[256];
+    if (kprod_new(conf, &p, err, sizeof(err)) != 0)
+        fail_msg("kprod_new: %s", err);
+    return p;
+}
+
+kprod_record_t kpt_value_record(const char *topic, int32_t partition, const void *value,
+                                size_t len) {
+    kprod_record_t r = KPROD_RECORD_INIT;
+    r.topic = topic;
+    r.partition = partition;
+    r.value = value;
+    r.value_len = len;
+    return r;
 }

@@ -85,7 +85,16 @@ void kpt_hostile_stop(kpt_hostile *hb);
 long kpt_peak_rss_kb(void);
 int kpt_peak_rss_reset(void);
 
-#endif
+/* Producers that need no broker: a loopback socket, listening (backlog
+ * only) or closed again so that nobody listens on *port; a conf for
+ * bootstrap 127.0.0.1:port with name/value pairs (NULL-terminated) and a
+ * delivery callback; kprod_new or fail; a record of a value. */
+int kpt_loopback_socket(int listening, int *port);
+kprod_conf_t *kpt_conf_for_port(int port, const char *const *props, kprod_delivery_cb cb);
+kprod_conf_t *kpt_down_conf(const char *const *props, kprod_delivery_cb cb);
+kprod_t *kpt_new_producer(kprod_conf_t *conf);
+kprod_record_t kpt_value_record(const char *topic, int32_t partition, const void *value,
+                                size_t len);
 
 /* One record as read back by the independent consumer (kcat, through
  * scripts/kafka.sh consume). key/value are NUL-terminated copies; len -1
@@ -109,3 +118,5 @@ void kpt_records_free(kpt_record *r, int count);
 /* Reads every record of topic up to the end of each partition (no count
  * known in advance, e.g. when duplicates are expected). */
 kpt_record *kpt_consume_all(const char *topic, int *count);
+
+#endif
