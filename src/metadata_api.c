@@ -29,8 +29,9 @@ KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int time
     /* Checked answers hold each partition of 0..count-1 once: sorted, a
      * partition is found at its own index. */
     for (int32_t t = 0; t < resp->topic_count; t++)
-        qsort(resp->topics[t].partitions, (size_t)resp->topics[t].partition_count,
-              sizeof(*resp->topics[t].partitions), by_partition_index);
+        if (resp->topics[t].partition_count > 1) /* qsort may not be given NULL */
+            qsort(resp->topics[t].partitions, (size_t)resp->topics[t].partition_count,
+                  sizeof(*resp->topics[t].partitions), by_partition_index);
     kprod_metadata_t *md = malloc(sizeof(*md));
     if (!md) {
         kp_metadata_resp_free(resp);

@@ -203,9 +203,10 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
             if (i < 0)
                 continue;
             kp_batch *b = req->batches[i];
-            /* A stored batch's offsets must fit: base .. base + count - 1. */
+            /* A stored batch's offsets base .. base + count - 1 must fit,
+             * and so must the log's next offset, base + count. */
             if (!rp->error_code &&
-                (rp->base_offset < -1 || rp->base_offset > INT64_MAX - (b->w.count - 1) ||
+                (rp->base_offset < -1 || rp->base_offset > INT64_MAX - b->w.count ||
                  rp->log_append_time_ms < -1))
                 impossible = 1;
             answered[i] = 1;

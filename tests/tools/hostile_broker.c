@@ -30,8 +30,9 @@
  *                       byte unknown tagged field; flexible versions only)
  *   offset_max          Produce succeeds with base_offset INT64_MAX
  *   offset_edge         Produce succeeds with base_offset
- *                       INT64_MAX - records + 1 (the last record at
- *                       INT64_MAX: valid)
+ *                       INT64_MAX - records (the last record at
+ *                       INT64_MAX - 1, the log's next offset INT64_MAX:
+ *                       valid)
  *   offset_negative     Produce succeeds with base_offset -5
  *   malformed_metadata  the Metadata answer stops after throttle_time_ms
  *   hold_produce        Produce requests are never answered
@@ -632,7 +633,7 @@ static void answer_produce(conn *c, int32_t corr, int16_t ver, rd *r) {
                 else if (sc == S_OFFSET_NEGATIVE)
                     base = -5;
                 else if (sc == S_OFFSET_EDGE)
-                    base = INT64_MAX - (parts[t][k].records > 0 ? parts[t][k].records - 1 : 0);
+                    base = INT64_MAX - parts[t][k].records;
                 else if (ti >= 0 && idx >= 0 && idx < 16) {
                     base = next_offset[ti][idx];
                     next_offset[ti][idx] += parts[t][k].records;
