@@ -137,7 +137,7 @@ static kprod_err_t dec(kp_rd *r, void *vctx) {
 #define RESP_V2 "0000000a" /* ThrottleTimeMs 10 */ RESP_V1
 #define RESP_V4                                                                                    \
     "0000000a 00000001 0001 74 00000002" LO_P0 "00000007" /* LeaderEpoch 7 (v4+) */ LO_P1 "ffffff" \
-                                                                                          "ff"
+    "ff"
 #define RESP_V6                                                                                    \
     "00000000"                    /* ThrottleTimeMs */                                             \
     "02 02 74"                    /* Topics: 1, Name "t" (compact) */                              \
