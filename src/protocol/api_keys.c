@@ -40,6 +40,11 @@ int kp_proto_our_range(int16_t api_key, int16_t *min, int16_t *max) {
     return 0;
 }
 
+int kp_proto_version_ok(int16_t api_key, int16_t version) {
+    const api_info *a = api_find(api_key);
+    return a && version >= a->min && version <= a->max;
+}
+
 int kp_proto_pick_version(int ours_min, int ours_max, int broker_min, int broker_max) {
     int lo = ours_min > broker_min ? ours_min : broker_min;
     int hi = ours_max < broker_max ? ours_max : broker_max;

@@ -74,6 +74,9 @@
 /* Our range for api_key into *min and *max; 0, or -1 for a key we do not speak. */
 int kp_proto_our_range(int16_t api_key, int16_t *min, int16_t *max);
 
+/* 1 when kprod implements this version of api_key, else 0. */
+int kp_proto_version_ok(int16_t api_key, int16_t version);
+
 /* The highest version in both [ours_min, ours_max] and
  * [broker_min, broker_max], or -1 when the ranges do not meet. */
 int kp_proto_pick_version(int ours_min, int ours_max, int broker_min, int broker_max);

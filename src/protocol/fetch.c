@@ -16,7 +16,7 @@ static int uuid_is_zero(const uint8_t id[16]) {
 }
 
 static int args_ok(int16_t version, const kp_fetch_req *req) {
-    if (version < KP_FETCH_MIN_VER || version > KP_FETCH_MAX_VER || !req)
+    if (!kp_proto_version_ok(KP_API_FETCH, version) || !req)
         return 0;
     if (req->isolation_level != KP_READ_UNCOMMITTED && req->isolation_level != KP_READ_COMMITTED)
         return 0;
@@ -183,7 +183,7 @@ static kprod_err_t read_topic(kp_rd *r, int16_t version, int flex, kp_fetch_resp
 
 kprod_err_t kp_fetch_resp_decode(kp_rd *r, int16_t version, kp_fetch_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (version < KP_FETCH_MIN_VER || version > KP_FETCH_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_FETCH, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_FETCH, version);
     out->throttle_ms = kp_rd_i32(r);

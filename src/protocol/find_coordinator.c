@@ -10,7 +10,7 @@
 
 kprod_err_t kp_find_coordinator_req_encode(kp_buf *b, int16_t version, int8_t key_type,
                                            const char *const *keys, int32_t key_count) {
-    if (version < KP_FIND_COORDINATOR_MIN_VER || version > KP_FIND_COORDINATOR_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_FIND_COORDINATOR, version))
         return KPROD_ERR__INVALID_ARG;
     if (key_type != KP_COORD_GROUP && key_type != KP_COORD_TRANSACTION)
         return KPROD_ERR__INVALID_ARG;
@@ -91,7 +91,7 @@ static kprod_err_t decode_batched(kp_rd *r, kp_find_coordinator_resp *out) {
 kprod_err_t kp_find_coordinator_resp_decode(kp_rd *r, int16_t version,
                                             kp_find_coordinator_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (version < KP_FIND_COORDINATOR_MIN_VER || version > KP_FIND_COORDINATOR_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_FIND_COORDINATOR, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_FIND_COORDINATOR, version);
     out->throttle_ms = kp_rd_i32(r); /* v1+ */

@@ -24,7 +24,7 @@ static int16_t timestamp_min_version(int64_t ts) {
 
 static int args_ok(int16_t version, int8_t isolation_level, const kp_list_offsets_req_topic *topics,
                    int32_t topic_count) {
-    if (version < KP_LIST_OFFSETS_MIN_VER || version > KP_LIST_OFFSETS_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_LIST_OFFSETS, version))
         return 0;
     if (isolation_level != KP_READ_UNCOMMITTED &&
         (isolation_level != KP_READ_COMMITTED || version < 2))
@@ -107,7 +107,7 @@ static kprod_err_t read_topic(kp_rd *r, int16_t version, int flex, kp_list_offse
 
 kprod_err_t kp_list_offsets_resp_decode(kp_rd *r, int16_t version, kp_list_offsets_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (version < KP_LIST_OFFSETS_MIN_VER || version > KP_LIST_OFFSETS_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_LIST_OFFSETS, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_LIST_OFFSETS, version);
     if (version >= 2)

@@ -12,11 +12,6 @@
 
 /* ---- argument checks ---- */
 
-static int version_ok(int16_t api_key, int16_t version) {
-    int16_t lo, hi;
-    return kp_proto_our_range(api_key, &lo, &hi) == 0 && version >= lo && version <= hi;
-}
-
 /* A string field that may not be null. */
 static int name_ok(const char *s) { return s && kp_codec_str_ok(s); }
 
@@ -39,7 +34,7 @@ kprod_err_t kp_add_partitions_to_txn_req_encode(kp_buf *b, int16_t version,
                                                 int16_t producer_epoch,
                                                 const kp_txn_topic_partitions *topics,
                                                 int32_t topic_count) {
-    if (!version_ok(KP_API_ADD_PARTITIONS_TO_TXN, version) || !name_ok(transactional_id) ||
+    if (!kp_proto_version_ok(KP_API_ADD_PARTITIONS_TO_TXN, version) || !name_ok(transactional_id) ||
         !array_ok(topics, topic_count))
         return KPROD_ERR__INVALID_ARG;
     for (int32_t i = 0; i < topic_count; i++)
@@ -63,7 +58,7 @@ kprod_err_t kp_add_partitions_to_txn_req_encode(kp_buf *b, int16_t version,
 kprod_err_t kp_add_offsets_to_txn_req_encode(kp_buf *b, int16_t version,
                                              const char *transactional_id, int64_t producer_id,
                                              int16_t producer_epoch, const char *group_id) {
-    if (!version_ok(KP_API_ADD_OFFSETS_TO_TXN, version) || !name_ok(transactional_id) ||
+    if (!kp_proto_version_ok(KP_API_ADD_OFFSETS_TO_TXN, version) || !name_ok(transactional_id) ||
         !name_ok(group_id))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_ADD_OFFSETS_TO_TXN, version);
@@ -75,7 +70,7 @@ kprod_err_t kp_add_offsets_to_txn_req_encode(kp_buf *b, int16_t version,
 
 kprod_err_t kp_end_txn_req_encode(kp_buf *b, int16_t version, const char *transactional_id,
                                   int64_t producer_id, int16_t producer_epoch, int commit) {
-    if (!version_ok(KP_API_END_TXN, version) || !name_ok(transactional_id))
+    if (!kp_proto_version_ok(KP_API_END_TXN, version) || !name_ok(transactional_id))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_END_TXN, version);
     put_txn_head(b, flex, transactional_id, producer_id, producer_epoch);
@@ -109,8 +104,8 @@ kprod_err_t kp_txn_offset_commit_req_encode(kp_buf *b, int16_t version,
                                             int64_t producer_id, int16_t producer_epoch,
                                             const kp_txn_offset_topic *topics,
                                             int32_t topic_count) {
-    if (!version_ok(KP_API_TXN_OFFSET_COMMIT, version) || !name_ok(transactional_id) || !g ||
-        !name_ok(g->group_id) || !kp_codec_str_ok(g->member_id) ||
+    if (!kp_proto_version_ok(KP_API_TXN_OFFSET_COMMIT, version) || !name_ok(transactional_id) ||
+        !g || !name_ok(g->group_id) || !kp_codec_str_ok(g->member_id) ||
         !kp_codec_str_ok(g->group_instance_id) || !offset_topics_ok(topics, topic_count))
         return KPROD_ERR__INVALID_ARG;
     if (version < 3 && !group_meta_default(g))
@@ -178,7 +173,7 @@ static kprod_err_t read_topic_result(kp_rd *r, int flex, kp_txn_topic_result *t)
 static kprod_err_t decode_partitions(kp_rd *r, int16_t api_key, int16_t version,
                                      kp_txn_partitions_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (!version_ok(api_key, version))
+    if (!kp_proto_version_ok(api_key, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(api_key, version);
     out->throttle_ms = kp_rd_i32(r);
@@ -213,7 +208,7 @@ kprod_err_t kp_txn_offset_commit_resp_decode(kp_rd *r, int16_t version,
 static kprod_err_t decode_simple(kp_rd *r, int16_t api_key, int16_t version, int with_producer,
                                  kp_txn_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (!version_ok(api_key, version))
+    if (!kp_proto_version_ok(api_key, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(api_key, version);
     out->throttle_ms = kp_rd_i32(r);

@@ -19,10 +19,6 @@
 #include "protocol/list_offsets.h"
 #include "protocol/metadata.h"
 
-#define COORDINATOR_LOAD_IN_PROGRESS 14
-#define COORDINATOR_NOT_AVAILABLE 15
-#define NOT_COORDINATOR 16
-
 static kw_conn conn;
 static kp_api_versions_resp av;
 static int broker_port;
@@ -126,35 +122,6 @@ static void test_features(void **state) {
 
 /* ---- FindCoordinator ---- */
 
-/* Asks until the coordinator is there (the first question for a key type
- * makes the broker create its internal topic). */
-static void find_coordinator(int16_t ver, int8_t type, const char *const *keys, int32_t n,
-                             kp_find_coordinator_resp *out) {
-    int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
-        kp_buf *b = kw_begin(&conn, KP_API_FIND_COORDINATOR, ver);
-        assert_int_equal(kp_find_coordinator_req_encode(b, ver, type, keys, n), KPROD_ERR_NO_ERROR);
-        kp_rd r;
-        kw_call(&conn, &r);
-        assert_int_equal(kp_find_coordinator_resp_decode(&r, ver, out), KPROD_ERR_NO_ERROR);
-        assert_int_equal(kp_rd_remaining(&r), 0);
-        int waiting = 0;
-        for (int32_t i = 0; i < out->count; i++) {
-            int16_t e = out->coordinators[i].error_code;
-            if (e == COORDINATOR_NOT_AVAILABLE || e == COORDINATOR_LOAD_IN_PROGRESS)
-                waiting = 1;
-            else if (e)
-                fail_msg("FindCoordinator v%d: error %d", ver, e);
-        }
-        if (!waiting)
-            return;
-        kp_find_coordinator_resp_free(out);
-        if (kpt_now_ms() > deadline)
-            fail_msg("no coordinator after 30 s");
-        kw_pause_ms(100);
-    }
-}
-
 static void expect_this_broker(const kp_find_coordinator_node *c) {
     assert_int_equal(c->error_code, 0);
     assert_true(c->node_id >= 0);
@@ -172,7 +139,7 @@ static void test_find_coordinator(void **state) {
     kp_find_coordinator_resp resp;
     /* The oldest version we speak and the last one of the single layout. */
     for (int16_t ver = KP_FIND_COORDINATOR_MIN_VER; ver <= 3; ver += 2) {
-        find_coordinator(ver, KP_COORD_GROUP, one, 1, &resp);
+        kw_find_coordinator(&conn, ver, KP_COORD_GROUP, one, 1, &resp);
         assert_int_equal(resp.count, 1);
         assert_null(resp.coordinators[0].key);
         expect_this_broker(&resp.coordinators[0]);
@@ -181,7 +148,7 @@ static void test_find_coordinator(void **state) {
     int16_t ver = kw_pick(&av, KP_API_FIND_COORDINATOR);
     assert_true(ver >= 4);
     const char *two[] = {group, group2};
-    find_coordinator(ver, KP_COORD_GROUP, two, 2, &resp);
+    kw_find_coordinator(&conn, ver, KP_COORD_GROUP, two, 2, &resp);
     assert_int_equal(resp.count, 2);
     for (int i = 0; i < 2; i++) {
         assert_string_equal(resp.coordinators[i].key, two[i]);
@@ -189,7 +156,7 @@ static void test_find_coordinator(void **state) {
     }
     kp_find_coordinator_resp_free(&resp);
     const char *t[] = {txn};
-    find_coordinator(ver, KP_COORD_TRANSACTION, t, 1, &resp);
+    kw_find_coordinator(&conn, ver, KP_COORD_TRANSACTION, t, 1, &resp);
     assert_int_equal(resp.count, 1);
     assert_string_equal(resp.coordinators[0].key, txn);
     expect_this_broker(&resp.coordinators[0]);
@@ -203,22 +170,16 @@ static void test_find_coordinator(void **state) {
 static kp_init_producer_id_resp init_pid(const char *txn, int64_t pid, int16_t epoch) {
     int16_t ver = kw_pick(&av, KP_API_INIT_PRODUCER_ID);
     int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
+    kp_init_producer_id_resp resp;
+    do {
         kp_buf *b = kw_begin(&conn, KP_API_INIT_PRODUCER_ID, ver);
         assert_int_equal(kp_init_producer_id_req_encode(b, ver, txn, 60000, pid, epoch),
                          KPROD_ERR_NO_ERROR);
         kp_rd r;
         kw_call(&conn, &r);
-        kp_init_producer_id_resp resp;
         assert_int_equal(kp_init_producer_id_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
-        int16_t e = resp.error_code;
-        if (e != COORDINATOR_NOT_AVAILABLE && e != COORDINATOR_LOAD_IN_PROGRESS &&
-            e != NOT_COORDINATOR)
-            return resp;
-        if (kpt_now_ms() > deadline)
-            fail_msg("InitProducerId: error %d for 30 s", e);
-        kw_pause_ms(100);
-    }
+    } while (kw_retry(resp.error_code, deadline, "InitProducerId"));
+    return resp;
 }
 
 static void test_init_producer_id_transactional(void **state) {
@@ -227,7 +188,8 @@ static void test_init_producer_id_transactional(void **state) {
     kpt_unique_topic(txn, sizeof(txn), "kprod-live-txn");
     const char *t[] = {txn};
     kp_find_coordinator_resp fc;
-    find_coordinator(kw_pick(&av, KP_API_FIND_COORDINATOR), KP_COORD_TRANSACTION, t, 1, &fc);
+    kw_find_coordinator(&conn, kw_pick(&av, KP_API_FIND_COORDINATOR), KP_COORD_TRANSACTION, t, 1,
+                        &fc);
     expect_this_broker(&fc.coordinators[0]);
     kp_find_coordinator_resp_free(&fc);
 

@@ -21,11 +21,6 @@
 #include "protocol/record_batch.h"
 #include "protocol/txn.h"
 
-#define COORDINATOR_LOAD_IN_PROGRESS 14
-#define COORDINATOR_NOT_AVAILABLE 15
-#define NOT_COORDINATOR 16
-#define CONCURRENT_TRANSACTIONS 51
-
 static kw_conn leader; /* the single test broker: partition leader */
 static kw_conn txn_coord, group_coord;
 static kp_api_versions_resp av;
@@ -46,38 +41,16 @@ static int16_t ver_for(int16_t key) {
     return oldest ? lo : kw_pick(&av, key);
 }
 
-/* Coordinator errors that go away by asking again. */
-static int transient(int16_t e) {
-    return e == COORDINATOR_NOT_AVAILABLE || e == COORDINATOR_LOAD_IN_PROGRESS ||
-           e == NOT_COORDINATOR || e == CONCURRENT_TRANSACTIONS;
-}
-
+/* Connects c to the coordinator of key. */
 static void connect_coordinator(int8_t type, const char *key, kw_conn *c) {
-    int16_t ver = ver_for(KP_API_FIND_COORDINATOR);
-    int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
-        kp_buf *b = kw_begin(&leader, KP_API_FIND_COORDINATOR, ver);
-        const char *keys[] = {key};
-        assert_int_equal(kp_find_coordinator_req_encode(b, ver, type, keys, 1), KPROD_ERR_NO_ERROR);
-        kp_rd r;
-        kw_call(&leader, &r);
-        kp_find_coordinator_resp fc;
-        assert_int_equal(kp_find_coordinator_resp_decode(&r, ver, &fc), KPROD_ERR_NO_ERROR);
-        assert_int_equal(fc.count, 1);
-        const kp_find_coordinator_node *n = &fc.coordinators[0];
-        if (!n->error_code) {
-            char hp[300];
-            snprintf(hp, sizeof(hp), "%s:%d", n->host, n->port);
-            kw_connect(c, hp);
-            kp_find_coordinator_resp_free(&fc);
-            return;
-        }
-        int16_t e = n->error_code;
-        kp_find_coordinator_resp_free(&fc);
-        if (!transient(e) || kpt_now_ms() > deadline)
-            fail_msg("FindCoordinator %s: error %d", key, e);
-        kw_pause_ms(100);
-    }
+    const char *keys[] = {key};
+    kp_find_coordinator_resp fc;
+    kw_find_coordinator(&leader, ver_for(KP_API_FIND_COORDINATOR), type, keys, 1, &fc);
+    assert_int_equal(fc.count, 1);
+    char hp[300];
+    snprintf(hp, sizeof(hp), "%s:%d", fc.coordinators[0].host, fc.coordinators[0].port);
+    kw_connect(c, hp);
+    kp_find_coordinator_resp_free(&fc);
 }
 
 static int setup(void **state) {
@@ -95,15 +68,26 @@ static int teardown(void **state) {
 }
 
 /* Each run: its own topic, transactional id and group, and connections to
- * their coordinators. */
-static int run_setup(void **state) {
-    (void)state;
+ * their coordinators, found at the run's FindCoordinator version. */
+static void run_setup(int use_oldest) {
+    oldest = use_oldest;
     kpt_unique_topic(topic, sizeof(topic), "kprod-txn-live");
     kpt_unique_topic(txn_id, sizeof(txn_id), "kprod-txn-live-id");
     kpt_unique_topic(group_id, sizeof(group_id), "kprod-txn-live-group");
     kpt_create_topic(topic, 1, 1);
     connect_coordinator(KP_COORD_TRANSACTION, txn_id, &txn_coord);
     connect_coordinator(KP_COORD_GROUP, group_id, &group_coord);
+}
+
+static int setup_newest(void **state) {
+    (void)state;
+    run_setup(0);
+    return 0;
+}
+
+static int setup_oldest(void **state) {
+    (void)state;
+    run_setup(1);
     return 0;
 }
 
@@ -119,24 +103,31 @@ static int run_teardown(void **state) {
 static void init_producer_id(void) {
     int16_t ver = ver_for(KP_API_INIT_PRODUCER_ID);
     int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
+    kp_init_producer_id_resp resp;
+    do {
         kp_buf *b = kw_begin(&txn_coord, KP_API_INIT_PRODUCER_ID, ver);
         assert_int_equal(kp_init_producer_id_req_encode(b, ver, txn_id, 60000, -1, -1),
                          KPROD_ERR_NO_ERROR);
         kp_rd r;
         kw_call(&txn_coord, &r);
-        kp_init_producer_id_resp resp;
         assert_int_equal(kp_init_producer_id_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
-        if (!resp.error_code) {
-            pid = resp.producer_id;
-            epoch = resp.producer_epoch;
-            next_seq = 0;
-            return;
-        }
-        if (!transient(resp.error_code) || kpt_now_ms() > deadline)
-            fail_msg("InitProducerId: error %d", resp.error_code);
-        kw_pause_ms(100);
-    }
+    } while (kw_retry(resp.error_code, deadline, "InitProducerId"));
+    pid = resp.producer_id;
+    epoch = resp.producer_epoch;
+    next_seq = 0;
+}
+
+/* The error of the one partition (0 of our topic) an answer is about;
+ * frees the answer. */
+static int16_t only_partition_error(kp_rd *r, kp_txn_partitions_resp *resp) {
+    assert_int_equal(kp_rd_remaining(r), 0);
+    assert_int_equal(resp->topic_count, 1);
+    assert_string_equal(resp->topics[0].topic, topic);
+    assert_int_equal(resp->topics[0].partition_count, 1);
+    assert_int_equal(resp->topics[0].partitions[0].partition, 0);
+    int16_t e = resp->topics[0].partitions[0].error_code;
+    kp_txn_partitions_resp_free(resp);
+    return e;
 }
 
 static void add_partition(void) {
@@ -144,7 +135,8 @@ static void add_partition(void) {
     int32_t part = 0;
     kp_txn_topic_partitions tp = {.topic = topic, .partitions = &part, .partition_count = 1};
     int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
+    int16_t e;
+    do {
         kp_buf *b = kw_begin(&txn_coord, KP_API_ADD_PARTITIONS_TO_TXN, ver);
         assert_int_equal(kp_add_partitions_to_txn_req_encode(b, ver, txn_id, pid, epoch, &tp, 1),
                          KPROD_ERR_NO_ERROR);
@@ -152,19 +144,8 @@ static void add_partition(void) {
         kw_call(&txn_coord, &r);
         kp_txn_partitions_resp resp;
         assert_int_equal(kp_add_partitions_to_txn_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
-        assert_int_equal(kp_rd_remaining(&r), 0);
-        assert_int_equal(resp.topic_count, 1);
-        assert_string_equal(resp.topics[0].topic, topic);
-        assert_int_equal(resp.topics[0].partition_count, 1);
-        assert_int_equal(resp.topics[0].partitions[0].partition, 0);
-        int16_t e = resp.topics[0].partitions[0].error_code;
-        kp_txn_partitions_resp_free(&resp);
-        if (!e)
-            return;
-        if (!transient(e) || kpt_now_ms() > deadline)
-            fail_msg("AddPartitionsToTxn v%d: error %d", ver, e);
-        kw_pause_ms(100);
-    }
+        e = only_partition_error(&r, &resp);
+    } while (kw_retry(e, deadline, "AddPartitionsToTxn"));
 }
 
 /* One transactional batch of n records "<prefix>-<i>" to partition 0;
@@ -210,21 +191,16 @@ static int64_t produce(const char *prefix, int n) {
 static void add_offsets_and_commit(int64_t offset) {
     int16_t ver = ver_for(KP_API_ADD_OFFSETS_TO_TXN);
     int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
+    kp_txn_resp resp;
+    do {
         kp_buf *b = kw_begin(&txn_coord, KP_API_ADD_OFFSETS_TO_TXN, ver);
         assert_int_equal(kp_add_offsets_to_txn_req_encode(b, ver, txn_id, pid, epoch, group_id),
                          KPROD_ERR_NO_ERROR);
         kp_rd r;
         kw_call(&txn_coord, &r);
-        kp_txn_resp resp;
         assert_int_equal(kp_add_offsets_to_txn_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
         assert_int_equal(kp_rd_remaining(&r), 0);
-        if (!resp.error_code)
-            break;
-        if (!transient(resp.error_code) || kpt_now_ms() > deadline)
-            fail_msg("AddOffsetsToTxn v%d: error %d", ver, resp.error_code);
-        kw_pause_ms(100);
-    }
+    } while (kw_retry(resp.error_code, deadline, "AddOffsetsToTxn"));
 
     ver = ver_for(KP_API_TXN_OFFSET_COMMIT);
     kp_txn_offset o = {.partition = 0, .offset = offset, .leader_epoch = -1, .metadata = "kprod"};
@@ -232,26 +208,17 @@ static void add_offsets_and_commit(int64_t offset) {
     /* A producer outside the group: no generation, no member (as the Java
      * producer's sendOffsetsToTransaction(offsets, groupId)). */
     kp_txn_group g = {.group_id = group_id, .generation_id = -1};
-    for (;;) {
+    int16_t e;
+    do {
         kp_buf *b = kw_begin(&group_coord, KP_API_TXN_OFFSET_COMMIT, ver);
         assert_int_equal(kp_txn_offset_commit_req_encode(b, ver, txn_id, &g, pid, epoch, &t, 1),
                          KPROD_ERR_NO_ERROR);
         kp_rd r;
         kw_call(&group_coord, &r);
-        kp_txn_partitions_resp resp;
-        assert_int_equal(kp_txn_offset_commit_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
-        assert_int_equal(kp_rd_remaining(&r), 0);
-        assert_int_equal(resp.topic_count, 1);
-        assert_string_equal(resp.topics[0].topic, topic);
-        assert_int_equal(resp.topics[0].partition_count, 1);
-        int16_t e = resp.topics[0].partitions[0].error_code;
-        kp_txn_partitions_resp_free(&resp);
-        if (!e)
-            return;
-        if (!transient(e) || kpt_now_ms() > deadline)
-            fail_msg("TxnOffsetCommit v%d: error %d", ver, e);
-        kw_pause_ms(100);
-    }
+        kp_txn_partitions_resp resp2;
+        assert_int_equal(kp_txn_offset_commit_resp_decode(&r, ver, &resp2), KPROD_ERR_NO_ERROR);
+        e = only_partition_error(&r, &resp2);
+    } while (kw_retry(e, deadline, "TxnOffsetCommit"));
 }
 
 /* Commits or aborts; with EndTxn v5 (Transactions V2) the coordinator
@@ -259,30 +226,24 @@ static void add_offsets_and_commit(int64_t offset) {
 static void end_txn(int commit) {
     int16_t ver = ver_for(KP_API_END_TXN);
     int64_t deadline = kpt_now_ms() + 30000;
-    for (;;) {
+    kp_txn_resp resp;
+    do {
         kp_buf *b = kw_begin(&txn_coord, KP_API_END_TXN, ver);
         assert_int_equal(kp_end_txn_req_encode(b, ver, txn_id, pid, epoch, commit),
                          KPROD_ERR_NO_ERROR);
         kp_rd r;
         kw_call(&txn_coord, &r);
-        kp_txn_resp resp;
         assert_int_equal(kp_end_txn_resp_decode(&r, ver, &resp), KPROD_ERR_NO_ERROR);
         assert_int_equal(kp_rd_remaining(&r), 0);
-        if (!resp.error_code) {
-            printf("EndTxn v%d %s: producer id %lld epoch %d -> id %lld epoch %d\n", ver,
-                   commit ? "commit" : "abort", (long long)pid, epoch, (long long)resp.producer_id,
-                   resp.producer_epoch);
-            if (ver >= 5) {
-                assert_true(resp.producer_id >= 0);
-                pid = resp.producer_id;
-                epoch = resp.producer_epoch;
-                next_seq = 0;
-            }
-            return;
-        }
-        if (!transient(resp.error_code) || kpt_now_ms() > deadline)
-            fail_msg("EndTxn v%d: error %d", ver, resp.error_code);
-        kw_pause_ms(100);
+    } while (kw_retry(resp.error_code, deadline, "EndTxn"));
+    printf("EndTxn v%d %s: producer id %lld epoch %d -> id %lld epoch %d\n", ver,
+           commit ? "commit" : "abort", (long long)pid, epoch, (long long)resp.producer_id,
+           resp.producer_epoch);
+    if (ver >= 5) {
+        assert_true(resp.producer_id >= 0);
+        pid = resp.producer_id;
+        epoch = resp.producer_epoch;
+        next_seq = 0;
     }
 }
 
@@ -441,21 +402,19 @@ static void commit_then_abort(void) {
  * EndTxn v5 on Kafka 4.x). */
 static void test_newest_versions(void **state) {
     (void)state;
-    oldest = 0;
     commit_then_abort();
 }
 
 /* Every API at the lowest version kprod speaks (the classic encodings). */
 static void test_oldest_versions(void **state) {
     (void)state;
-    oldest = 1;
     commit_then_abort();
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_newest_versions, run_setup, run_teardown),
-        cmocka_unit_test_setup_teardown(test_oldest_versions, run_setup, run_teardown),
+        cmocka_unit_test_setup_teardown(test_newest_versions, setup_newest, run_teardown),
+        cmocka_unit_test_setup_teardown(test_oldest_versions, setup_oldest, run_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

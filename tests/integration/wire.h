@@ -20,6 +20,7 @@
 #include "protocol/api_keys.h"
 #include "protocol/api_versions.h"
 #include "protocol/buf.h"
+#include "protocol/find_coordinator.h"
 #include "protocol/header.h"
 
 #define KW_MAX_FRAME (64 * 1024 * 1024)
@@ -129,10 +130,44 @@ static int16_t kw_pick(const kp_api_versions_resp *av, int16_t key) {
     return (int16_t)v;
 }
 
-/* Paces a retry loop that waits for a condition with a deadline. */
-static void kw_pause_ms(int ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+/* The decision of a retry loop around one request: 0 when error is 0
+ * (done); 1 after a short pause when it is an error that asking again
+ * clears (a coordinator loading or moving, a transaction still ending)
+ * and the deadline (kpt_now_ms() clock) is not past; else the test
+ * fails. */
+static int kw_retry(int16_t error, int64_t deadline, const char *what) {
+    enum { LOAD_IN_PROGRESS = 14, NOT_AVAILABLE = 15, NOT_COORDINATOR = 16, CONCURRENT = 51 };
+    if (!error)
+        return 0;
+    int transient = error == LOAD_IN_PROGRESS || error == NOT_AVAILABLE ||
+                    error == NOT_COORDINATOR || error == CONCURRENT;
+    if (!transient || kpt_now_ms() > deadline)
+        fail_msg("%s: error %d%s", what, error, transient ? " until the deadline" : "");
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
     nanosleep(&ts, NULL);
+    return 1;
+}
+
+/* FindCoordinator at ver for n keys of a type, asked again until every
+ * key has its coordinator (the first question for a key type makes the
+ * broker create its internal topic); *out as decoded. */
+static void kw_find_coordinator(kw_conn *c, int16_t ver, int8_t type, const char *const *keys,
+                                int32_t n, kp_find_coordinator_resp *out) {
+    int64_t deadline = kpt_now_ms() + 30000;
+    for (;;) {
+        kp_buf *b = kw_begin(c, KP_API_FIND_COORDINATOR, ver);
+        assert_int_equal(kp_find_coordinator_req_encode(b, ver, type, keys, n), KPROD_ERR_NO_ERROR);
+        kp_rd r;
+        kw_call(c, &r);
+        assert_int_equal(kp_find_coordinator_resp_decode(&r, ver, out), KPROD_ERR_NO_ERROR);
+        assert_int_equal(kp_rd_remaining(&r), 0);
+        int16_t e = 0;
+        for (int32_t i = 0; i < out->count && !e; i++)
+            e = out->coordinators[i].error_code;
+        if (!kw_retry(e, deadline, "FindCoordinator"))
+            return;
+        kp_find_coordinator_resp_free(out);
+    }
 }
 
 #endif

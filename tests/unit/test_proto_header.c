@@ -149,7 +149,12 @@ static void test_pick_version(void **state) {
         assert_int_equal(kp_proto_our_range(r[i].key, &lo, &hi), 0);
         assert_int_equal(lo, r[i].lo);
         assert_int_equal(hi, r[i].hi);
+        assert_true(kp_proto_version_ok(r[i].key, r[i].lo));
+        assert_true(kp_proto_version_ok(r[i].key, r[i].hi));
+        assert_false(kp_proto_version_ok(r[i].key, (int16_t)(r[i].lo - 1)));
+        assert_false(kp_proto_version_ok(r[i].key, (int16_t)(r[i].hi + 1)));
     }
+    assert_false(kp_proto_version_ok(9, 0));
     assert_int_equal(kp_proto_our_range(9, &lo, &hi), -1); /* OffsetFetch: not ours */
 }
 
