@@ -65,12 +65,18 @@ static void test_versions_accepted(void **state) {
     }
 }
 
-/* A feature's field from `FeatureCommand describe` ("Feature: NAME\t...
- * FIELD: VALUE\t..."): -1 when absent. */
+/* A feature's field from `FeatureCommand describe` ("Feature: NAME" then
+ * "FIELD: VALUE" pairs, separated by a tab (Kafka 4.1) or padded with
+ * spaces (4.4)): -1 when absent. */
 static int tool_feature(const char *out, const char *name, const char *field) {
     char key[128];
-    snprintf(key, sizeof(key), "Feature: %s\t", name);
-    const char *line = strstr(out, key);
+    snprintf(key, sizeof(key), "Feature: %s", name);
+    const char *line = out;
+    while ((line = strstr(line, key)) != NULL) {
+        line += strlen(key);
+        if (*line == ' ' || *line == '\t')
+            break;
+    }
     if (!line)
         return -1;
     const char *eol = strchr(line, '\n');
