@@ -35,14 +35,15 @@
  *   flexible one; v13 names topics by id instead of name; v15 drops
  *   ReplicaId; v18 (Kafka 4.1) only adds follower tags.
  * - ListOffsets 1..10: v1 is Kafka 4's lowest; v2 adds IsolationLevel, v4
- *   leader epochs, v6 is the first flexible one, v10 adds TimeoutMs.
+ *   leader epochs, v6 is the first flexible one, v10 adds TimeoutMs (the
+ *   highest of Kafka 4.1; 4.4's v11 only adds a special timestamp).
  * - FindCoordinator 1..6: v1 adds KeyType (transaction coordinators); v4
  *   batches keys (CoordinatorKeys/Coordinators).
  * - AddPartitionsToTxn 0..3: v4+ is broker-to-broker (batched, VerifyOnly).
  * - AddOffsetsToTxn 0..4, TxnOffsetCommit 0..5 (v2 adds the committed
- *   leader epoch, v3 the group metadata), EndTxn 0..5 (v5, KIP-890
- *   Transactions V2, returns the bumped producer id and epoch); each is
- *   flexible from v3. */
+ *   leader epoch, v3 the group metadata; 4.4's v6 names topics by id),
+ *   EndTxn 0..5 (v5, KIP-890 Transactions V2, returns the bumped producer
+ *   id and epoch); each is flexible from v3. */
 #define KP_API_VERSIONS_MIN_VER 0
 #define KP_API_VERSIONS_MAX_VER 4
 #define KP_METADATA_MIN_VER 4
