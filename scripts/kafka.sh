@@ -69,6 +69,8 @@ Lifecycle:
   logs [--cluster] [N]    last N (default 100) lines of each node's kafka.log
                           and kafka.out
   brokers [--cluster]     print the bootstrap list, e.g. 127.0.0.1:$SINGLE_PORT
+  kill                    kill -9 the single node, for failure tests (start
+                          --keep-data brings it back on its storage)
   kill-node N             kill -9 cluster node N (1..3), for failure tests
   start-node N            restart cluster node N on its storage and wait until
                           it has started and the cluster metadata lists it
@@ -557,17 +559,21 @@ node_arg() { # N
     [[ ${1:-} =~ ^[1-9]$ ]] && (($1 <= CLUSTER_SIZE)) || die "node must be 1..$CLUSTER_SIZE, got '${1:-}'"
 }
 
-cmd_kill_node() {
-    node_arg "${1:-}"
+kill_node() { # setup id
     local pid
-    if ! pid=$(node_pid cluster "$1"); then
-        say "cluster node $1 not running"
+    if ! pid=$(node_pid "$1" "$2"); then
+        say "$1 node $2 not running"
         return 0
     fi
     kill -KILL "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    rm -f "$(node_dir cluster "$1")/kafka.pid"
-    say "cluster node $1 (pid $pid) killed"
+    rm -f "$(node_dir "$1" "$2")/kafka.pid"
+    say "$1 node $2 (pid $pid) killed"
+}
+
+cmd_kill_node() {
+    node_arg "${1:-}"
+    kill_node cluster "$1"
 }
 
 cmd_start_node() {
@@ -646,6 +652,7 @@ main() {
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     brokers) cmd_brokers "$@" ;;
+    kill) kill_node single 1 ;;
     kill-node) cmd_kill_node "$@" ;;
     start-node) cmd_start_node "$@" ;;
     consume) cmd_consume "$@" ;;

@@ -858,6 +858,33 @@ void kp_acc_take_all(kp_acc *acc, kp_batchvec *out) {
     pthread_mutex_unlock(&acc->lock);
 }
 
+void kp_acc_take_where(kp_acc *acc, uint32_t topic_id, int32_t partition, kp_acc_pick_fn pick,
+                       void *opaque, kp_batchvec *out) {
+    pthread_mutex_lock(&acc->lock);
+    kp_topic *t = topic_id < acc->ntopics ? acc->by_id[topic_id] : NULL;
+    kp_partq *q =
+        t && partition >= 0 && partition < t->partition_count ? t->parts[partition] : NULL;
+    kp_batch **pp = q ? &q->head : NULL, *prev = NULL;
+    while (pp && *pp) {
+        kp_batch *b = *pp;
+        if (!pick(opaque, b) || kp_batchvec_push(out, b) != KPROD_ERR_NO_ERROR) {
+            prev = b;
+            pp = &b->next;
+            continue;
+        }
+        /* Off the queue; an emptied queue leaves the active list at the
+         * next drain. */
+        *pp = b->next;
+        if (q->tail == b)
+            q->tail = prev;
+        b->next = NULL;
+        b->closed = 1;
+        count_waiting_locked(acc, q, b, -1);
+        release_buffer_locked(acc, b);
+    }
+    pthread_mutex_unlock(&acc->lock);
+}
+
 /* ---- flush, shutdown, reports ---- */
 
 uint64_t kp_acc_begin_flush(kp_acc *acc) {

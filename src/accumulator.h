@@ -138,6 +138,15 @@ void kp_acc_settle(kp_acc *acc, kp_batch *const *finished, int nfinished, kp_bat
                    int nretry);
 /* Takes every queued batch off (close, fatal error), buffers released. */
 void kp_acc_take_all(kp_acc *acc, kp_batchvec *out);
+/* Called under the lock for each batch queued for one partition, oldest
+ * first: 1 takes it. It must not call the accumulator, and may change only
+ * the sender's fields of a batch (sending, outcome), never its records. */
+typedef int (*kp_acc_pick_fn)(void *opaque, kp_batch *b);
+/* Takes the batches of (topic_id, partition) that pick chooses off their
+ * queue, buffers released, in queue order (a read of the log settled
+ * them: sender/recovery.h). */
+void kp_acc_take_where(kp_acc *acc, uint32_t topic_id, int32_t partition, kp_acc_pick_fn pick,
+                       void *opaque, kp_batchvec *out);
 
 /* Every topic name (valid as long as the accumulator), in *names (the
  * caller frees the array), and whether any topic wants metadata. Clears the

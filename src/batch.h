@@ -42,6 +42,9 @@ typedef struct kp_batch {
     int64_t retry_at_ms;
     int32_t base_seq; /* idempotence: valid while seq_gen is the producer's */
     uint32_t seq_gen; /* idempotence: the sequence generation base_seq belongs to */
+    /* idempotence: an attempt in generation maybe_stored_gen may have
+     * stored it unacknowledged (0: no); see sender/recover_decide.h */
+    uint32_t maybe_stored_gen;
     int sealed;
     const uint8_t *wire; /* the finished batch bytes (in w.buf once sealed) */
     size_t wire_len;

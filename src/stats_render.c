@@ -43,6 +43,14 @@ static const field idem_fields[] = {
     PF(producer_id, GAUGE, "The idempotent producer's id (-1 none)"),
     PF(producer_epoch, GAUGE, "Its epoch (-1 none)"),
     PF(epoch_bumps, TOTAL, "New epochs or producer ids taken after sequence trouble"),
+    PF(recovery_partitions_read, TOTAL,
+       "Partition logs read back because batches may have been stored unacknowledged"),
+    PF(recovery_batches_found, TOTAL, "Batches such a read found stored: reported delivered"),
+    PF(recovery_batches_resent, TOTAL, "Batches such a read found not stored: sent again"),
+    PF(recovery_reads_timed_out, TOTAL,
+       "Reads given up because their batches expired first (reported possibly persisted)"),
+    PF(recovery_reads_failed, TOTAL,
+       "Reads refused by the broker (e.g. no Read permission): their batches failed"),
 };
 
 #define BF(k, c, h)                                                                                \

@@ -54,6 +54,8 @@ typedef struct kp_stats_snap {
     int64_t reports_outstanding;
     /* idempotence */
     int64_t idempotent, producer_id, producer_epoch, epoch_bumps;
+    int64_t recovery_partitions_read, recovery_batches_found, recovery_batches_resent;
+    int64_t recovery_reads_timed_out, recovery_reads_failed;
     kp_stats_broker *brokers;
     size_t nbrokers;
     kp_stats_part *parts;

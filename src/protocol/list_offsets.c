@@ -46,10 +46,19 @@ static int args_ok(int16_t version, int8_t isolation_level, const kp_list_offset
 kprod_err_t kp_list_offsets_req_encode(kp_buf *b, int16_t version, int8_t isolation_level,
                                        int32_t timeout_ms, const kp_list_offsets_req_topic *topics,
                                        int32_t topic_count) {
-    if (!args_ok(version, isolation_level, topics, topic_count))
+    return kp_list_offsets_req_encode_as(b, version, KP_OFFSETS_REPLICA_CONSUMER, isolation_level,
+                                         timeout_ms, topics, topic_count);
+}
+
+kprod_err_t kp_list_offsets_req_encode_as(kp_buf *b, int16_t version, int32_t replica_id,
+                                          int8_t isolation_level, int32_t timeout_ms,
+                                          const kp_list_offsets_req_topic *topics,
+                                          int32_t topic_count) {
+    if (!args_ok(version, isolation_level, topics, topic_count) ||
+        (replica_id != KP_OFFSETS_REPLICA_CONSUMER && replica_id != KP_OFFSETS_REPLICA_DEBUG))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_LIST_OFFSETS, version);
-    kp_buf_put_i32(b, -1); /* ReplicaId: a client */
+    kp_buf_put_i32(b, replica_id); /* ReplicaId: a client, or the debugging replica */
     if (version >= 2)
         kp_buf_put_i8(b, isolation_level);     /* IsolationLevel */
     kp_codec_put_arrlen(b, flex, topic_count); /* Topics */

@@ -39,6 +39,25 @@ kprod_err_t kp_list_offsets_req_encode(kp_buf *b, int16_t version, int8_t isolat
                                        int32_t timeout_ms, const kp_list_offsets_req_topic *topics,
                                        int32_t topic_count);
 
+/* Who asks. A client (-1) gets the high watermark for LATEST (the last
+ * stable offset with read_committed), and OFFSET_NOT_AVAILABLE while a new
+ * leader's high watermark is still below the start of its epoch. Kafka's
+ * debugging replica id (-2) is answered without an isolation level: LATEST
+ * is then the replica's log end offset, records not yet replicated
+ * included, which no consumer can see (ReplicaManager.fetchOffset in
+ * Kafka 2.x to 4.x); any replica answers it, so send it to the leader with
+ * its leader epoch. */
+#define KP_OFFSETS_REPLICA_CONSUMER (-1)
+#define KP_OFFSETS_REPLICA_DEBUG (-2)
+
+/* kp_list_offsets_req_encode with the ReplicaId given: one of the two
+ * above (anything else is KPROD_ERR__INVALID_ARG: a broker id would claim
+ * to be a follower). */
+kprod_err_t kp_list_offsets_req_encode_as(kp_buf *b, int16_t version, int32_t replica_id,
+                                          int8_t isolation_level, int32_t timeout_ms,
+                                          const kp_list_offsets_req_topic *topics,
+                                          int32_t topic_count);
+
 typedef struct kp_list_offsets_resp_partition {
     int32_t partition;
     int16_t error_code;

@@ -16,8 +16,10 @@ kp_head_verdict kp_decide_head(const kp_head_facts *f, int64_t now_ms, int64_t *
         return f->part_inflight == 0 ? KP_HEAD_EXPIRE : KP_HEAD_HOLD;
     }
     lower(wake_at_ms, expire_at);
-    /* Without a producer id nothing goes, but expiry above still runs. */
-    if (!f->may_send || !f->ready)
+    /* Without a producer id nothing goes, but expiry above still runs. A
+     * partition being read back waits too: the read's answers and its
+     * end wake the sender. */
+    if (!f->may_send || !f->ready || f->held)
         return KP_HEAD_HOLD;
     switch (f->link) {
     case KP_LINK_NONE:

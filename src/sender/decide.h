@@ -36,6 +36,7 @@ typedef struct kp_head_facts {
     size_t request_bytes; /* bytes already collected for the leader's next request */
     int request_batches;  /* batches already collected for it */
     int64_t max_request_size;
+    int held; /* the partition waits for its log to be read back (sender/recovery.h) */
 } kp_head_facts;
 
 typedef enum kp_head_verdict {

@@ -235,6 +235,7 @@ static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt, int64_t now
         kp_acc_apply_topic(md->acc, rt->name, (kprod_err_t)rt->error_code, count, has_leader);
     if (tid >= 0 && kp_parts_grow(md->parts, (uint32_t)tid, count) == KPROD_ERR_NO_ERROR) {
         log_topic(md, &md->parts->topics[tid], rt);
+        memcpy(md->parts->topics[tid].uuid, rt->topic_id, sizeof(rt->topic_id));
         for (int32_t k = 0; k < count; k++) {
             const kp_metadata_resp_partition *rp = &rt->partitions[k];
             kp_spart *sp = kp_parts_get(md->parts, (uint32_t)tid, rp->partition_index);

@@ -31,6 +31,7 @@ kprod_err_t kp_parts_grow(kp_parts *pt, uint32_t topic_id, int32_t count) {
         memset(&np[p], 0, sizeof(np[p]));
         np[p].leader = -1;
         np[p].leader_epoch = -1;
+        kp_recov_part_init(&np[p].recov);
     }
     t->parts = np;
     t->count = count;

@@ -12,6 +12,7 @@
 #include "hist.h"
 #include "kprod.h"
 #include "sender/idempotence.h"
+#include "sender/recover_decide.h"
 #include "sender/request.h"
 
 /* What the produce client did with a partition, for the statistics. */
@@ -32,12 +33,14 @@ typedef struct kp_spart {
     int leaderless_warned;
     kp_part_counters cnt;
     kp_idem_part idem;
+    kp_recov_part recov; /* reading the log back when it became ambiguous */
 } kp_spart;
 
 typedef struct kp_stopic {
     int32_t count;
     kp_spart *parts;
     kprod_err_t warned_err; /* the topic error last logged as a warning, 0 none */
+    uint8_t uuid[16];       /* the topic id (Metadata v10+), zeros when unknown */
 } kp_stopic;
 
 typedef struct kp_parts {

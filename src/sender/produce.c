@@ -28,6 +28,9 @@ typedef struct outgoing {
 struct kp_produce {
     kp_produce_deps d;
     kp_batchvec taken, expired; /* reused every turn */
+    kp_batchvec recovered;      /* settled by a read of the log */
+    kp_recov_ask *asks;         /* reads the drain asked for this turn */
+    int nasks, asks_cap;
     outgoing *out;
     int out_cap;
     /* the request being collected for each broker this turn, by index */
@@ -59,6 +62,8 @@ void kp_produce_free(kp_produce *pc) {
         return;
     kp_batchvec_free(&pc->taken);
     kp_batchvec_free(&pc->expired);
+    kp_batchvec_free(&pc->recovered);
+    free(pc->asks);
     free(pc->out);
     free(pc->req_bytes);
     free(pc->req_batches);
@@ -166,6 +171,46 @@ static void note_final(const kp_produce *pc, kp_batch *b, kprod_err_t err) {
     }
 }
 
+/* ---- ambiguity: batches that may be stored unacknowledged ---- */
+
+/* Does b carry a sequence of the current generation? */
+static int has_live_seq(const kp_produce *pc, const kp_batch *b) {
+    return pc->d.idem->enabled && b->base_seq >= 0 && b->seq_gen == pc->d.idem->gen;
+}
+
+/* A marked batch is settled: when it was the partition's last mark, a
+ * read of the log for it is no longer needed (timed_out: because the
+ * batches expired). */
+static void unmark(kp_produce *pc, kp_spart *sp, kp_batch *b, int timed_out) {
+    if (!b->maybe_stored_gen || sp == &no_part)
+        return;
+    kp_recov_unmark(&sp->recov, b->maybe_stored_gen);
+    b->maybe_stored_gen = 0;
+    if (sp->recov.reading && sp->recov.amb_count == 0) {
+        kp_recov_cancel(pc->d.recov, b->topic_id, b->partition, timed_out);
+        sp->recov.reading = 0;
+    }
+}
+
+/* An attempt of b may have stored it and b goes back for a retry: it is
+ * marked, so that its partition is read back before its sequence stops
+ * counting. */
+static void mark(kp_produce *pc, kp_spart *sp, kp_batch *b) {
+    if (!b->possibly_persisted || !has_live_seq(pc, b) || b->maybe_stored_gen == b->seq_gen ||
+        sp == &no_part)
+        return;
+    const kp_idem *idem = pc->d.idem;
+    if (kp_recov_mark(&sp->recov, b->seq_gen, idem->producer_id, idem->producer_epoch, b->base_seq,
+                      b->w.count) != 0) {
+        KP_WARN(&pc->d.cfg->log, KP_DBG_RECOVERY,
+                "partition %d of '%s': a batch may be stored while batches of an older "
+                "generation are still unsettled; it is not tracked",
+                (int)b->partition, b->topic_name);
+        return;
+    }
+    b->maybe_stored_gen = b->seq_gen;
+}
+
 /* Decides each batch's fate after an attempt: finished ones give their
  * buffers back and are queued for their reports (after the accumulator's
  * lock is released: the thread woken to serve them takes it too), the
@@ -212,12 +257,17 @@ static void settle(kp_produce *pc, const kp_broker *br, kp_batch *const *batches
                 b->err = o.err;
                 if (o.err)
                     note_final(pc, b, o.err);
+                if (!o.err && has_live_seq(pc, b) && sp != &no_part)
+                    kp_recov_note_ack(&sp->recov, b->seq_gen, b->base_seq, b->w.count,
+                                      b->base_offset);
                 if (o.err)
                     kp_idem_failed(pc->d.idem, &sp->idem, b);
                 else
                     kp_idem_acked(pc->d.idem, &sp->idem, b);
+                unmark(pc, sp, b, 0);
                 finished[nf++] = b;
             } else {
+                mark(pc, sp, b);
                 b->retry_at_ms = o.retry_at_ms;
                 if (o.refresh_metadata)
                     kp_md_refresh_soon(pc->d.md);
@@ -420,11 +470,56 @@ static kp_link link_of(const kp_broker *br) {
 
 /* The drain callback: runs under the accumulator's lock, touches only the
  * sender's own state. */
+/* Notes a read of the partition's log to ask for after the drain (its
+ * batches in flight have all answered; the drain runs under the
+ * accumulator's lock, where nothing may log): from where its acknowledged
+ * batches end, for the marked batches' producer id and epoch. */
+static void want_read(kp_produce *pc, const kp_batch *head, const kp_spart *sp) {
+    const kp_recov_part *rp = &sp->recov;
+    if (pc->nasks == pc->asks_cap) {
+        int ncap = pc->asks_cap ? pc->asks_cap * 2 : 8;
+        kp_recov_ask *na = realloc(pc->asks, (size_t)ncap * sizeof(*na));
+        if (!na)
+            return; /* the partition stays held: asked again next turn */
+        pc->asks = na;
+        pc->asks_cap = ncap;
+    }
+    pc->asks[pc->nasks++] = (kp_recov_ask){
+        .topic_id = head->topic_id,
+        .topic = head->topic_name,
+        .partition = head->partition,
+        .gen = rp->amb_gen,
+        .pid = rp->amb_pid,
+        .epoch = rp->amb_epoch,
+        .lo_seq = rp->amb_lo_seq,
+        .hi_seq = rp->amb_hi_seq,
+        .start = kp_recov_start(rp),
+    };
+}
+
+/* Starts the reads the drain asked for. */
+static void start_reads(kp_produce *pc) {
+    for (int i = 0; i < pc->nasks; i++) {
+        const kp_recov_ask *a = &pc->asks[i];
+        kp_spart *sp = kp_parts_get(pc->d.parts, a->topic_id, a->partition);
+        if (sp && !sp->recov.reading && kp_recov_want(pc->d.recov, a) == KPROD_ERR_NO_ERROR)
+            sp->recov.reading = 1;
+    }
+    pc->nasks = 0;
+}
+
 static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, int64_t now,
                                  int64_t *wake_at) {
     kp_produce *pc = opaque;
     kp_spart *sp = part_of(pc, head);
     kp_broker *br = leader_of(pc, sp);
+    /* Batches that may be stored and whose sequences stop counting: the
+     * partition sends nothing until its log was read back. */
+    int held = sp != &no_part &&
+               (sp->recov.reading ||
+                kp_recov_must_read(&sp->recov, pc->d.idem->gen, pc->d.idem->bump_needed));
+    if (held && !sp->recov.reading && sp->inflight == 0)
+        want_read(pc, head, sp);
     int ix = br ? br->index : 0;
     kp_head_facts f = {
         .ready = ready,
@@ -442,6 +537,7 @@ static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, 
         .request_bytes = br && ix < pc->req_cap ? pc->req_bytes[ix] : 0,
         .request_batches = br && ix < pc->req_cap ? pc->req_batches[ix] : 0,
         .max_request_size = pc->d.cfg->max_request_size,
+        .held = held,
     };
     if (f.link == KP_LINK_READY && f.idempotent)
         f.idem_may_send = kp_idem_may_send(pc->d.idem, &sp->idem, sp->inflight, head);
@@ -630,21 +726,141 @@ static void explain_wait(kp_produce *pc, kp_batch *b) {
     note_final(pc, b, KPROD_ERR__MSG_TIMED_OUT);
 }
 
+/* ---- settling batches by a read of the log ---- */
+
+typedef struct pick_ctx {
+    const kp_recov_job *j;
+    int resent; /* marked batches judged not stored */
+} pick_ctx;
+
+/* Under the accumulator's lock (no logging, no allocation that matters):
+ * the verdict on one queued batch of the read's partition. Stored ones are
+ * taken as delivered; marked ones the read could not judge are taken as
+ * failed; the others stay queued and are resent under the new
+ * generation. */
+static int pick_read(void *opaque, kp_batch *b) {
+    pick_ctx *x = opaque;
+    const kp_recov_job *j = x->j;
+    if (b->seq_gen != j->ask.gen || b->base_seq < 0)
+        return 0; /* not sent in that generation */
+    const kp_recov_found *hit;
+    switch (kp_recov_judge(j->found, j->nfound, b->base_seq, b->w.count, &hit)) {
+    case KP_RECOV_STORED:
+        b->err = KPROD_ERR_NO_ERROR;
+        b->base_offset = hit->base_offset;
+        b->log_append_time = hit->append_time;
+        b->possibly_persisted = 0;
+        return 1;
+    case KP_RECOV_MISMATCH:
+        b->err = KPROD_ERR__FAIL;
+        b->possibly_persisted = 1;
+        return 1;
+    case KP_RECOV_NOT_STORED:
+        break;
+    }
+    if (b->maybe_stored_gen != j->ask.gen)
+        return 0;
+    if (j->err) {
+        b->err = j->err;
+        b->possibly_persisted = 1;
+        return 1;
+    }
+    /* Proven not stored by its earlier attempts: sent again as new. */
+    b->maybe_stored_gen = 0;
+    b->possibly_persisted = 0;
+    x->resent++;
+    return 0;
+}
+
+/* Reports the batches a finished read settled and lets the partition go. */
+static void apply_read(kp_produce *pc, const kp_recov_job *j) {
+    pick_ctx x = {.j = j, .resent = 0};
+    pc->recovered.n = 0;
+    kp_acc_take_where(pc->d.acc, j->ask.topic_id, j->ask.partition, pick_read, &x, &pc->recovered);
+    kp_spart *sp = kp_parts_get(pc->d.parts, j->ask.topic_id, j->ask.partition);
+    int64_t now = kp_now_ms();
+    int found = 0;
+    for (int i = 0; i < pc->recovered.n; i++) {
+        kp_batch *b = pc->recovered.v[i];
+        kp_outcome o = {.done = 1, .err = b->err};
+        if (sp)
+            count_outcome(sp, b, o, now);
+        b->maybe_stored_gen = 0;
+        if (!b->err) {
+            found++;
+            if (sp)
+                kp_recov_note_found(&sp->recov, b->base_offset + b->w.count);
+            KP_DEBUG(&pc->d.cfg->log, KP_DBG_RECOVERY,
+                     "partition %d of '%s': batch of sequences %d..%d found in the log at offset "
+                     "%lld after %d attempts (the last: %s): delivered",
+                     (int)b->partition, b->topic_name, (int)b->base_seq,
+                     (int)(b->base_seq + b->w.count - 1), (long long)b->base_offset, b->attempts,
+                     b->errstr ? b->errstr : "no answer");
+        } else if (b->err == KPROD_ERR__FAIL) {
+            set_detail(b,
+                       "partition %d of '%s' holds a batch of this producer whose sequences "
+                       "overlap this one's (%d..%d) but that is not it; possibly persisted, not "
+                       "resent",
+                       (int)b->partition, b->topic_name, (int)b->base_seq,
+                       (int)(b->base_seq + b->w.count - 1));
+        } else {
+            set_detail(b, "%s; possibly persisted, not resent", j->why);
+        }
+    }
+    kp_reports_push(pc->d.reports, pc->recovered.v, pc->recovered.n);
+    pc->recovered.n = 0;
+    if (sp) {
+        kp_recov_clear_marks(&sp->recov);
+        sp->recov.reading = 0;
+    }
+    kp_recov_count_settled(pc->d.recov, found, x.resent);
+    KP_DEBUG(&pc->d.cfg->log, KP_DBG_RECOVERY,
+             "partition %d of '%s': %d batches found stored and reported delivered, %d not "
+             "stored and sent again under the new producer epoch",
+             (int)j->ask.partition, j->ask.topic, found, x.resent);
+}
+
+static void apply_reads(kp_produce *pc) {
+    kp_recov_job *j;
+    while ((j = kp_recov_take_done(pc->d.recov))) {
+        apply_read(pc, j);
+        kp_recov_release(pc->d.recov, j);
+    }
+}
+
+/* A batch expired. One that may be stored while its partition waited for
+ * its log to be read says so: it is not resent blindly. */
+static void expire(kp_produce *pc, kp_batch *b) {
+    b->err = KPROD_ERR__MSG_TIMED_OUT;
+    count_failed(pc, b);
+    kp_spart *sp = part_of(pc, b);
+    if (b->maybe_stored_gen && sp->recov.reading) {
+        const char *last = b->errstr;
+        set_detail(b,
+                   "not delivered within delivery.timeout.ms (%lld ms): could not read partition "
+                   "%d of '%s' back in time to learn whether an earlier attempt stored it: "
+                   "possibly persisted, not resent; the last attempt: %s",
+                   (long long)pc->d.cfg->delivery_timeout_ms, (int)b->partition, b->topic_name,
+                   last ? last : "no answer");
+    } else {
+        explain_wait(pc, b);
+    }
+    unmark(pc, sp, b, 1);
+    kp_idem_failed(pc->d.idem, &sp->idem, b);
+}
+
 int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     int64_t wake_at = now + 1000;
+    apply_reads(pc);
     pc->may_send = may_send && begin_turn(pc) == KPROD_ERR_NO_ERROR;
     pc->taken.n = pc->expired.n = 0;
     kp_acc_drain(pc->d.acc, now, consider, pc, &pc->taken, &pc->expired, &wake_at);
+    start_reads(pc);
 
     /* Expired heads leave a gap in their partition's sequences when they
      * had one: kp_idem_failed then asks for an epoch bump. */
-    for (int i = 0; i < pc->expired.n; i++) {
-        kp_batch *b = pc->expired.v[i];
-        b->err = KPROD_ERR__MSG_TIMED_OUT;
-        count_failed(pc, b);
-        explain_wait(pc, b);
-        kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
-    }
+    for (int i = 0; i < pc->expired.n; i++)
+        expire(pc, pc->expired.v[i]);
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
 
     for (int i = 0; i < pc->taken.n; i++) {

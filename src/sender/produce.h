@@ -15,6 +15,7 @@
 #include "sender/idempotence.h"
 #include "sender/metadata.h"
 #include "sender/parts.h"
+#include "sender/recovery.h"
 #include "sender/request.h"
 
 typedef struct kp_produce kp_produce;
@@ -27,13 +28,17 @@ typedef struct kp_produce_deps {
     kp_parts *parts;
     kp_idem *idem;
     kp_md *md;
+    kp_recov *recov; /* reads a partition's log back when it becomes ambiguous */
 } kp_produce_deps;
 
 kp_produce *kp_produce_new(const kp_produce_deps *deps);
 void kp_produce_free(kp_produce *pc);
 
-/* One turn: drains what may go (may_send 0: only expiry runs), connects
- * the leaders wanted, writes the requests. Returns when to look again. */
+/* One turn: settles the batches of finished log reads, drains what may go
+ * (may_send 0: only expiry runs), connects the leaders wanted, writes the
+ * requests. A partition whose batches may be stored unacknowledged while
+ * their sequences stop counting (an epoch bump) is held and read back
+ * first (sender/recovery.h). Returns when to look again. */
 int64_t kp_produce_tick(kp_produce *pc, int64_t now_ms, int may_send);
 /* Batches of this producer in flight. */
 int kp_produce_inflight(const kp_produce *pc);

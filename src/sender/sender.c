@@ -13,6 +13,7 @@
 #include "sender/metadata.h"
 #include "sender/parts.h"
 #include "sender/produce.h"
+#include "sender/recovery.h"
 #include "sender/request.h"
 #include "sender/stats.h"
 
@@ -24,6 +25,7 @@ struct kp_sender {
     kp_parts parts;
     kp_idem idem;
     kp_md *md;
+    kp_recov *recov;
     kp_produce *pc;
     kp_sc *sc;
     pthread_t thread;
@@ -51,6 +53,7 @@ static void destroy(kp_sender *s) {
     kp_produce_free(s->pc);
     kp_md_free(s->md);
     kp_rl_free(s->rl);
+    kp_recov_free(s->recov); /* after the layer: no request of a read is out */
     kp_parts_free(&s->parts);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
@@ -71,6 +74,8 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports)
     if (s->rl)
         kp_idem_init(&s->idem, cfg, s->rl);
     s->md = s->rl ? kp_md_new(cfg, s->rl, acc, &s->parts, kp_sender_wake, s) : NULL;
+    kp_recov_deps rd = {.cfg = cfg, .rl = s->rl, .parts = &s->parts, .md = s->md};
+    s->recov = s->md ? kp_recov_new(&rd) : NULL;
     kp_produce_deps deps = {
         .cfg = cfg,
         .acc = acc,
@@ -79,14 +84,16 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports)
         .parts = &s->parts,
         .idem = &s->idem,
         .md = s->md,
+        .recov = s->recov,
     };
-    s->pc = s->md ? kp_produce_new(&deps) : NULL;
+    s->pc = s->recov ? kp_produce_new(&deps) : NULL;
     kp_sc_deps sd = {
         .cfg = cfg,
         .rl = s->rl,
         .parts = &s->parts,
         .acc = acc,
         .idem = &s->idem,
+        .recov = s->recov,
         .reports = reports,
         .wake = kp_sender_wake,
         .wake_opaque = s,
@@ -147,6 +154,9 @@ static void turn(kp_sender *s) {
     /* Without a producer id (or during an epoch bump) nothing is sent, but
      * delivery.timeout.ms still runs out. */
     lower(&wake_at, kp_produce_tick(s->pc, now, kp_idem_ready(&s->idem) && !s->fatal_err));
+    /* After the produce turn: the reads of the log it has just asked for
+     * start now. */
+    lower(&wake_at, kp_recov_tick(s->recov, now));
     /* After the produce turn: a leader its batches have just asked for
      * (wanted) starts connecting now, not one poll timeout later. */
     int64_t next;

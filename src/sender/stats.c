@@ -208,6 +208,12 @@ kprod_err_t kp_sc_collect(kp_sc *sc, kp_stats_snap *s) {
     s->producer_id = sc->d.idem->producer_id;
     s->producer_epoch = sc->d.idem->producer_epoch;
     s->epoch_bumps = (int64_t)sc->d.idem->bumps;
+    kp_recov_counts rc = kp_recov_get_counts(sc->d.recov);
+    s->recovery_partitions_read = (int64_t)rc.partitions_read;
+    s->recovery_batches_found = (int64_t)rc.batches_found;
+    s->recovery_batches_resent = (int64_t)rc.batches_resent;
+    s->recovery_reads_timed_out = (int64_t)rc.reads_timed_out;
+    s->recovery_reads_failed = (int64_t)rc.reads_failed;
     return KPROD_ERR_NO_ERROR;
 }
 

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "sender/idempotence.h"
 #include "sender/parts.h"
+#include "sender/recovery.h"
 #include "sender/request.h"
 #include "stats_render.h"
 
@@ -27,6 +28,7 @@ typedef struct kp_sc_deps {
     kp_parts *parts;
     kp_acc *acc;
     const kp_idem *idem;
+    const kp_recov *recov;
     kp_reports *reports;
     void (*wake)(void *); /* wakes the sender thread for a kp_sc_get */
     void *wake_opaque;

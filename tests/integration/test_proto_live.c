@@ -253,11 +253,11 @@ static void produce_topic(void) {
     kp_metadata_resp_free(&md);
 }
 
-static int64_t list_offset(int16_t ver, int8_t isolation, int64_t ts) {
+static int64_t list_offset_as(int16_t ver, int32_t replica, int8_t isolation, int64_t ts) {
     kp_list_offsets_req_partition p = {.partition = 0, .current_leader_epoch = -1, .timestamp = ts};
     kp_list_offsets_req_topic t = {.topic = topic, .partitions = &p, .partition_count = 1};
     kp_buf *b = kw_begin(&conn, KP_API_LIST_OFFSETS, ver);
-    assert_int_equal(kp_list_offsets_req_encode(b, ver, isolation, 5000, &t, 1),
+    assert_int_equal(kp_list_offsets_req_encode_as(b, ver, replica, isolation, 5000, &t, 1),
                      KPROD_ERR_NO_ERROR);
     kp_rd r;
     kw_call(&conn, &r);
@@ -277,6 +277,10 @@ static int64_t list_offset(int16_t ver, int8_t isolation, int64_t ts) {
     return off;
 }
 
+static int64_t list_offset(int16_t ver, int8_t isolation, int64_t ts) {
+    return list_offset_as(ver, KP_OFFSETS_REPLICA_CONSUMER, isolation, ts);
+}
+
 static void test_list_offsets(void **state) {
     (void)state;
     produce_topic();
@@ -287,6 +291,14 @@ static void test_list_offsets(void **state) {
         assert_int_equal(list_offset(vers[i], KP_READ_UNCOMMITTED, KP_OFFSETS_EARLIEST), 0);
     }
     assert_int_equal(list_offset(hi, KP_READ_COMMITTED, KP_OFFSETS_LATEST), NRECORDS);
+    /* The debugging replica id is answered too (the log end; on one node
+     * it is the high watermark): the recovery reader relies on it. */
+    assert_int_equal(
+        list_offset_as(hi, KP_OFFSETS_REPLICA_DEBUG, KP_READ_UNCOMMITTED, KP_OFFSETS_LATEST),
+        NRECORDS);
+    assert_int_equal(list_offset_as(KP_LIST_OFFSETS_MIN_VER, KP_OFFSETS_REPLICA_DEBUG,
+                                    KP_READ_UNCOMMITTED, KP_OFFSETS_LATEST),
+                     NRECORDS);
     printf("ListOffsets v%d and v%d: %s end %d, start 0\n", KP_LIST_OFFSETS_MIN_VER, hi, topic,
            NRECORDS);
 }

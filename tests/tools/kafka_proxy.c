@@ -19,14 +19,30 @@
  * on (in order): a broker far away, so that a client's own speed does not
  * decide how many requests it has in flight.
  *
+ * Options after the positional arguments, as KEY=VALUE:
+ *   hold=F       hold a fraction F of Produce answers (the broker has written
+ *                the records) for hold_ms before passing them on, in order:
+ *                past the client's request.timeout.ms that is a lost
+ *                acknowledgement too, one the client times out on itself
+ *   hold_ms=MS   (default 1500)
+ *   listen=PORT  listen there instead of on an ephemeral port
+ *   map=UP:DOWN,...  in Metadata answers, rewrite every broker listening
+ *                on port UP to port DOWN (several proxies in front of a
+ *                cluster, one per broker); without it, the upstream port
+ *                becomes this proxy's
+ *   stdin=keep   run until killed rather than until stdin closes
+ *
  * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED [DELAY_MS]
- * Prints "port N" once listening (on 127.0.0.1, an ephemeral port), runs
- * until stdin closes, then prints "produce_forwarded=N dropped=M
- * max_inflight=K sum_inflight=S" (S / N is the mean in flight). */
+ *        [KEY=VALUE...]
+ * Prints "port N" once listening (on 127.0.0.1), runs until stdin closes,
+ * then prints "produce_forwarded=N dropped=M max_inflight=K sum_inflight=S
+ * held=H" (S / N is the mean in flight). With stdin=keep, SIGTERM prints
+ * them too. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +70,7 @@ typedef struct pair {
     int32_t q_corr[MAXQ];
     int16_t q_key[MAXQ], q_ver[MAXQ];
     int q_drop[MAXQ];
+    int q_hold[MAXQ];
     int qh, qn;
     int produce_open; /* Produce requests forwarded, not yet answered */
     buf held;         /* responses held back (DELAY_MS), in order */
@@ -66,10 +83,13 @@ typedef struct pair {
 static pair pairs[MAXC];
 static int upstream_port, my_port;
 static struct sockaddr_in upstream;
-static double drop_fraction;
-static int64_t delay_ms;
-static long produce_forwarded, dropped, sum_inflight;
+static double drop_fraction, hold_fraction;
+static int64_t delay_ms, hold_ms = 1500;
+static long produce_forwarded, dropped, held, sum_inflight;
 static int max_inflight;
+#define MAXMAP 16
+static int map_up[MAXMAP], map_down[MAXMAP], nmap;
+static volatile sig_atomic_t stop_now;
 
 static void put(buf *b, const void *p, size_t n) {
     if (b->len + n > b->cap) {
@@ -102,10 +122,11 @@ static void release_held(pair *pr, int force) {
     }
 }
 
-/* A response on its way to the client: now, or after DELAY_MS. A Produce
- * request stops counting as in flight when its response is passed on. */
-static void to_client(pair *pr, const uint8_t *frame, size_t len, int produce) {
-    if (delay_ms <= 0) {
+/* A response on its way to the client: now, or after DELAY_MS (hold_ms
+ * when held). A Produce request stops counting as in flight when its
+ * response is passed on. */
+static void to_client(pair *pr, const uint8_t *frame, size_t len, int produce, int hold) {
+    if (delay_ms <= 0 && !hold && pr->hn == 0) {
         pr->produce_open -= produce;
         put(&pr->to_cli, frame, len);
         return;
@@ -113,7 +134,7 @@ static void to_client(pair *pr, const uint8_t *frame, size_t len, int produce) {
     if (pr->hn == MAXQ)
         release_held(pr, 1);
     int i = (pr->hh + pr->hn++) % MAXQ;
-    pr->held_due[i] = now_ms() + delay_ms;
+    pr->held_due[i] = now_ms() + (hold ? hold_ms : delay_ms);
     pr->held_len[i] = len;
     pr->held_produce[i] = produce;
     put(&pr->held, frame, len);
@@ -194,11 +215,15 @@ static void rewrite_metadata(uint8_t *p, uint8_t *end, int16_t ver) {
         p += hl;
         if (p + 4 > end)
             return;
-        if ((int)be32(p) == upstream_port) {
-            p[0] = (uint8_t)(my_port >> 24);
-            p[1] = (uint8_t)(my_port >> 16);
-            p[2] = (uint8_t)(my_port >> 8);
-            p[3] = (uint8_t)my_port;
+        int to = nmap ? -1 : (int)be32(p) == upstream_port ? my_port : -1;
+        for (int m = 0; m < nmap; m++)
+            if ((int)be32(p) == map_up[m])
+                to = map_down[m];
+        if (to >= 0) {
+            p[0] = (uint8_t)(to >> 24);
+            p[1] = (uint8_t)(to >> 16);
+            p[2] = (uint8_t)(to >> 8);
+            p[3] = (uint8_t)to;
         }
         p += 4;
         /* rack: nullable string */
@@ -235,6 +260,7 @@ static void frames_client_to_up(pair *pr) {
             pr->q_ver[i] = (int16_t)((f[2] << 8) | f[3]);
             pr->q_corr[i] = (int32_t)be32(f + 4);
             pr->q_drop[i] = 0;
+            pr->q_hold[i] = 0;
             if (pr->q_key[i] == 0) { /* Produce */
                 produce_forwarded++;
                 pr->produce_open++;
@@ -242,6 +268,7 @@ static void frames_client_to_up(pair *pr) {
                 if (pr->produce_open > max_inflight)
                     max_inflight = pr->produce_open;
                 pr->q_drop[i] = (double)random() / RAND_MAX < drop_fraction;
+                pr->q_hold[i] = !pr->q_drop[i] && (double)random() / RAND_MAX < hold_fraction;
             }
         }
         put(&pr->to_up, pr->c2u_in.d, 4 + size);
@@ -256,9 +283,10 @@ static int frames_up_to_client(pair *pr) {
         if (pr->u2c_in.len < 4 + (size_t)size)
             return 0;
         int32_t corr = (int32_t)be32(pr->u2c_in.d + 4);
-        int drop = 0, produce = 0;
+        int drop = 0, produce = 0, hold = 0;
         if (pr->qn > 0 && pr->q_corr[pr->qh] == corr) {
             drop = pr->q_drop[pr->qh];
+            hold = pr->q_hold[pr->qh];
             produce = pr->q_key[pr->qh] == 0;
             if (pr->q_key[pr->qh] == 3)
                 rewrite_metadata(pr->u2c_in.d + 8, pr->u2c_in.d + 4 + size, pr->q_ver[pr->qh]);
@@ -269,7 +297,8 @@ static int frames_up_to_client(pair *pr) {
             dropped++;
             return -1;
         }
-        to_client(pr, pr->u2c_in.d, 4 + size, produce);
+        held += hold;
+        to_client(pr, pr->u2c_in.d, 4 + size, produce, hold);
         consume(&pr->u2c_in, 4 + size);
     }
     return 0;
@@ -296,13 +325,56 @@ static int drain(int to, buf *out) {
     return 0;
 }
 
+static void on_term(int sig) {
+    (void)sig;
+    stop_now = 1;
+}
+
+/* map=UP:DOWN,UP:DOWN */
+static int parse_map(const char *s) {
+    while (*s && nmap < MAXMAP) {
+        char *e;
+        map_up[nmap] = (int)strtol(s, &e, 10);
+        if (*e != ':')
+            return -1;
+        map_down[nmap++] = (int)strtol(e + 1, &e, 10);
+        if (*e != ',' && *e)
+            return -1;
+        s = *e ? e + 1 : e;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 5 && argc != 6) {
-        fprintf(stderr,
-                "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED [DELAY_MS]\n");
+    int npos = 0, listen_port = 0, keep_stdin = 0;
+    while (npos + 1 < argc && !strchr(argv[npos + 1], '='))
+        npos++;
+    if (npos != 4 && npos != 5) {
+        fprintf(stderr, "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED "
+                        "[DELAY_MS] [hold=F] [hold_ms=MS] [listen=PORT] [map=UP:DOWN,...] "
+                        "[stdin=keep]\n");
         return 2;
     }
-    delay_ms = argc == 6 ? atoll(argv[5]) : 0;
+    for (int i = npos + 1; i < argc; i++) {
+        const char *v = strchr(argv[i], '=') + 1;
+        if (strncmp(argv[i], "hold=", 5) == 0)
+            hold_fraction = atof(v);
+        else if (strncmp(argv[i], "hold_ms=", 8) == 0)
+            hold_ms = atoll(v);
+        else if (strncmp(argv[i], "listen=", 7) == 0)
+            listen_port = atoi(v);
+        else if (strncmp(argv[i], "map=", 4) == 0 && parse_map(v) == 0)
+            ;
+        else if (strcmp(argv[i], "stdin=keep") == 0)
+            keep_stdin = 1;
+        else {
+            fprintf(stderr, "kafka_proxy: bad option '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    signal(SIGTERM, on_term);
+    signal(SIGPIPE, SIG_IGN);
+    delay_ms = npos == 5 ? atoll(argv[5]) : 0;
     upstream_port = atoi(argv[2]);
     memset(&upstream, 0, sizeof(upstream));
     upstream.sin_family = AF_INET;
@@ -319,7 +391,7 @@ int main(int argc, char **argv) {
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = 0};
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons((uint16_t)listen_port)};
     me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t ml = sizeof(me);
     if (bind(lfd, (struct sockaddr *)&me, sizeof(me)) || listen(lfd, 64) ||
@@ -332,9 +404,9 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     struct pollfd fds[2 + 2 * MAXC];
-    for (;;) {
+    while (!stop_now) {
         int n = 0, timeout = 1000;
-        fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = keep_stdin ? -1 : 0, .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (int i = 0; i < MAXC; i++) {
             pair *pr = &pairs[i];
@@ -391,7 +463,7 @@ int main(int argc, char **argv) {
                 close_pair(pr);
         }
     }
-    printf("produce_forwarded=%ld dropped=%ld max_inflight=%d sum_inflight=%ld\n",
-           produce_forwarded, dropped, max_inflight, sum_inflight);
+    printf("produce_forwarded=%ld dropped=%ld max_inflight=%d sum_inflight=%ld held=%ld\n",
+           produce_forwarded, dropped, max_inflight, sum_inflight, held);
     return 0;
 }

@@ -184,6 +184,26 @@ static void test_head_idempotent_window_closed_holds(void **state) {
     assert_int_equal(verdict_at(&f, NOW), KP_HEAD_SEND);
 }
 
+/* A partition whose log is being read back (sender/recovery.h) sends
+ * nothing, with its link ready or not, and does not ask for a leader or a
+ * link (the reader does what it needs); it still expires on time, and it
+ * never asks to be looked at again before that: the read wakes the
+ * sender. */
+static void test_head_held_for_a_read_holds_but_expires(void **state) {
+    (void)state;
+    kp_head_facts f = sendable();
+    f.held = 1;
+    expect_head(&f, NOW, KP_HEAD_HOLD, EXPIRE_AT);
+    f.link = KP_LINK_NONE;
+    expect_head(&f, NOW, KP_HEAD_HOLD, EXPIRE_AT);
+    f.link = KP_LINK_DOWN;
+    expect_head(&f, NOW, KP_HEAD_HOLD, EXPIRE_AT);
+    assert_int_equal(verdict_at(&f, EXPIRE_AT), KP_HEAD_EXPIRE);
+    f.held = 0;
+    f.link = KP_LINK_READY;
+    assert_int_equal(verdict_at(&f, NOW), KP_HEAD_SEND);
+}
+
 /* Without idempotence a retry sent while later batches of its partition
  * are in flight would be stored after them: it waits until they are
  * answered. A first attempt may go beside others. */
@@ -548,6 +568,7 @@ int main(void) {
         cmocka_unit_test(test_head_link_pending_holds_without_lowering_wake_at),
         cmocka_unit_test(test_head_connection_in_flight_limit_holds),
         cmocka_unit_test(test_head_idempotent_window_closed_holds),
+        cmocka_unit_test(test_head_held_for_a_read_holds_but_expires),
         cmocka_unit_test(test_head_retry_without_idempotence_waits_for_partition),
         cmocka_unit_test(test_head_max_in_flight_one_every_batch_waits),
         cmocka_unit_test(test_head_batch_overflowing_request_waits_for_next_turn),

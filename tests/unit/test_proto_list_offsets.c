@@ -51,6 +51,41 @@ static void test_request_vectors(void **state) {
                "00");
 }
 
+/* The debugging replica (-2) asks for the leader's log end: only the
+ * ReplicaId differs; a broker id or any other value is refused. */
+static void test_request_debug_replica(void **state) {
+    (void)state;
+    kp_list_offsets_req_partition p = {3, 7, KP_OFFSETS_LATEST};
+    kp_list_offsets_req_topic t = {"t", &p, 1};
+    kp_buf b;
+    kp_buf_init(&b, 0);
+    assert_int_equal(kp_list_offsets_req_encode_as(&b, 4, KP_OFFSETS_REPLICA_DEBUG,
+                                                   KP_READ_UNCOMMITTED, 0, &t, 1),
+                     KPROD_ERR_NO_ERROR);
+    kpv_expect_buf(&b, 0,
+                   "fffffffe" /* ReplicaId -2: the debugging replica */
+                   "00"       /* IsolationLevel 0 (ignored for it) */
+                   "00000001 0001 74 00000001"
+                   "00000003" /*     PartitionIndex 3 */
+                   "00000007" /*     CurrentLeaderEpoch 7 */
+                   "ffffffffffffffff" /*     Timestamp -1: latest */);
+    kp_buf_free(&b);
+    kp_buf_init(&b, 0);
+    assert_int_equal(kp_list_offsets_req_encode_as(&b, 6, KP_OFFSETS_REPLICA_CONSUMER,
+                                                   KP_READ_UNCOMMITTED, 0, &t, 1),
+                     KPROD_ERR_NO_ERROR);
+    kpv_expect_buf(&b, 0, "ffffffff 00 02 02 74 02 00000003 00000007 ffffffffffffffff 00 00 00");
+    kp_buf_free(&b);
+    kp_buf_init(&b, 0);
+    static const int32_t bad[] = {0, 1, -3, INT32_MIN};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(
+            kp_list_offsets_req_encode_as(&b, 6, bad[i], KP_READ_UNCOMMITTED, 0, &t, 1),
+            KPROD_ERR__INVALID_ARG);
+    assert_int_equal(b.len, 0);
+    kp_buf_free(&b);
+}
+
 static kprod_err_t encode_one(int16_t ver, int8_t iso, int64_t ts) {
     kp_list_offsets_req_partition p = {0, -1, ts};
     kp_list_offsets_req_topic t = {"t", &p, 1};
@@ -206,9 +241,8 @@ static void test_response_hostile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_vectors),
-        cmocka_unit_test(test_request_bad_args),
-        cmocka_unit_test(test_responses),
+        cmocka_unit_test(test_request_vectors),  cmocka_unit_test(test_request_debug_replica),
+        cmocka_unit_test(test_request_bad_args), cmocka_unit_test(test_responses),
         cmocka_unit_test(test_response_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
