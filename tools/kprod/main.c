@@ -1,5 +1,7 @@
 /* kprod: the command-line tool. Dispatches to a subcommand (produce,
- * metadata, perf); each lives in its own file and uses only the public API. */
+ * metadata, perf, verify); each lives in its own file and uses only the
+ * public API, except verify's reader (verify_read.h: the library has no
+ * consumer). */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@ static const char usage_text[] =
     "    produce     send records read from standard input or files, one per line\n"
     "    metadata    print the cluster's brokers, topics, partitions and leaders\n"
     "    perf        measure the producer: throughput, latency, CPU, memory\n"
+    "    verify      prove that a stamped run arrived exactly once and in order\n"
     "\n"
     "OPTIONS\n"
     "    -h, --help     print this help and exit\n"
@@ -36,7 +39,8 @@ static const char usage_text[] =
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs("kprod: no command given\n"
-              "Usage: kprod COMMAND [OPTIONS] [ARGS...]   (COMMAND: produce, metadata, perf)\n"
+              "Usage: kprod COMMAND [OPTIONS] [ARGS...]   (COMMAND: produce, metadata, perf, "
+              "verify)\n"
               "Try 'kprod --help' for more information.\n",
               stderr);
         return CLI_EXIT_USAGE;
@@ -52,6 +56,8 @@ int main(int argc, char **argv) {
                 return cli_metadata(2, sub);
             if (strcmp(argv[2], "perf") == 0)
                 return cli_perf(2, sub);
+            if (strcmp(argv[2], "verify") == 0)
+                return cli_verify(2, sub);
             fprintf(stderr, "kprod: unknown command '%s'; see 'kprod --help'\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
@@ -68,6 +74,8 @@ int main(int argc, char **argv) {
         return cli_metadata(argc - 1, argv + 1);
     if (strcmp(cmd, "perf") == 0)
         return cli_perf(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify") == 0)
+        return cli_verify(argc - 1, argv + 1);
     if (cmd[0] == '-')
         fprintf(stderr, "kprod: unknown option '%s'; see 'kprod --help'\n", cmd);
     else

@@ -15,6 +15,7 @@
 int cli_produce(int argc, char **argv);
 int cli_metadata(int argc, char **argv);
 int cli_perf(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 
 /* The configuration options every subcommand takes, collected by getopt in
  * command-line order and applied together by cli_conf_build. */

@@ -1,0 +1,55 @@
+/* Run stamps: what `kprod produce --stamp` and `kprod perf --stamp` put on
+ * every record and `kprod verify` reads back to prove a run arrived
+ * exactly once and in order.
+ *
+ * A stamp is the text "RUN:SEQ": RUN a run id (1 to 64 of A-Z a-z 0-9 . _
+ * -), SEQ a decimal sequence number. It travels in a record header named
+ * "kprod-stamp" (what kprod writes), or at the start of the record's value,
+ * followed by the value's end or by a character that is not a digit
+ * ("r7:41", "r7:41:payload", "r7:41 hello"): so any producer that can
+ * write a line of text can be checked too (Kafka's console producer,
+ * librdkafka). Sequence numbers count per record key, from 0, in the order
+ * the records were sent; the records without a key share one count.
+ *
+ * Nothing here uses the library: plain C for the CLI. */
+#ifndef KPROD_CLI_STAMP_H
+#define KPROD_CLI_STAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_STAMP_HEADER "kprod-stamp"
+#define CLI_STAMP_RUN_MAX 64
+#define CLI_STAMP_MAX (CLI_STAMP_RUN_MAX + 22) /* "RUN:" + 20 digits + NUL */
+
+/* 1 when run is a valid run id. */
+int cli_stamp_run_ok(const char *run);
+/* A fresh run id, "r" followed by the time and the process id in base 36
+ * (buf: at least 32 bytes). */
+void cli_stamp_new_run(char *buf, size_t cap);
+/* Writes "RUN:SEQ" and a NUL into buf (CLI_STAMP_MAX bytes do); returns
+ * the length. */
+size_t cli_stamp_format(char *buf, size_t cap, const char *run, uint64_t seq);
+/* A stamp at the start of p[0..len): returns 1 with *run (a pointer into
+ * p), *run_len and *seq set, 0 when p does not start with one. */
+int cli_stamp_parse(const char *p, size_t len, const char **run, size_t *run_len, uint64_t *seq);
+
+/* A map from byte strings (record keys; the null key is its own entry) to
+ * a slot of `value_size` bytes, zeroed when the key is first seen. */
+typedef struct cli_kmap cli_kmap;
+cli_kmap *cli_kmap_new(size_t value_size);
+void cli_kmap_free(cli_kmap *m);
+/* The key's slot (created if new); key_len -1 is the null key. NULL when
+ * out of memory. The slot stays where it is until the map is freed. */
+void *cli_kmap_get(cli_kmap *m, const void *key, int32_t key_len);
+size_t cli_kmap_count(const cli_kmap *m);
+/* The map's copy of the key of a slot that cli_kmap_get returned. */
+const char *cli_kmap_key(const cli_kmap *m, const void *slot, int32_t *key_len);
+/* The i-th entry in insertion order (i < count): its key and slot. */
+void *cli_kmap_at(const cli_kmap *m, size_t i, const char **key, int32_t *key_len);
+
+/* The next sequence number of a key (0 first), for a stamping producer.
+ * UINT64_MAX when out of memory. */
+uint64_t cli_stamp_next(cli_kmap *seqs, const void *key, int32_t key_len);
+
+#endif
