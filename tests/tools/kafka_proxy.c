@@ -25,19 +25,18 @@
  *                past the client's request.timeout.ms that is a lost
  *                acknowledgement too, one the client times out on itself
  *   hold_ms=MS   (default 1500)
- *   listen=PORT  listen there instead of on an ephemeral port
- *   map=UP:DOWN,...  in Metadata answers, rewrite every broker listening
- *                on port UP to port DOWN (several proxies in front of a
- *                cluster, one per broker); without it, the upstream port
- *                becomes this proxy's
- *   stdin=keep   run until killed rather than until stdin closes
+ *   also=PORT,...  front more brokers of UPSTREAM_HOST (a cluster): one
+ *                more listening port each, and Metadata answers point
+ *                every broker so fronted at its own proxy port
+ *   stdin=keep   run until SIGTERM rather than until stdin closes
  *
  * Usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED [DELAY_MS]
  *        [KEY=VALUE...]
- * Prints "port N" once listening (on 127.0.0.1), runs until stdin closes,
- * then prints "produce_forwarded=N dropped=M max_inflight=K sum_inflight=S
- * held=H" (S / N is the mean in flight). With stdin=keep, SIGTERM prints
- * them too. */
+ * Prints "port N" once listening (on 127.0.0.1, ephemeral ports), with
+ * also= a second line "ports N M ..." (one per upstream, in order), runs
+ * until stdin closes, then prints "produce_forwarded=N dropped=M
+ * max_inflight=K sum_inflight=S held=H" (S / N is the mean in flight).
+ * With stdin=keep, SIGTERM prints them too. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -62,6 +61,7 @@ typedef struct buf {
 /* One client connection and its upstream twin. */
 typedef struct pair {
     int cfd, ufd;
+    int up;     /* which upstream */
     buf c2u_in; /* bytes from the client not yet parsed into frames */
     buf to_up;  /* framed bytes waiting for the upstream socket */
     buf u2c_in; /* bytes from the broker not yet parsed */
@@ -81,14 +81,13 @@ typedef struct pair {
 } pair;
 
 static pair pairs[MAXC];
-static int upstream_port, my_port;
-static struct sockaddr_in upstream;
+#define MAXUP 8
+static int nup, upstream_port[MAXUP], my_port[MAXUP], lfd[MAXUP];
+static struct sockaddr_in upstream[MAXUP];
 static double drop_fraction, hold_fraction;
 static int64_t delay_ms, hold_ms = 1500;
 static long produce_forwarded, dropped, held, sum_inflight;
 static int max_inflight;
-#define MAXMAP 16
-static int map_up[MAXMAP], map_down[MAXMAP], nmap;
 static volatile sig_atomic_t stop_now;
 
 static void put(buf *b, const void *p, size_t n) {
@@ -215,10 +214,10 @@ static void rewrite_metadata(uint8_t *p, uint8_t *end, int16_t ver) {
         p += hl;
         if (p + 4 > end)
             return;
-        int to = nmap ? -1 : (int)be32(p) == upstream_port ? my_port : -1;
-        for (int m = 0; m < nmap; m++)
-            if ((int)be32(p) == map_up[m])
-                to = map_down[m];
+        int to = -1;
+        for (int m = 0; m < nup; m++)
+            if ((int)be32(p) == upstream_port[m])
+                to = my_port[m];
         if (to >= 0) {
             p[0] = (uint8_t)(to >> 24);
             p[1] = (uint8_t)(to >> 16);
@@ -330,40 +329,36 @@ static void on_term(int sig) {
     stop_now = 1;
 }
 
-/* map=UP:DOWN,UP:DOWN */
-static int parse_map(const char *s) {
-    while (*s && nmap < MAXMAP) {
+/* also=PORT,PORT: more upstream ports. */
+static int parse_also(const char *s) {
+    while (*s) {
         char *e;
-        map_up[nmap] = (int)strtol(s, &e, 10);
-        if (*e != ':')
+        long v = strtol(s, &e, 10);
+        if (e == s || v <= 0 || v > 65535 || nup == MAXUP || (*e && *e != ','))
             return -1;
-        map_down[nmap++] = (int)strtol(e + 1, &e, 10);
-        if (*e != ',' && *e)
-            return -1;
+        upstream_port[nup++] = (int)v;
         s = *e ? e + 1 : e;
     }
     return 0;
 }
 
 int main(int argc, char **argv) {
-    int npos = 0, listen_port = 0, keep_stdin = 0;
+    int npos = 0, keep_stdin = 0;
     while (npos + 1 < argc && !strchr(argv[npos + 1], '='))
         npos++;
     if (npos != 4 && npos != 5) {
         fprintf(stderr, "usage: kafka_proxy UPSTREAM_HOST UPSTREAM_PORT DROP_FRACTION SEED "
-                        "[DELAY_MS] [hold=F] [hold_ms=MS] [listen=PORT] [map=UP:DOWN,...] "
-                        "[stdin=keep]\n");
+                        "[DELAY_MS] [hold=F] [hold_ms=MS] [also=PORT,...] [stdin=keep]\n");
         return 2;
     }
+    upstream_port[nup++] = atoi(argv[2]);
     for (int i = npos + 1; i < argc; i++) {
         const char *v = strchr(argv[i], '=') + 1;
         if (strncmp(argv[i], "hold=", 5) == 0)
             hold_fraction = atof(v);
         else if (strncmp(argv[i], "hold_ms=", 8) == 0)
             hold_ms = atoll(v);
-        else if (strncmp(argv[i], "listen=", 7) == 0)
-            listen_port = atoi(v);
-        else if (strncmp(argv[i], "map=", 4) == 0 && parse_map(v) == 0)
+        else if (strncmp(argv[i], "also=", 5) == 0 && parse_also(v) == 0)
             ;
         else if (strcmp(argv[i], "stdin=keep") == 0)
             keep_stdin = 1;
@@ -375,39 +370,48 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_term);
     signal(SIGPIPE, SIG_IGN);
     delay_ms = npos == 5 ? atoll(argv[5]) : 0;
-    upstream_port = atoi(argv[2]);
-    memset(&upstream, 0, sizeof(upstream));
-    upstream.sin_family = AF_INET;
-    upstream.sin_port = htons((uint16_t)upstream_port);
-    if (inet_pton(AF_INET, argv[1], &upstream.sin_addr) != 1) {
-        fprintf(stderr, "kafka_proxy: UPSTREAM_HOST must be an IPv4 address\n");
-        return 2;
-    }
     drop_fraction = atof(argv[3]);
     srandom((unsigned)atol(argv[4]));
     for (int i = 0; i < MAXC; i++)
         pairs[i].cfd = pairs[i].ufd = -1;
 
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons((uint16_t)listen_port)};
-    me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t ml = sizeof(me);
-    if (bind(lfd, (struct sockaddr *)&me, sizeof(me)) || listen(lfd, 64) ||
-        getsockname(lfd, (struct sockaddr *)&me, &ml)) {
-        perror("kafka_proxy: listen");
-        return 1;
+    for (int u = 0; u < nup; u++) {
+        memset(&upstream[u], 0, sizeof(upstream[u]));
+        upstream[u].sin_family = AF_INET;
+        upstream[u].sin_port = htons((uint16_t)upstream_port[u]);
+        if (inet_pton(AF_INET, argv[1], &upstream[u].sin_addr) != 1) {
+            fprintf(stderr, "kafka_proxy: UPSTREAM_HOST must be an IPv4 address\n");
+            return 2;
+        }
+        lfd[u] = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(lfd[u], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = 0};
+        me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t ml = sizeof(me);
+        if (bind(lfd[u], (struct sockaddr *)&me, sizeof(me)) || listen(lfd[u], 64) ||
+            getsockname(lfd[u], (struct sockaddr *)&me, &ml)) {
+            perror("kafka_proxy: listen");
+            return 1;
+        }
+        my_port[u] = ntohs(me.sin_port);
     }
-    my_port = ntohs(me.sin_port);
-    printf("port %d\n", my_port);
+    printf("port %d\n", my_port[0]);
+    if (nup > 1) {
+        printf("ports");
+        for (int u = 0; u < nup; u++)
+            printf(" %d", my_port[u]);
+        printf("\n");
+    }
     fflush(stdout);
 
-    struct pollfd fds[2 + 2 * MAXC];
+    struct pollfd fds[1 + MAXUP + 2 * MAXC];
+    const int first = 1 + nup; /* fds of the pairs start here */
     while (!stop_now) {
         int n = 0, timeout = 1000;
         fds[n++] = (struct pollfd){.fd = keep_stdin ? -1 : 0, .events = POLLIN};
-        fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        for (int u = 0; u < nup; u++)
+            fds[n++] = (struct pollfd){.fd = lfd[u], .events = POLLIN};
         for (int i = 0; i < MAXC; i++) {
             pair *pr = &pairs[i];
             release_held(pr, 0);
@@ -428,14 +432,17 @@ int main(int argc, char **argv) {
             if (read(0, tmp, sizeof(tmp)) <= 0)
                 break;
         }
-        if (fds[1].revents & POLLIN) {
-            int cfd = accept(lfd, NULL, NULL);
+        for (int u = 0; u < nup; u++) {
+            if (!(fds[1 + u].revents & POLLIN))
+                continue;
+            int cfd = accept(lfd[u], NULL, NULL);
             int slot = -1;
             for (int i = 0; i < MAXC && slot < 0; i++)
                 if (pairs[i].cfd < 0)
                     slot = i;
             int ufd = socket(AF_INET, SOCK_STREAM, 0);
-            if (slot < 0 || connect(ufd, (struct sockaddr *)&upstream, sizeof(upstream)) != 0) {
+            if (slot < 0 ||
+                connect(ufd, (struct sockaddr *)&upstream[u], sizeof(upstream[u])) != 0) {
                 close(cfd);
                 close(ufd);
             } else {
@@ -443,11 +450,12 @@ int main(int argc, char **argv) {
                 setsockopt(ufd, IPPROTO_TCP, 1, &one, sizeof(one));
                 pairs[slot].cfd = cfd;
                 pairs[slot].ufd = ufd;
+                pairs[slot].up = u;
             }
         }
         for (int i = 0; i < MAXC; i++) {
             pair *pr = &pairs[i];
-            struct pollfd *cf = &fds[2 + 2 * i], *uf = &fds[3 + 2 * i];
+            struct pollfd *cf = &fds[first + 2 * i], *uf = &fds[first + 1 + 2 * i];
             if (pr->cfd < 0)
                 continue;
             int bad = 0;
