@@ -744,7 +744,7 @@ static int pick_read(void *opaque, kp_batch *b) {
     if (b->seq_gen != j->ask.gen || b->base_seq < 0)
         return 0; /* not sent in that generation */
     const kp_recov_found *hit;
-    switch (kp_recov_judge(j->found, j->nfound, b->base_seq, b->w.count, &hit)) {
+    switch (kp_recov_judge(j->found.v, j->found.n, b->base_seq, b->w.count, &hit)) {
     case KP_RECOV_STORED:
         b->err = KPROD_ERR_NO_ERROR;
         b->base_offset = hit->base_offset;

@@ -1,7 +1,10 @@
 /* The recovery reader's decisions (see recover_decide.h). */
 #include "sender/recover_decide.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "protocol/batch_iter.h"
 
 #define SEQ_MOD ((int64_t)INT32_MAX + 1)
 
@@ -158,6 +161,45 @@ int kp_recov_fold(kp_recov_progress *p, const kp_rb_header *h, int64_t pid, int1
     f->base_offset = h->base_offset;
     f->append_time = (h->attributes & KP_RB_ATTR_LOG_APPEND_TIME) ? h->max_timestamp : -1;
     return 1;
+}
+
+void kp_recov_found_set_free(kp_recov_found_set *fs) {
+    free(fs->v);
+    memset(fs, 0, sizeof(*fs));
+}
+
+kprod_err_t kp_recov_walk(kp_recov_progress *p, const uint8_t *records, size_t len, int64_t hw,
+                          int64_t log_start, int64_t pid, int16_t epoch, int32_t lo_seq,
+                          int32_t hi_seq, kp_recov_found_set *fs, int *cut) {
+    *cut = 0;
+    if (hw < 0 || log_start > hw)
+        return KPROD_ERR__BAD_MSG;
+    int64_t before = p->pos;
+    kp_batch_iter it;
+    kp_batch_iter_init(&it, records, len, 1);
+    kp_rb_header h;
+    int rc;
+    while ((rc = kp_batch_iter_next(&it, &h, NULL, NULL)) == 1) {
+        if (kp_batch_last_offset(&h) >= hw)
+            break;
+        if (fs->n == fs->cap) {
+            int ncap = fs->cap ? fs->cap * 2 : 16;
+            kp_recov_found *nv = realloc(fs->v, (size_t)ncap * sizeof(*nv));
+            if (!nv)
+                return KPROD_ERR__NO_MEMORY;
+            fs->v = nv;
+            fs->cap = ncap;
+        }
+        kp_recov_fold(p, &h, pid, epoch, fs->v, &fs->n, fs->cap);
+    }
+    if (rc < 0)
+        return KPROD_ERR__BAD_MSG;
+    *cut = rc == 0 && p->pos == before && it.truncated > 0;
+    if (p->pos == before && hw > before && !*cut)
+        return KPROD_ERR__BAD_MSG; /* committed records past pos, and none sent */
+    p->hw = hw;
+    p->all_found = kp_recov_covers(fs->v, fs->n, lo_seq, hi_seq);
+    return KPROD_ERR_NO_ERROR;
 }
 
 int kp_recov_covers(const kp_recov_found *found, int nfound, int32_t lo_seq, int32_t hi_seq) {

@@ -136,6 +136,29 @@ kp_recov_step kp_recov_next(const kp_recov_progress *p);
  * after the producer's last request: not its), as are control batches. */
 int kp_recov_fold(kp_recov_progress *p, const kp_rb_header *h, int64_t pid, int16_t epoch,
                   kp_recov_found *found, int *nfound, int cap);
+/* The producer's batches found so far (grows as the read goes). */
+typedef struct kp_recov_found_set {
+    kp_recov_found *v;
+    int n, cap;
+} kp_recov_found_set;
+void kp_recov_found_set_free(kp_recov_found_set *fs);
+
+/* Walks the records of one Fetch answer for the partition (records[0..len),
+ * its high watermark hw and log start, -1 when not given) into the read:
+ * every batch header is checked (magic, lengths, offsets, CRC), the
+ * producer's batches of (pid, epoch) go into fs (kp_recov_fold), a batch
+ * reaching the high watermark ends the walk unread (Fetch sends committed
+ * records only: that is a broker that lies), and then p->hw and
+ * p->all_found (fs covers [lo_seq, hi_seq)) are set. *cut is set when the
+ * answer held only part of one batch: ask for more bytes.
+ * Returns 0; KPROD_ERR__BAD_MSG for an answer that cannot be true (a
+ * negative high watermark or one below the log start, a malformed batch,
+ * no progress although the high watermark is past pos and nothing was cut
+ * short); KPROD_ERR__NO_MEMORY. */
+kprod_err_t kp_recov_walk(kp_recov_progress *p, const uint8_t *records, size_t len, int64_t hw,
+                          int64_t log_start, int64_t pid, int16_t epoch, int32_t lo_seq,
+                          int32_t hi_seq, kp_recov_found_set *fs, int *cut);
+
 /* Does found cover every sequence of [lo_seq, hi_seq)? */
 int kp_recov_covers(const kp_recov_found *found, int nfound, int32_t lo_seq, int32_t hi_seq);
 

@@ -9,7 +9,6 @@
 #include "clock.h"
 #include "log.h"
 #include "protocol/api_keys.h"
-#include "protocol/batch_iter.h"
 #include "protocol/fetch.h"
 #include "protocol/list_offsets.h"
 
@@ -34,7 +33,7 @@ kp_recov *kp_recov_new(const kp_recov_deps *deps) {
 }
 
 static void job_free(kp_recov_job *j) {
-    free(j->found);
+    kp_recov_found_set_free(&j->found);
     free(j);
 }
 
@@ -131,7 +130,7 @@ static void finish(kp_recov *rc, kp_recov_job *j) {
                  "partition %d of '%s': read offsets %lld..%lld in %lld ms: %d batches of the "
                  "producer found",
                  (int)j->ask.partition, j->ask.topic, (long long)j->ask.start, (long long)j->pr.pos,
-                 (long long)(kp_now_ms() - j->started_ms), j->nfound);
+                 (long long)(kp_now_ms() - j->started_ms), j->found.n);
     }
 }
 
@@ -273,46 +272,6 @@ static const kp_fetch_resp_partition *fetch_part(const kp_recov *rc, const kp_re
     return NULL;
 }
 
-/* Walks the records of a Fetch answer into the read. Returns 0, or an
- * error for an answer that cannot be true. */
-static kprod_err_t walk(kp_recov_job *j, const kp_fetch_resp_partition *p) {
-    if (p->high_watermark < 0 || (p->log_start_offset > p->high_watermark))
-        return KPROD_ERR__BAD_MSG;
-    kp_batch_iter it;
-    kp_batch_iter_init(&it, p->records, p->records_len, 1);
-    kp_rb_header h;
-    int any = 0, rc;
-    while ((rc = kp_batch_iter_next(&it, &h, NULL, NULL)) == 1) {
-        /* Fetch gives committed records only (the high watermark falls
-         * between batches): one reaching past it is not taken as stored,
-         * and the read stops there until the next answer. */
-        if (kp_batch_last_offset(&h) >= p->high_watermark)
-            break;
-        if (j->nfound == j->found_cap) {
-            int ncap = j->found_cap ? j->found_cap * 2 : 16;
-            kp_recov_found *nf = realloc(j->found, (size_t)ncap * sizeof(*nf));
-            if (!nf)
-                return KPROD_ERR__NO_MEMORY;
-            j->found = nf;
-            j->found_cap = ncap;
-        }
-        kp_recov_fold(&j->pr, &h, j->ask.pid, j->ask.epoch, j->found, &j->nfound, j->found_cap);
-        any = 1;
-    }
-    if (rc < 0)
-        return KPROD_ERR__BAD_MSG;
-    if (!any && rc == 0 && it.truncated > 0) {
-        /* One batch larger than the limit (brokers send the first one whole
-         * as a rule; this one did not): ask for more. */
-        if (j->max_bytes >= FETCH_BYTES_MAX)
-            return KPROD_ERR__BAD_MSG;
-        j->max_bytes *= 2;
-    }
-    j->pr.hw = p->high_watermark;
-    j->pr.all_found = kp_recov_covers(j->found, j->nfound, j->ask.lo_seq, j->ask.hi_seq);
-    return KPROD_ERR_NO_ERROR;
-}
-
 static void fetch_response(void *opaque, kp_broker *br, void *ctx, int16_t version, kp_rd *r) {
     kp_recov *rc = opaque;
     (void)br;
@@ -331,9 +290,17 @@ static void fetch_response(void *opaque, kp_broker *br, void *ctx, int16_t versi
                           : (kprod_err_t)p->error_code;
     if (!err) {
         int64_t before = j->pr.pos;
-        err = walk(j, p);
+        int cut;
+        err = kp_recov_walk(&j->pr, p->records, p->records_len, p->high_watermark,
+                            p->log_start_offset, j->ask.pid, j->ask.epoch, j->ask.lo_seq,
+                            j->ask.hi_seq, &j->found, &cut);
         if (!err && j->pr.pos > before)
             j->wait_ms = WAIT_FIRST_MS;
+        /* One batch larger than the limit (brokers send the first one
+         * whole as a rule; this one did not): ask for more. */
+        if (!err && cut)
+            err = j->max_bytes < FETCH_BYTES_MAX ? (j->max_bytes *= 2, KPROD_ERR_NO_ERROR)
+                                                 : KPROD_ERR__BAD_MSG;
     }
     kp_fetch_resp_free(&resp);
     if (err) {

@@ -55,10 +55,9 @@ typedef struct kp_recov_ask {
 typedef struct kp_recov_job {
     kp_recov_ask ask;
     kp_recov_progress pr;
-    kp_recov_found *found; /* the producer's batches in [start, end), log order */
-    int nfound, found_cap;
-    kprod_err_t err; /* set when the log cannot be read (authorization, versions) */
-    char why[256];   /* err's text */
+    kp_recov_found_set found; /* the producer's batches in [start, end), log order */
+    kprod_err_t err;          /* set when the log cannot be read (authorization, versions) */
+    char why[256];            /* err's text */
     /* the reader's */
     struct kp_recov_job *next;
     int inflight;        /* a request of this read is out */

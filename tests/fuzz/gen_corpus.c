@@ -473,6 +473,15 @@ static void gen_fetch_and_batches(void) {
     b[0] = 0;
     write_file("batch_iter", "batches_no_crc", b, recs.len + 1);
     free(b);
+    /* recover_walk: high watermark and position (int64 each), the end's
+     * distance past the position, then the same records. */
+    uint8_t *w = malloc(recs.len + 17);
+    memset(w, 0, 17);
+    w[7] = 0x40; /* hw 64 - 8 */
+    w[16] = 200;
+    memcpy(w + 17, recs.data, recs.len);
+    write_file("recover_walk", "batches", w, recs.len + 17);
+    free(w);
     kp_buf_free(&recs);
 }
 

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "protocol/buf.h"
+#include "protocol/record_batch.h"
 #include "sender/recover_decide.h"
 
 #define PID 4000
@@ -286,6 +288,156 @@ static void test_covers(void **state) {
     assert_false(kp_recov_covers(NULL, 0, 30, 40));
 }
 
+/* ---- walking a Fetch answer ---- */
+
+/* Appends a sealed batch of count records at base_offset, of producer
+ * (pid, epoch) from sequence seq (pid -1: a non-idempotent producer's). */
+static void put_batch(kp_buf *out, int64_t base_offset, int32_t count, int64_t pid, int16_t epoch,
+                      int32_t seq) {
+    kp_rb_writer w;
+    kp_rb_writer_init(&w, 256);
+    for (int32_t i = 0; i < count; i++)
+        assert_int_equal(kp_rb_append(&w, 1700000000000 + i, "k", 1, "value", 5, NULL, 0), 0);
+    kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
+    o.producer_id = pid;
+    o.producer_epoch = pid < 0 ? -1 : epoch;
+    o.base_sequence = pid < 0 ? -1 : seq;
+    assert_int_equal(kp_rb_seal(&w, &o), KPROD_ERR_NO_ERROR);
+    size_t at = out->len;
+    kp_buf_put_raw(out, w.buf.data, w.buf.len);
+    kp_buf_patch_i64(out, at, base_offset); /* baseOffset: the broker's, outside the CRC */
+    kp_rb_writer_free(&w);
+}
+
+/* The answer of the crash scenario: ours at 120 (seq 20), another
+ * producer's at 130, ours at 135 (seq 30). */
+static void scenario_log(kp_buf *b) {
+    kp_buf_init(b, 0);
+    put_batch(b, 120, 10, PID, EPOCH, 20);
+    put_batch(b, 130, 5, 77, 0, 0);
+    put_batch(b, 135, 10, PID, EPOCH, 30);
+}
+
+static void test_walk_finds_the_producers_batches(void **state) {
+    (void)state;
+    kp_buf b;
+    scenario_log(&b);
+    kp_recov_progress p = progress(120, 145, -1);
+    kp_recov_found_set fs = {0};
+    int cut;
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 145, 0, PID, EPOCH, 20, 50, &fs, &cut),
+                     KPROD_ERR_NO_ERROR);
+    assert_false(cut);
+    assert_int_equal(fs.n, 2);
+    assert_int_equal(fs.v[0].base_offset, 120);
+    assert_int_equal(fs.v[1].base_seq, 30);
+    assert_int_equal(p.pos, 145);
+    assert_int_equal(p.hw, 145);
+    assert_false(p.all_found); /* 40..49 not there */
+    assert_int_equal(kp_recov_next(&p), KP_RECOV_DONE);
+    /* asked only for 20..39: all found, whatever the end */
+    kp_recov_found_set_free(&fs);
+    p = progress(120, -1, -1);
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 145, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR_NO_ERROR);
+    assert_true(p.all_found);
+    kp_recov_found_set_free(&fs);
+    kp_buf_free(&b);
+}
+
+/* A broker that sends a batch reaching its own high watermark lies (Fetch
+ * sends committed records only): that batch is not taken, and the read
+ * stops before it. */
+static void test_walk_stops_at_the_high_watermark(void **state) {
+    (void)state;
+    kp_buf b;
+    scenario_log(&b);
+    kp_recov_progress p = progress(120, 145, -1);
+    kp_recov_found_set fs = {0};
+    int cut;
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 140, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(fs.n, 1);
+    assert_int_equal(p.pos, 135);
+    assert_int_equal(p.hw, 140);
+    kp_recov_found_set_free(&fs);
+    kp_buf_free(&b);
+}
+
+/* Impossible answers: a negative high watermark, one below the log start,
+ * a batch whose CRC does not match, nothing although committed records
+ * lie past pos. An empty answer at the high watermark is fine (wait). */
+static void test_walk_refuses_impossible_answers(void **state) {
+    (void)state;
+    kp_buf b;
+    scenario_log(&b);
+    kp_recov_found_set fs = {0};
+    int cut;
+    kp_recov_progress p = progress(120, 145, -1);
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, -1, -1, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR__BAD_MSG);
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 145, 146, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR__BAD_MSG);
+    b.data[b.len - 1] ^= 1; /* the last batch's records: its CRC breaks */
+    p = progress(120, 145, -1);
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 145, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR__BAD_MSG);
+    p = progress(145, 150, -1);
+    assert_int_equal(kp_recov_walk(&p, NULL, 0, 150, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR__BAD_MSG);
+    p = progress(145, 150, -1);
+    assert_int_equal(kp_recov_walk(&p, NULL, 0, 145, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(kp_recov_next(&p), KP_RECOV_WAIT);
+    /* a batch header lying about its record count */
+    kp_buf_reset(&b);
+    put_batch(&b, 120, 10, PID, EPOCH, 20);
+    kp_buf_patch_i32(&b, KP_RB_OFF_RECORD_COUNT, -5);
+    p = progress(120, 145, -1);
+    assert_int_equal(kp_recov_walk(&p, b.data, b.len, 145, 0, PID, EPOCH, 20, 40, &fs, &cut),
+                     KPROD_ERR__BAD_MSG);
+    kp_recov_found_set_free(&fs);
+    kp_buf_free(&b);
+}
+
+/* Every cut of a good answer: a prefix holding only part of the first
+ * batch asks for more bytes; any other prefix walks the whole batches it
+ * holds and finds a subset of what the full answer has, in order. */
+static void test_walk_every_prefix(void **state) {
+    (void)state;
+    kp_buf b;
+    scenario_log(&b);
+    size_t first_len = 0;
+    {
+        kp_rb_header h;
+        kp_rb_header_fields(b.data, &h);
+        first_len = 12 + (size_t)h.batch_length;
+    }
+    for (size_t len = 0; len < b.len; len++) {
+        kp_recov_progress p = progress(120, 145, -1);
+        kp_recov_found_set fs = {0};
+        int cut;
+        kprod_err_t e =
+            kp_recov_walk(&p, len ? b.data : NULL, len, 145, 0, PID, EPOCH, 20, 40, &fs, &cut);
+        if (len == 0) {
+            assert_int_equal(e, KPROD_ERR__BAD_MSG); /* nothing, though 120..144 is committed */
+        } else if (len < first_len) {
+            assert_int_equal(e, KPROD_ERR_NO_ERROR);
+            assert_true(cut);
+            assert_int_equal(fs.n, 0);
+            assert_int_equal(p.pos, 120);
+        } else {
+            assert_int_equal(e, KPROD_ERR_NO_ERROR);
+            assert_false(cut);
+            assert_true(p.pos > 120 && p.pos <= 145);
+            assert_true(fs.n >= 1 && fs.n <= 2);
+            assert_int_equal(fs.v[0].base_seq, 20);
+        }
+        kp_recov_found_set_free(&fs);
+    }
+    kp_buf_free(&b);
+}
+
 /* ---- verdicts ---- */
 
 static void test_judge(void **state) {
@@ -372,6 +524,10 @@ int main(void) {
         cmocka_unit_test(test_high_watermark_below_log_end_waits),
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_covers),
+        cmocka_unit_test(test_walk_finds_the_producers_batches),
+        cmocka_unit_test(test_walk_stops_at_the_high_watermark),
+        cmocka_unit_test(test_walk_refuses_impossible_answers),
+        cmocka_unit_test(test_walk_every_prefix),
         cmocka_unit_test(test_judge),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_scenario_crash_after_lost_answers),
