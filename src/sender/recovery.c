@@ -123,8 +123,7 @@ static void finish(kp_recov *rc, kp_recov_job *j) {
     rc->done_end = j;
     if (j->err) {
         rc->cnt.reads_failed++;
-        KP_WARN(lg(rc), KP_DBG_RECOVERY, "partition %d of '%s': %s", (int)j->ask.partition,
-                j->ask.topic, j->why);
+        KP_WARN(lg(rc), KP_DBG_RECOVERY, "%s", j->why);
     } else {
         KP_DEBUG(lg(rc), KP_DBG_RECOVERY,
                  "partition %d of '%s': read offsets %lld..%lld in %lld ms: %d batches of the "

@@ -1,9 +1,9 @@
 /* Broker faults injected with librdkafka's mock cluster (a second, real
  * Kafka peer; see tests/tools/mock_cluster.c): retriable and non-retriable
  * Produce errors, a leader going down and coming back or being replaced,
- * answers slower than request.timeout.ms, sequence errors and InitProducerId
- * failures with idempotence, and leaders moving during production (also
- * with max.in.flight=1 and no idempotence, where order must hold alone).
+ * answers slower than request.timeout.ms, sequence errors, the log read
+ * back after a lost answer, and InitProducerId failures with idempotence, and leaders moving during
+ * production (also with max.in.flight=1 and no idempotence, where order must hold alone).
  *
  * Each case starts its own three-broker cluster with a 4-partition topic
  * whose leaders are pinned (partition p led by broker p % 3 + 1), sends
@@ -476,6 +476,86 @@ static void test_idem_out_of_order_head_batch(void **state) {
     assert_int_equal(g_sent[NPART].offset, 1);
 }
 
+/* ---- idempotence: reading the log back (docs/IDEMPOTENCE.md) ---- */
+
+/* The statistics document's number for key (in the idempotence section). */
+static long stat_of(const char *key) {
+    kprod_stats_t *st = NULL;
+    assert_int_equal(kprod_stats_get(g_p, 5000, &st), 0);
+    char pat[96];
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *at = strstr(kprod_stats_json(st), pat);
+    long v = at ? atol(at + strlen(pat)) : -1;
+    kprod_stats_destroy(st);
+    return v;
+}
+
+/* Partition 0's batch: its first attempt is answered after
+ * request.timeout.ms (first_err 0: the mock stores it; else it answers
+ * that error and stores nothing), so it may be stored; its resend gets
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, as from a broker that restarted and
+ * forgot it. A new producer id is needed: the partition is read back
+ * first. Returns the record's id. */
+static int ambiguous_batch(int first_err) {
+    const char *props[] = {"request.timeout.ms=1000", "linger.ms=0", NULL};
+    new_producer(props);
+    warm_up(0);
+    kpt_mock_ok(g_mock, "broker_errors %d %d %d 1500 %d 0", leader_of(0), API_PRODUCE, first_err,
+                KPROD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    send_one(NPART, 0);
+    await_reports(NPART, NPART + 1, NULL, 15000);
+    assert_int_equal(kpt_mock_error_count(g_mock, leader_of(0), API_PRODUCE), 0);
+    return NPART;
+}
+
+/* The late first attempt was stored: the read finds it (producer id,
+ * epoch, sequence in its header) and reports it delivered at its offset,
+ * 1 after the warm-up record; it is not sent again, so the next record of
+ * the partition takes offset 2. */
+static void test_idem_recovery_finds_the_stored_batch(void **state) {
+    (void)state;
+    int id = ambiguous_batch(0);
+    assert_delivered(id, id + 1);
+    assert_int_equal(g_sent[id].offset, 1);
+    send_one(id + 1, 0);
+    assert_int_equal(kprod_flush(g_p, 10000), 0);
+    assert_delivered(id + 1, id + 2);
+    assert_int_equal(g_sent[id + 1].offset, 2);
+    assert_int_equal(stat_of("recovery_partitions_read"), 1);
+    assert_int_equal(stat_of("recovery_batches_found"), 1);
+    assert_int_equal(stat_of("recovery_batches_resent"), 0);
+}
+
+/* The late first attempt was refused (nothing stored): the read finds
+ * nothing, and the batch is resent under the new producer id, stored once
+ * at offset 1. */
+static void test_idem_recovery_resends_what_is_missing(void **state) {
+    (void)state;
+    int id = ambiguous_batch(KPROD_ERR_NOT_ENOUGH_REPLICAS);
+    assert_delivered(id, id + 1);
+    assert_int_equal(g_sent[id].offset, 1);
+    assert_int_equal(stat_of("recovery_batches_found"), 0);
+    assert_int_equal(stat_of("recovery_batches_resent"), 1);
+}
+
+/* The read is refused for good (TOPIC_AUTHORIZATION_FAILED: no Read
+ * permission): the batch, which the broker did store, fails with that
+ * error, marked possibly persisted, and is never resent: the next record
+ * takes offset 2. */
+static void test_idem_recovery_read_refused_fails_possibly_persisted(void **state) {
+    (void)state;
+    kpt_mock_ok(g_mock, "push_errors Fetch 1 %d", KPROD_ERR_TOPIC_AUTHORIZATION_FAILED);
+    int id = ambiguous_batch(0);
+    assert_exactly_one_report(id, id + 1);
+    assert_int_equal(g_sent[id].err, KPROD_ERR_TOPIC_AUTHORIZATION_FAILED);
+    assert_int_equal(g_sent[id].possibly_persisted, 1);
+    send_one(id + 1, 0);
+    assert_int_equal(kprod_flush(g_p, 10000), 0);
+    assert_delivered(id + 1, id + 2);
+    assert_int_equal(g_sent[id + 1].offset, 2);
+    assert_int_equal(stat_of("recovery_reads_failed"), 1);
+}
+
 /* ---- idempotence: the producer id ---- */
 
 /* InitProducerId fails twice with retriable errors (cluster-wide errors,
@@ -697,6 +777,11 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(test_slow_broker_delivery_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idem_out_of_order_behind_a_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idem_out_of_order_head_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idem_recovery_finds_the_stored_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idem_recovery_resends_what_is_missing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_idem_recovery_read_refused_fails_possibly_persisted,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_producer_id_retriable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_producer_id_fatal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_producer_id_slow_delivery_timeout, setup,

@@ -191,3 +191,48 @@ uint64_t cli_stamp_next(cli_kmap *seqs, const void *key, int32_t key_len) {
     uint64_t *next = cli_kmap_get(seqs, key, key_len);
     return next ? (*next)++ : UINT64_MAX;
 }
+
+/* ---- the stamper ---- */
+
+int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run, const kprod_header_t *base,
+                     size_t n_base) {
+    memset(s, 0, sizeof(*s));
+    if (run && *run) {
+        if (!cli_stamp_run_ok(run)) {
+            fprintf(stderr, "%s: --run: a run id is 1 to 64 of A-Z a-z 0-9 . _ -\n", cmd);
+            return -1;
+        }
+        snprintf(s->run, sizeof(s->run), "%s", run);
+    } else {
+        cli_stamp_new_run(s->run, sizeof(s->run));
+    }
+    s->seqs = cli_kmap_new(sizeof(uint64_t));
+    s->headers = malloc((n_base + 1) * sizeof(*s->headers));
+    if (!s->seqs || !s->headers) {
+        fprintf(stderr, "%s: out of memory\n", cmd);
+        cli_stamper_free(s);
+        return -1;
+    }
+    if (n_base)
+        memcpy(s->headers, base, n_base * sizeof(*base));
+    s->n_base = n_base;
+    s->headers[n_base].name = CLI_STAMP_HEADER;
+    s->headers[n_base].value = s->value;
+    return 0;
+}
+
+int cli_stamper_apply(cli_stamper *s, kprod_record_t *rec) {
+    uint64_t seq = cli_stamp_next(s->seqs, rec->key, rec->key ? (int32_t)rec->key_len : -1);
+    if (seq == UINT64_MAX)
+        return -1;
+    s->headers[s->n_base].value_len = cli_stamp_format(s->value, sizeof(s->value), s->run, seq);
+    rec->headers = s->headers;
+    rec->header_count = s->n_base + 1;
+    return 0;
+}
+
+void cli_stamper_free(cli_stamper *s) {
+    cli_kmap_free(s->seqs);
+    free(s->headers);
+    memset(s, 0, sizeof(*s));
+}

@@ -11,12 +11,15 @@
  * librdkafka). Sequence numbers count per record key, from 0, in the order
  * the records were sent; the records without a key share one count.
  *
- * Nothing here uses the library: plain C for the CLI. */
+ * Plain C for the CLI; of the library only kprod.h's record and header
+ * types. */
 #ifndef KPROD_CLI_STAMP_H
 #define KPROD_CLI_STAMP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kprod.h"
 
 #define CLI_STAMP_HEADER "kprod-stamp"
 #define CLI_STAMP_RUN_MAX 64
@@ -51,5 +54,27 @@ void *cli_kmap_at(const cli_kmap *m, size_t i, const char **key, int32_t *key_le
 /* The next sequence number of a key (0 first), for a stamping producer.
  * UINT64_MAX when out of memory. */
 uint64_t cli_stamp_next(cli_kmap *seqs, const void *key, int32_t key_len);
+
+/* What a stamping producer keeps: the run id, each key's next number, and
+ * the header array of the record being stamped (the given headers, then
+ * kprod-stamp). kprod_send copies a record at once, so one array serves
+ * every record. */
+typedef struct cli_stamper {
+    char run[CLI_STAMP_RUN_MAX + 1];
+    cli_kmap *seqs;
+    kprod_header_t *headers; /* n_base given ones + the stamp */
+    size_t n_base;
+    char value[CLI_STAMP_MAX];
+} cli_stamper;
+
+/* run NULL or "": a fresh run id (cli_stamp_new_run). base: the headers
+ * every record carries (borrowed for the stamper's life). 0, or -1 with a
+ * message on stderr (a bad run id, out of memory). */
+int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run, const kprod_header_t *base,
+                     size_t n_base);
+/* Points rec's headers at the stamper's array, the last one "kprod-stamp"
+ * = "RUN:SEQ" with the next number of rec's key. -1 when out of memory. */
+int cli_stamper_apply(cli_stamper *s, kprod_record_t *rec);
+void cli_stamper_free(cli_stamper *s);
 
 #endif
