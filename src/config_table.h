@@ -52,6 +52,30 @@ typedef enum kp_conf_id {
     KP_P_SASL_MECHANISM,
     KP_P_DELIVERY_REPORT_MODE,
     KP_P_RECEIVE_MESSAGE_MAX_BYTES,
+    /* Java client properties for sockets and DNS (CommonClientConfigs). */
+    KP_P_CLIENT_DNS_LOOKUP,
+    KP_P_SEND_BUFFER_BYTES,
+    KP_P_RECEIVE_BUFFER_BYTES,
+    /* Accepted so that Java files load, not acted on (kp_conf_prop.not_applied). */
+    KP_P_METADATA_MAX_IDLE_MS,
+    KP_P_METADATA_RECOVERY_STRATEGY,
+    KP_P_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS,
+    KP_P_PARTITIONER_ADAPTIVE,
+    KP_P_PARTITIONER_AVAILABILITY_TIMEOUT_MS,
+    KP_P_ENABLE_METRICS_PUSH,
+    KP_P_METRICS_SAMPLE_WINDOW_MS,
+    KP_P_METRICS_NUM_SAMPLES,
+    KP_P_METRICS_RECORDING_LEVEL,
+    KP_P_METRIC_REPORTERS,
+    KP_P_INTERCEPTOR_CLASSES,
+    KP_P_CLIENT_RACK, /* consumer and admin client properties of CommonClientConfigs */
+    KP_P_GROUP_ID,
+    KP_P_GROUP_INSTANCE_ID,
+    KP_P_MAX_POLL_INTERVAL_MS,
+    KP_P_REBALANCE_TIMEOUT_MS,
+    KP_P_SESSION_TIMEOUT_MS,
+    KP_P_HEARTBEAT_INTERVAL_MS,
+    KP_P_DEFAULT_API_TIMEOUT_MS,
     KP_P__COUNT
 } kp_conf_id;
 
@@ -85,6 +109,14 @@ struct kp_conf_prop {
 };
 
 extern const kp_conf_prop kp_conf_props[KP_P__COUNT];
+
+/* Why property id is accepted but not acted on (a Java client property
+ * taken so that a Java file loads), or NULL when kprod applies it. The
+ * sentence becomes the one warning (kp_config.notes) given when the
+ * property is set, unless it is set to *inert (compared ignoring case: the
+ * value that asks for nothing kprod lacks, e.g. enable.metrics.push=false;
+ * *inert is NULL when every value warns). inert may be NULL. */
+const char *kp_conf_not_applied(kp_conf_id id, const char **inert);
 
 /* librdkafka names, mapped onto a kprod property. */
 typedef enum kp_conf_conv {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -87,6 +88,28 @@ static void test_defaults_equal_java(void **state) {
         {"sasl.mechanism", "GSSAPI"},
         {"delivery.report.mode", "poll"},
         {"receive.message.max.bytes", "100000000"}, /* librdkafka's name and default */
+        {"client.dns.lookup", "use_all_dns_ips"},
+        {"send.buffer.bytes", "131072"},
+        {"receive.buffer.bytes", "32768"},
+        {"metadata.max.idle.ms", "300000"},
+        {"metadata.recovery.strategy", "rebootstrap"},
+        {"metadata.recovery.rebootstrap.trigger.ms", "300000"},
+        {"partitioner.adaptive.partitioning.enable", "true"},
+        {"partitioner.availability.timeout.ms", "0"},
+        {"enable.metrics.push", "true"},
+        {"metrics.sample.window.ms", "30000"},
+        {"metrics.num.samples", "2"},
+        {"metrics.recording.level", "INFO"},
+        {"metric.reporters", "org.apache.kafka.common.metrics.JmxReporter"},
+        {"interceptor.classes", ""},
+        {"client.rack", ""}, /* consumer and admin properties: no default here */
+        {"group.id", ""},
+        {"group.instance.id", ""},
+        {"max.poll.interval.ms", ""},
+        {"rebalance.timeout.ms", ""},
+        {"session.timeout.ms", ""},
+        {"heartbeat.interval.ms", ""},
+        {"default.api.timeout.ms", ""},
     };
     assert_int_equal(sizeof(java) / sizeof(java[0]), KP_P__COUNT);
     for (size_t i = 0; i < sizeof(java) / sizeof(java[0]); i++)
@@ -120,6 +143,9 @@ static void test_defaults_equal_java(void **state) {
     assert_int_equal(k.key_serializer, KP_SER_BYTES);
     assert_int_equal(k.value_serializer, KP_SER_BYTES);
     assert_int_equal(k.delivery_thread, 0);
+    assert_int_equal(k.dns_canonical_bootstrap, 0);
+    assert_int_equal(k.send_buffer_bytes, 131072);
+    assert_int_equal(k.receive_buffer_bytes, 32768);
     assert_null(k.notes);
     assert_null(k.partitioner_cb);
     assert_null(k.delivery_cb);
@@ -173,6 +199,28 @@ static const case_ cases[] = {
     {"security.protocol", "plaintext", "SSL"},
     {"sasl.mechanism", "PLAIN", NULL},
     {"delivery.report.mode", "thread", "callback"},
+    {"client.dns.lookup", "resolve_canonical_bootstrap_servers_only", "default"},
+    {"send.buffer.bytes", "-1", "-2"},
+    {"receive.buffer.bytes", "65536", "64k"},
+    {"metadata.max.idle.ms", "5000", "4999"},
+    {"metadata.recovery.strategy", "NONE", "sometimes"},
+    {"metadata.recovery.rebootstrap.trigger.ms", "0", "-1"},
+    {"partitioner.adaptive.partitioning.enable", "false", "no"},
+    {"partitioner.availability.timeout.ms", "100", "-1"},
+    {"enable.metrics.push", "false", "off"},
+    {"metrics.sample.window.ms", "1000", "-1"},
+    {"metrics.num.samples", "3", "0"},
+    {"metrics.recording.level", "DEBUG", "debug"},
+    {"metric.reporters", "com.example.Reporter", NULL},
+    {"interceptor.classes", "com.example.A,com.example.B", NULL},
+    {"client.rack", "rack-1", NULL},
+    {"group.id", "g", NULL},
+    {"group.instance.id", "i", NULL},
+    {"max.poll.interval.ms", "300000", NULL},
+    {"rebalance.timeout.ms", "60000", NULL},
+    {"session.timeout.ms", "45000", NULL},
+    {"heartbeat.interval.ms", "3000", NULL},
+    {"default.api.timeout.ms", "60000", NULL},
 };
 
 static void test_every_property_good_and_bad(void **state) {
@@ -303,10 +351,13 @@ static void test_unknown_property(void **state) {
     assert_int_equal(kprod_conf_set(c, "sasl.jaas.config", "x", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
     assert_non_null(strstr(errstr, "SASL"));
-    assert_int_equal(kprod_conf_set(c, "interceptor.classes", "", errstr, sizeof(errstr)),
+    /* Near a Java property that is accepted but not applied: still a typo. */
+    assert_int_equal(kprod_conf_set(c, "enable.metric.push", "false", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
-    assert_int_equal(kprod_conf_set(c, "metrics.num.samples", "2", errstr, sizeof(errstr)),
+    assert_non_null(strstr(errstr, "did you mean \"enable.metrics.push\""));
+    assert_int_equal(kprod_conf_set(c, "send.bufer.bytes", "1", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
+    assert_non_null(strstr(errstr, "did you mean \"send.buffer.bytes\""));
     char buf[16];
     assert_int_equal(kprod_conf_get(c, "nope", buf, sizeof(buf)), KPROD_ERR__UNKNOWN_PROPERTY);
     kprod_conf_destroy(c);
@@ -334,6 +385,161 @@ static void test_table_sane(void **state) {
         assert_int_equal(kp_conf_find(kp_conf_aliases[a].name, &id, &al), 0);
         assert_ptr_equal(al, &kp_conf_aliases[a]); /* not shadowed by a property */
     }
+}
+
+/* Every property of Kafka 4.x's ProducerConfig and CommonClientConfigs,
+ * as the kafka-clients jar lists them (ProducerConfig.configNames() and
+ * CommonClientConfigs' *_CONFIG fields, less ssl.* and sasl.*): kprod knows
+ * each one, as a property (applied or accepted without effect) or as a name
+ * it refuses with a reason. */
+static const char *const java_names[] = {
+    "acks",
+    "batch.size",
+    "bootstrap.servers",
+    "buffer.memory",
+    "client.dns.lookup",
+    "client.id",
+    "compression.gzip.level",
+    "compression.lz4.level",
+    "compression.type",
+    "compression.zstd.level",
+    "connections.max.idle.ms",
+    "delivery.timeout.ms",
+    "enable.idempotence",
+    "enable.metrics.push",
+    "interceptor.classes",
+    "key.serializer",
+    "linger.ms",
+    "max.block.ms",
+    "max.in.flight.requests.per.connection",
+    "max.request.size",
+    "metadata.max.age.ms",
+    "metadata.max.idle.ms",
+    "metadata.recovery.rebootstrap.trigger.ms",
+    "metadata.recovery.strategy",
+    "metric.reporters",
+    "metrics.num.samples",
+    "metrics.recording.level",
+    "metrics.sample.window.ms",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+    "partitioner.class",
+    "partitioner.ignore.keys",
+    "receive.buffer.bytes",
+    "reconnect.backoff.max.ms",
+    "reconnect.backoff.ms",
+    "request.timeout.ms",
+    "retries",
+    "retry.backoff.max.ms",
+    "retry.backoff.ms",
+    "security.protocol",
+    "security.providers",
+    "send.buffer.bytes",
+    "socket.connection.setup.timeout.max.ms",
+    "socket.connection.setup.timeout.ms",
+    "transaction.timeout.ms",
+    "transactional.id",
+    "value.serializer",
+    /* CommonClientConfigs beyond the producer's */
+    "client.rack",
+    "group.id",
+    "group.instance.id",
+    "max.poll.interval.ms",
+    "rebalance.timeout.ms",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "default.api.timeout.ms",
+};
+
+static void test_java_names_known(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++) {
+        kp_conf_id id;
+        if (kp_conf_find(java_names[i], &id, NULL) != 0 && !kp_conf_unsupported_why(java_names[i]))
+            fail_msg("Java property %s is unknown to kprod", java_names[i]);
+    }
+}
+
+/* A Java property that is accepted but not applied gives exactly one
+ * warning naming it, unless set to its inert value; applied ones and
+ * unset ones give none. */
+static void test_not_applied_warns_once(void **state) {
+    (void)state;
+    kprod_conf_t *c = conf_with_bootstrap();
+    kp_config k;
+    /* Java's defaults written out, as in a generated producer.properties:
+     * the applied ones and the inert ones are silent. */
+    set_ok(c, "client.dns.lookup", "use_all_dns_ips");
+    set_ok(c, "send.buffer.bytes", "131072");
+    set_ok(c, "receive.buffer.bytes", "-1");
+    set_ok(c, "enable.metrics.push", "FALSE");
+    set_ok(c, "interceptor.classes", "");
+    set_ok(c, "metric.reporters", "");
+    set_ok(c, "partitioner.adaptive.partitioning.enable", "false");
+    set_ok(c, "partitioner.availability.timeout.ms", "0");
+    set_ok(c, "metadata.recovery.strategy", "REBOOTSTRAP");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    if (k.notes)
+        fail_msg("unexpected notes: %s", k.notes);
+    kp_config_free(&k);
+
+    /* Every other value warns, once per property however often it is set. */
+    for (int i = 0; i < KP_P__COUNT; i++) {
+        const char *inert, *why = kp_conf_not_applied((kp_conf_id)i, &inert);
+        if (!why)
+            continue;
+        kprod_conf_t *d = conf_with_bootstrap();
+        const char *v = NULL;
+        for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++)
+            if (strcmp(cases[j].name, kp_conf_props[i].name) == 0)
+                v = cases[j].good;
+        assert_non_null(v);
+        if (inert && strcasecmp(v, inert) == 0)
+            v = i == KP_P_ENABLE_METRICS_PUSH || i == KP_P_PARTITIONER_ADAPTIVE ? "true"
+                : i == KP_P_METADATA_RECOVERY_STRATEGY                          ? "none"
+                                                                                : "1";
+        set_ok(d, kp_conf_props[i].name, v);
+        set_ok(d, kp_conf_props[i].name, v);
+        assert_int_equal(resolve(d, &k), KPROD_ERR_NO_ERROR);
+        if (!k.notes || strchr(k.notes, '\n') || !strstr(k.notes, kp_conf_props[i].name) ||
+            !strstr(k.notes, why) || !strstr(k.notes, "not applied"))
+            fail_msg("%s=%s: want one warning naming it, got: %s", kp_conf_props[i].name, v,
+                     k.notes ? k.notes : "(none)");
+        kp_config_free(&k);
+        kprod_conf_destroy(d);
+    }
+
+    /* Several give one line each; a long value is cut short. */
+    set_ok(c, "group.id", "g");
+    set_ok(c, "interceptor.classes",
+           "com.example.interceptors.FirstInterceptor,com.example.interceptors.SecondInterceptor");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    assert_non_null(k.notes);
+    assert_non_null(strstr(k.notes, "group.id=g is accepted but not applied: not a producer"));
+    assert_non_null(strstr(k.notes, "interceptor.classes=com.example."));
+    assert_non_null(strstr(k.notes, "... is accepted but not applied: kprod cannot load Java"));
+    assert_ptr_equal(strchr(strchr(k.notes, '\n') + 1, '\n'), NULL);
+    kp_config_free(&k);
+    kprod_conf_destroy(c);
+}
+
+static void test_socket_and_dns_settings(void **state) {
+    (void)state;
+    kprod_conf_t *c = conf_with_bootstrap();
+    kp_config k;
+    set_ok(c, "client.dns.lookup", "resolve_canonical_bootstrap_servers_only");
+    set_ok(c, "send.buffer.bytes", "-1");
+    set_ok(c, "receive.buffer.bytes", "1048576");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    assert_int_equal(k.dns_canonical_bootstrap, 1);
+    assert_int_equal(k.send_buffer_bytes, -1);
+    assert_int_equal(k.receive_buffer_bytes, 1048576);
+    assert_null(k.notes);
+    kp_config_free(&k);
+    assert_int_equal(kprod_conf_set(c, "client.dns.lookup", "default", errstr, sizeof(errstr)),
+                     KPROD_ERR__INVALID_CONFIG);
+    assert_non_null(strstr(errstr, "use_all_dns_ips, resolve_canonical_bootstrap_servers_only"));
+    kprod_conf_destroy(c);
 }
 
 /* ---- aliases ---- */
@@ -962,6 +1168,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_numbers_strict),
         cmocka_unit_test(test_unknown_property),
         cmocka_unit_test(test_table_sane),
+        cmocka_unit_test(test_java_names_known),
+        cmocka_unit_test(test_not_applied_warns_once),
+        cmocka_unit_test(test_socket_and_dns_settings),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_serializers_and_callbacks),
         cmocka_unit_test(test_props_syntax),
