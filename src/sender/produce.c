@@ -511,14 +511,25 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
 
+    int kept = 0;
     for (int i = 0; i < pc->taken.n; i++) {
         kp_batch *b = pc->taken.v[i];
         kp_spart *sp = part_of(pc, b);
         sp->inflight++;
         pc->inflight++;
+        /* A codec the leader cannot take fails the batch before it gets a
+         * sequence: nothing is sent, so no epoch bump follows. */
+        int ver = sp->leader_broker ? kp_rl_version(sp->leader_broker, KP_API_PRODUCE) : -1;
+        kprod_err_t err = kp_decide_codec(pc->d.cfg->compression_type, ver);
+        if (err) {
+            settle(pc, &b, &err, 1);
+            continue;
+        }
         kp_idem_assign_seq(pc->d.idem, &sp->idem, b);
         b->attempts++;
+        pc->taken.v[kept++] = b;
     }
+    pc->taken.n = kept;
     send_taken(pc);
     return wake_at;
 }
