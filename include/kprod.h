@@ -328,6 +328,40 @@ KPROD_API kprod_err_t kprod_conf_load_file(kprod_conf_t *conf, const char *path,
 KPROD_API kprod_err_t kprod_conf_get(const kprod_conf_t *conf, const char *name, char *dst,
                                      size_t dst_size);
 
+/* ------------------------------------------------------------------------
+ * Logs and producer-wide errors
+ * ---------------------------------------------------------------------- */
+/* Syslog's levels. */
+typedef enum kprod_log_level_e {
+    KPROD_LOG_EMERG = 0,
+    KPROD_LOG_ALERT = 1,
+    KPROD_LOG_CRIT = 2,
+    KPROD_LOG_ERR = 3,
+    KPROD_LOG_WARNING = 4,
+    KPROD_LOG_NOTICE = 5,
+    KPROD_LOG_INFO = 6,
+    KPROD_LOG_DEBUG = 7,
+} kprod_log_level_t;
+
+/* One log line: level, the context it belongs to ("broker", "metadata",
+ * "msg", ... the words of the `debug` property, or "generic") and the
+ * message (no newline; no secret is ever in it). Both strings are valid
+ * only during the call.
+ * Which lines come: those at or below the `log_level` property (default 6,
+ * info), plus the debug traces of the contexts named in `debug`.
+ * Without a callback, warnings and errors (and requested debug traces) go
+ * to stderr, one line each with a UTC timestamp and the client.id.
+ * Called on whichever thread the event happens on (the sender thread
+ * mostly, the report thread, or an application thread inside kprod_send),
+ * possibly on several at once, with no kprod lock held. It must be
+ * thread-safe and quick, and may call no function that takes a kprod_t
+ * except kprod_outstanding. */
+typedef void (*kprod_log_cb)(int level, const char *context, const char *message, void *opaque);
+/* Sets the log callback (NULL: back to stderr) for producers made from
+ * conf; kprod never frees opaque, which must outlive them. Changes conf:
+ * must not overlap any other call on it. */
+KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *opaque);
+
 /* Serializers turn the application's key and value objects into bytes.
  * key.serializer / value.serializer select a built-in one by name: "bytes"
  * (default: the pointer and length are the bytes), "string" (a C string; a

@@ -32,6 +32,8 @@ struct kprod_conf_s {
     void *partitioner_opaque;
     kprod_delivery_cb dr_cb;
     void *dr_opaque;
+    kprod_log_cb log_cb;
+    void *log_opaque;
 };
 
 static void errf(char *errstr, size_t errstr_size, const char *fmt, ...) {
@@ -239,6 +241,13 @@ KPROD_API void kprod_conf_set_delivery_cb(kprod_conf_t *conf, kprod_delivery_cb 
     conf->dr_opaque = cb_opaque;
 }
 
+KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->log_cb = cb;
+    conf->log_opaque = opaque;
+}
+
 /* ---- properties files ---- */
 
 typedef struct load_ctx {
@@ -419,6 +428,13 @@ static kprod_err_t resolve_idempotence(const kprod_conf_t *c, kp_config *o, char
              explicit_idem ? "" : " (because of acks or retries)");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
+    if (c->text[KP_P_TRANSACTIONAL_ID]) {
+        errf(errstr, errstr_size,
+             "transactional.id is set, but kprod has no transactions yet: records would be "
+             "written outside any transaction. Remove transactional.id (idempotence still "
+             "writes each record once per partition)");
+        return KPROD_ERR__INVALID_CONFIG;
+    }
     return KPROD_ERR_NO_ERROR;
 }
 
@@ -553,6 +569,11 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     o->partitioner_opaque = c->partitioner_opaque;
     o->delivery_cb = c->dr_cb;
     o->delivery_cb_opaque = c->dr_opaque;
+    o->log.level = (int)v[KP_P_LOG_LEVEL];
+    o->log.debug = (unsigned)v[KP_P_DEBUG];
+    o->log.cb = c->log_cb;
+    o->log.opaque = c->log_opaque;
+    o->log.client_id = o->client_id;
     return KPROD_ERR_NO_ERROR;
 
 fail:

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kprod.h"
+#include "log.h"
 #include "protocol/compression.h"
 #include "serializer.h"
 
@@ -64,6 +65,10 @@ typedef struct kp_config {
     kprod_delivery_cb delivery_cb;
     void *delivery_cb_opaque;
 
+    /* log_level, debug and the log callback; log.client_id points at
+     * client_id above, so a kp_config must not be copied by value. */
+    kp_log log;
+
     /* What resolving changed silently, one sentence per line, for the
      * producer to log (Java logs these as warnings); NULL when nothing.
      * Also one line per Java property that is set but not applied
@@ -77,7 +82,8 @@ typedef struct kp_config {
  *   conflict is an error naming both properties; left at its default,
  *   idempotence is turned off instead. With idempotence still on,
  *   max.in.flight.requests.per.connection > 5 is an error.
- * - transactional.id needs idempotence.
+ * - transactional.id needs idempotence; until kprod has transactions it is
+ *   refused (records would be written outside any transaction).
  * - delivery.timeout.ms >= linger.ms + request.timeout.ms: set explicitly,
  *   an error; left at its default, raised to the sum.
  * - reconnect.backoff.ms set but reconnect.backoff.max.ms not: the max

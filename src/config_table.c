@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "hostport.h"
+#include "log.h"
 
 #define I32_MAX INT64_C(2147483647)
 #define I64_MAX INT64_MAX
@@ -43,6 +44,8 @@ static int check_security_protocol(const kp_conf_prop *p, const char *value, int
                                    char *errstr, size_t errstr_size);
 static int check_non_empty(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                            size_t errstr_size);
+static int check_debug(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                       size_t errstr_size);
 static int check_enum_nocase(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                              size_t errstr_size);
 
@@ -177,6 +180,15 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
         P_INT("receive.message.max.bytes", "100000000", 1000, I32_MAX,
               "librdkafka's name, kprod only: the largest response a broker may send; a "
               "larger size prefix fails the connection before anything is buffered."),
+    [KP_P_DEBUG] = {"debug", KP_CONF_LIST, "", 0, 0, NULL, check_debug,
+                    "comma-separated: generic, broker, protocol, metadata, msg, idempotence, "
+                    "security, txn, recovery, conf, all",
+                    "librdkafka's name: contexts whose debug traces are logged (to the log "
+                    "callback, else stderr). Empty: none."},
+    [KP_P_LOG_LEVEL] = P_INT("log_level", "6", 0, 7,
+                             "librdkafka's name: the highest syslog level passed to the log "
+                             "callback (3 errors, 4 warnings, 6 info, 7 debug). Without a "
+                             "callback only warnings and errors reach stderr."),
     [KP_P_CLIENT_DNS_LOOKUP] =
         P_ENUM("client.dns.lookup", "use_all_dns_ips", dns_lookup_values,
                "`use_all_dns_ips`: every address a broker's name resolves to is tried in turn "
@@ -568,6 +580,16 @@ static int check_security_protocol(const kp_conf_prop *p, const char *value, int
                      value, p->name);
     }
     return -1;
+}
+
+static int check_debug(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                       size_t errstr_size) {
+    (void)p;
+    unsigned bits;
+    if (kp_log_parse_debug(value, &bits, errstr, errstr_size) != 0)
+        return -1;
+    *num = bits;
+    return 0;
 }
 
 static int check_non_empty(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,

@@ -20,6 +20,16 @@ static int64_t wall_clock_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What resolving the configuration changed behind the user's back
+ * (idempotence turned off by acks=1, ...): Java logs these as warnings. */
+static void log_notes(const kp_config *cfg) {
+    for (const char *s = cfg->notes; s && *s;) {
+        size_t n = strcspn(s, "\n");
+        KP_WARN(&cfg->log, KP_DBG_CONF, "%.*s", (int)n, s);
+        s += n + (s[n] == '\n');
+    }
+}
+
 static void producer_free(kprod_t *p) {
     kp_sender_stop(p->sender);
     kp_reports_free(p->reports);
@@ -42,6 +52,7 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
         free(p);
         return err;
     }
+    log_notes(&p->cfg);
     p->acc = kp_acc_new(&p->cfg);
     p->reports = p->acc ? kp_reports_new(&p->cfg, p->acc) : NULL;
     p->sender = p->reports ? kp_sender_new(&p->cfg, p->acc, p->reports) : NULL;

@@ -106,6 +106,26 @@ static int try_next_address(kp_conn *c, int64_t now_ms) {
     return -1;
 }
 
+/* A broker that stays down costs one warning, not one a reconnect: a new
+ * reason is a warning, the same again a debug trace. A connection that was
+ * up and idle when the broker closed it (brokers close idle ones after
+ * their connections.max.idle.ms) is news, not trouble. */
+static void log_down(kp_conn *c, int idle_close) {
+    const kp_log *lg = c->settings->log;
+    if (idle_close) {
+        KP_INFO(lg, KP_DBG_BROKER, "%s (idle, nothing in flight): reconnecting when needed",
+                c->err);
+        return;
+    }
+    if (strcmp(c->warned, c->err) != 0) {
+        KP_WARN(lg, KP_DBG_BROKER, "%s", c->err);
+        snprintf(c->warned, sizeof(c->warned), "%s", c->err);
+    } else {
+        KP_DEBUG(lg, KP_DBG_BROKER, "%s (again: %d failed attempts in a row)", c->err,
+                 c->failures + 1);
+    }
+}
+
 static void went_down(kp_conn *c, int64_t now_ms) {
     close_socket(c);
     c->state = KP_CONN_DOWN;
@@ -133,13 +153,16 @@ void kp_conn_connect(kp_conn *c, int64_t now_ms) {
         if (rc != 0) {
             snprintf(c->err, sizeof(c->err), "resolve %s: %s", c->host, gai_strerror(rc));
             c->addrs = NULL;
+            log_down(c, 0);
             went_down(c, now_ms);
             return;
         }
         c->next_addr = c->addrs;
     }
-    if (try_next_address(c, now_ms) != 0)
+    if (try_next_address(c, now_ms) != 0) {
+        log_down(c, 0);
         went_down(c, now_ms);
+    }
 }
 
 void kp_conn_drop_frame(kp_conn *c, size_t frame_start) {
@@ -195,6 +218,8 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
         snprintf(c->err, sizeof(c->err), "%s", why);
     if (err == KPROD_ERR__BAD_MSG || err == KPROD_ERR__UNSUPPORTED_FEATURE)
         c->misbehaved = 1;
+    if (c->state != KP_CONN_DOWN && err != KPROD_ERR__PURGED_ON_CLOSE)
+        log_down(c, c->state == KP_CONN_READY && !c->head && err == KPROD_ERR__TRANSPORT);
     while (c->head) {
         kp_inflight *r = c->head;
         unlink_head(c);
@@ -211,6 +236,12 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
 
 void kp_conn_set_ready(kp_conn *c) {
     c->state = KP_CONN_READY;
+    if (c->warned[0])
+        KP_INFO(c->settings->log, KP_DBG_BROKER, "connection to %s:%d is up again", c->host,
+                c->port);
+    else
+        KP_DEBUG(c->settings->log, KP_DBG_BROKER, "connection to %s:%d is up", c->host, c->port);
+    c->warned[0] = '\0';
     /* After a malformed answer the backoff keeps growing until a request
      * is answered well: a broker that shakes hands and then misbehaves
      * is not retried at the first backoff for ever. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kprod.h"
+#include "log.h"
 #include "protocol/buf.h"
 
 typedef enum kp_conn_state {
@@ -43,6 +44,7 @@ typedef struct kp_conn_settings {
     uint32_t max_frame;     /* receive.message.max.bytes */
     int32_t send_buffer;    /* send.buffer.bytes: SO_SNDBUF; <= 0 leaves the OS default */
     int32_t receive_buffer; /* receive.buffer.bytes: SO_RCVBUF; <= 0 likewise */
+    const kp_log *log;
 } kp_conn_settings;
 
 typedef struct kp_conn {
@@ -73,7 +75,8 @@ typedef struct kp_conn {
     /* negotiated ApiVersions: per API key, broker's [min, max]; -1 unknown */
     int16_t api_min[128];
     int16_t api_max[128];
-    char err[256]; /* why the last attempt failed */
+    char err[256];    /* why the last attempt failed */
+    char warned[256]; /* the failure last logged as a warning ("" none since up) */
 } kp_conn;
 
 void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,

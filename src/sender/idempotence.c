@@ -30,6 +30,19 @@ static void set_fatal(kp_idem *idem, kprod_err_t err, const char *why) {
         return;
     idem->fatal_err = err;
     snprintf(idem->fatal_str, sizeof(idem->fatal_str), "%s", why);
+    KP_ERROR(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+             "fatal error %s: %s; no further records are accepted", kprod_err_name(err), why);
+}
+
+/* Sequences can no longer be trusted: a new epoch (or producer id) is
+ * asked for once what is in flight has come back. */
+static void need_bump(kp_idem *idem, const char *why) {
+    if (!idem->bump_needed)
+        KP_DEBUG(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+                 "producer id %lld epoch %d: new epoch needed: %s", (long long)idem->producer_id,
+                 (int)idem->producer_epoch, why);
+    idem->bump_needed = 1;
+    idem->bump_why = why;
 }
 
 /* ---- InitProducerId ---- */
@@ -45,6 +58,17 @@ static void pid_response(void *opaque, kp_broker *b, void *ctx, int16_t version,
     if (!err && (resp.producer_id < 0 || resp.producer_epoch < 0))
         err = KPROD_ERR__BAD_MSG; /* success must name a producer */
     if (!err) {
+        if (idem->bump_needed)
+            KP_INFO(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+                    "producer id %lld epoch %d -> producer id %lld epoch %d: %s",
+                    (long long)idem->producer_id, (int)idem->producer_epoch,
+                    (long long)resp.producer_id, (int)resp.producer_epoch,
+                    idem->bump_why ? idem->bump_why : "sequences reset");
+        else
+            KP_INFO(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+                    "idempotent producer: producer id %lld, "
+                    "epoch %d",
+                    (long long)resp.producer_id, (int)resp.producer_epoch);
         idem->producer_id = resp.producer_id;
         idem->producer_epoch = resp.producer_epoch;
         idem->gen++; /* every partition starts again at sequence 0 */
@@ -175,13 +199,13 @@ int kp_idem_retriable(kp_idem *idem, kp_idem_part *part, const kp_batch *b, kpro
          * broker and client; a new epoch restarts the sequences and the
          * batch is resent under it (as the Java client does). */
         if (has_seq(idem, b) && b->base_seq == part->acked_next_seq)
-            idem->bump_needed = 1;
+            need_bump(idem, "OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch of a partition");
         return 1;
     }
     if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID) {
         /* The broker lost our state (e.g. retention removed it): nothing of
          * this batch was written; resend it under a bumped epoch. */
-        idem->bump_needed = 1;
+        need_bump(idem, "UNKNOWN_PRODUCER_ID: the broker lost this producer's state");
         return 1;
     }
     return 0;
@@ -215,7 +239,7 @@ void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     }
     /* The batch had a sequence and will never be acknowledged: the broker
      * and kprod now disagree on what comes next, so start a new epoch. */
-    idem->bump_needed = 1;
+    need_bump(idem, "a batch with a sequence failed or expired");
 }
 
 void kp_idem_stamp(const kp_idem *idem, kp_batch *b) {

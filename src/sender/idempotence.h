@@ -45,6 +45,7 @@ typedef struct kp_idem {
     uint32_t gen;          /* sequence generation: one per producer id and epoch */
     int pid_inflight;      /* an InitProducerId request is out */
     int bump_needed;       /* sequences no longer trusted: bump (KIP-360) */
+    const char *bump_why;  /* static text: why, for the log */
     int bump_refused;      /* a bump was refused: ask for a new producer id instead */
     int64_t retry_at_ms;   /* backoff before the next InitProducerId */
     kprod_err_t fatal_err; /* the producer cannot go on */

@@ -165,9 +165,59 @@ static void apply_brokers(kp_md *md, const kp_metadata_resp *resp) {
     kp_rl_prune_soon(md->rl);
 }
 
+/* A partition that metadata leaves without a leader this long gets a
+ * warning: elections take a few seconds, longer means a broker down with
+ * no in-sync replica to take over. */
+#define KP_MD_LEADERLESS_WARN_MS 10000
+
+/* A topic error (the topic does not exist, no authorization, ...) is
+ * logged once when it appears, not on every refresh, and once more when it
+ * is gone: the sends that wait for the topic say why they wait. */
+static void log_topic(kp_md *md, kp_stopic *st, const kp_metadata_resp_topic *rt) {
+    const kp_log *lg = &md->cfg->log;
+    kprod_err_t err = (kprod_err_t)rt->error_code;
+    if (err == st->warned_err)
+        return;
+    if (err == KPROD_ERR_UNKNOWN_TOPIC_OR_PARTITION)
+        KP_WARN(lg, KP_DBG_METADATA,
+                "topic '%s' not found in the cluster (UNKNOWN_TOPIC_OR_PARTITION): sends to it "
+                "wait up to max.block.ms (%lld ms) for it to be created, then fail",
+                rt->name, (long long)md->cfg->max_block_ms);
+    else if (err && err != KPROD_ERR_LEADER_NOT_AVAILABLE)
+        KP_WARN(lg, KP_DBG_METADATA, "topic '%s': the cluster answers %s: %s", rt->name,
+                kprod_err_name(err), kprod_err_str(err));
+    else if (st->warned_err)
+        KP_INFO(lg, KP_DBG_METADATA, "topic '%s' is available now (%d partitions)", rt->name,
+                (int)rt->partition_count);
+    st->warned_err = err == KPROD_ERR_LEADER_NOT_AVAILABLE ? 0 : err;
+}
+
+static void log_leaderless(kp_md *md, const char *topic, int32_t partition, kp_spart *sp,
+                           int has_leader, int64_t now_ms) {
+    if (has_leader) {
+        if (sp->leaderless_warned)
+            KP_INFO(&md->cfg->log, KP_DBG_METADATA,
+                    "partition %d of topic '%s' has a leader again: broker %d", (int)partition,
+                    topic, (int)sp->leader);
+        sp->leaderless_since_ms = 0;
+        sp->leaderless_warned = 0;
+        return;
+    }
+    if (!sp->leaderless_since_ms)
+        sp->leaderless_since_ms = now_ms;
+    else if (!sp->leaderless_warned &&
+             now_ms - sp->leaderless_since_ms >= KP_MD_LEADERLESS_WARN_MS) {
+        sp->leaderless_warned = 1;
+        KP_WARN(&md->cfg->log, KP_DBG_METADATA,
+                "partition %d of topic '%s' has had no leader for %lld ms: its records wait "
+                "(up to delivery.timeout.ms)",
+                (int)partition, topic, (long long)(now_ms - sp->leaderless_since_ms));
+    }
+}
+
 /* One topic of a checked answer: its partition count and which partitions
  * have a leader to the accumulator, the leaders to the partition table. */
-static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt) {
+static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt, int64_t now_ms) {
     if (!rt->name)
         return;
     int32_t count = rt->error_code ? 0 : rt->partition_count;
@@ -183,13 +233,15 @@ static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt) {
      * before the table below has its row. */
     int64_t tid =
         kp_acc_apply_topic(md->acc, rt->name, (kprod_err_t)rt->error_code, count, has_leader);
-    if (tid >= 0 && count > 0 &&
-        kp_parts_grow(md->parts, (uint32_t)tid, count) == KPROD_ERR_NO_ERROR) {
+    if (tid >= 0 && kp_parts_grow(md->parts, (uint32_t)tid, count) == KPROD_ERR_NO_ERROR) {
+        log_topic(md, &md->parts->topics[tid], rt);
         for (int32_t k = 0; k < count; k++) {
             const kp_metadata_resp_partition *rp = &rt->partitions[k];
             kp_spart *sp = kp_parts_get(md->parts, (uint32_t)tid, rp->partition_index);
             sp->leader = has_leader[rp->partition_index] ? rp->leader_id : -1;
             sp->leader_epoch = rp->leader_epoch;
+            log_leaderless(md, rt->name, rp->partition_index, sp, has_leader[rp->partition_index],
+                           now_ms);
         }
     }
     free(has_leader);
@@ -198,7 +250,7 @@ static void apply_topic(kp_md *md, const kp_metadata_resp_topic *rt) {
 void kp_md_apply(kp_md *md, const kp_metadata_resp *resp, int64_t now_ms) {
     apply_brokers(md, resp);
     for (int32_t i = 0; i < resp->topic_count; i++)
-        apply_topic(md, &resp->topics[i]);
+        apply_topic(md, &resp->topics[i], now_ms);
     md->have_metadata = 1;
     md->next_refresh_ms = now_ms + md->cfg->metadata_max_age_ms;
 }

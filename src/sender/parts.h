@@ -18,13 +18,16 @@ typedef struct kp_spart {
     int32_t leader_epoch;
     kp_broker *leader_broker; /* cache: valid while leader_gen is the layer's */
     uint64_t leader_gen;
-    int inflight; /* batches of this partition in flight */
+    int inflight;                /* batches of this partition in flight */
+    int64_t leaderless_since_ms; /* metadata first named no leader; 0 while it has one */
+    int leaderless_warned;
     kp_idem_part idem;
 } kp_spart;
 
 typedef struct kp_stopic {
     int32_t count;
     kp_spart *parts;
+    kprod_err_t warned_err; /* the topic error last logged as a warning, 0 none */
 } kp_stopic;
 
 typedef struct kp_parts {
@@ -34,8 +37,8 @@ typedef struct kp_parts {
 
 /* The partition's entry, NULL when metadata has not named it yet. */
 kp_spart *kp_parts_get(kp_parts *pt, uint32_t topic_id, int32_t partition);
-/* Makes room for count partitions of the topic (never shrinks); new ones
- * have no leader. _NO_MEMORY or 0. */
+/* Makes room for count partitions of the topic (never shrinks; 0 only
+ * makes the topic's entry); new ones have no leader. _NO_MEMORY or 0. */
 kprod_err_t kp_parts_grow(kp_parts *pt, uint32_t topic_id, int32_t count);
 void kp_parts_free(kp_parts *pt);
 

@@ -243,6 +243,7 @@ kp_rl *kp_rl_new(const kp_config *cfg) {
     rl->conn_settings.max_frame = (uint32_t)cfg->receive_message_max_bytes;
     rl->conn_settings.send_buffer = cfg->send_buffer_bytes;
     rl->conn_settings.receive_buffer = cfg->receive_buffer_bytes;
+    rl->conn_settings.log = &cfg->log;
     rl->handlers.on_response = on_response;
     rl->handlers.on_fail = on_fail;
     rl->handlers.on_written = on_written;

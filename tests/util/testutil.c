@@ -1,6 +1,7 @@
 /* Helpers shared by the tests (see testutil.h). */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -398,4 +399,133 @@ kprod_record_t kpt_value_record(const char *topic, int32_t partition, const void
     r.value = value;
     r.value_len = len;
     return r;
+}
+
+/* ---- log capture ---- */
+
+typedef struct kpt_logline {
+    int level;
+    char ctx[32];
+    char *msg;
+} kpt_logline;
+
+struct kpt_logcap {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    kpt_logline *lines;
+    int n, cap;
+};
+
+kpt_logcap *kpt_logcap_new(void) {
+    kpt_logcap *lc = calloc(1, sizeof(*lc));
+    assert_non_null(lc);
+    pthread_mutex_init(&lc->lock, NULL);
+    pthread_cond_init(&lc->cv, NULL);
+    return lc;
+}
+
+void kpt_logcap_free(kpt_logcap *lc) {
+    if (!lc)
+        return;
+    for (int i = 0; i < lc->n; i++)
+        free(lc->lines[i].msg);
+    free(lc->lines);
+    pthread_mutex_destroy(&lc->lock);
+    pthread_cond_destroy(&lc->cv);
+    free(lc);
+}
+
+static void logcap_cb(int level, const char *ctx, const char *msg, void *opaque) {
+    kpt_logcap *lc = opaque;
+    pthread_mutex_lock(&lc->lock);
+    if (lc->n == lc->cap) {
+        int ncap = lc->cap ? lc->cap * 2 : 64;
+        kpt_logline *nl = realloc(lc->lines, (size_t)ncap * sizeof(*nl));
+        if (!nl) {
+            pthread_mutex_unlock(&lc->lock);
+            return;
+        }
+        lc->lines = nl;
+        lc->cap = ncap;
+    }
+    kpt_logline *l = &lc->lines[lc->n];
+    l->level = level;
+    snprintf(l->ctx, sizeof(l->ctx), "%s", ctx);
+    l->msg = strdup(msg);
+    if (l->msg)
+        lc->n++;
+    pthread_cond_broadcast(&lc->cv);
+    pthread_mutex_unlock(&lc->lock);
+}
+
+void kpt_logcap_install(kprod_conf_t *conf, kpt_logcap *lc) {
+    kprod_conf_set_log_cb(conf, logcap_cb, lc);
+}
+
+static int logcap_count_locked(kpt_logcap *lc, int level, const char *ctx, va_list ap) {
+    const char *subs[16];
+    int ns = 0;
+    for (const char *s; ns < 16 && (s = va_arg(ap, const char *)) != NULL;)
+        subs[ns++] = s;
+    int count = 0;
+    for (int i = 0; i < lc->n; i++) {
+        const kpt_logline *l = &lc->lines[i];
+        if ((level >= 0 && l->level != level) || (ctx && strcmp(ctx, l->ctx) != 0))
+            continue;
+        int all = 1;
+        for (int k = 0; k < ns && all; k++)
+            all = strstr(l->msg, subs[k]) != NULL;
+        count += all;
+    }
+    return count;
+}
+
+int kpt_logcap_count(kpt_logcap *lc, int level, const char *ctx, ...) {
+    va_list ap;
+    va_start(ap, ctx);
+    pthread_mutex_lock(&lc->lock);
+    int c = logcap_count_locked(lc, level, ctx, ap);
+    pthread_mutex_unlock(&lc->lock);
+    va_end(ap);
+    return c;
+}
+
+int kpt_logcap_wait(kpt_logcap *lc, int timeout_ms, int level, const char *ctx, ...) {
+    int64_t deadline = kpt_now_ms() + timeout_ms;
+    pthread_mutex_lock(&lc->lock);
+    int c;
+    for (;;) {
+        va_list ap;
+        va_start(ap, ctx);
+        c = logcap_count_locked(lc, level, ctx, ap);
+        va_end(ap);
+        int64_t left = deadline - kpt_now_ms();
+        if (c > 0 || left <= 0)
+            break;
+        /* cv is on CLOCK_REALTIME: a short slice, then check the
+         * monotonic deadline again. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t slice = left < 100 ? left : 100;
+        ts.tv_nsec += (long)(slice % 1000) * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&lc->cv, &lc->lock, &ts);
+    }
+    pthread_mutex_unlock(&lc->lock);
+    return c;
+}
+
+char *kpt_logcap_dump(kpt_logcap *lc) {
+    pthread_mutex_lock(&lc->lock);
+    size_t len = 1;
+    for (int i = 0; i < lc->n; i++)
+        len += strlen(lc->lines[i].msg) + 48;
+    char *out = malloc(len), *o = out;
+    assert_non_null(out);
+    *o = '\0';
+    for (int i = 0; i < lc->n; i++)
+        o += sprintf(o, "%d %s: %s\n", lc->lines[i].level, lc->lines[i].ctx, lc->lines[i].msg);
+    pthread_mutex_unlock(&lc->lock);
+    return out;
 }

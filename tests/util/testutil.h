@@ -96,6 +96,23 @@ kprod_t *kpt_new_producer(kprod_conf_t *conf);
 kprod_record_t kpt_value_record(const char *topic, int32_t partition, const void *value,
                                 size_t len);
 
+/* Log lines captured through kprod_conf_set_log_cb, for tests that assert
+ * what a producer said. Thread-safe (the sender thread logs). */
+typedef struct kpt_logcap kpt_logcap;
+kpt_logcap *kpt_logcap_new(void);
+void kpt_logcap_free(kpt_logcap *lc);
+/* Installs lc as conf's log callback (lc must outlive the producer). */
+void kpt_logcap_install(kprod_conf_t *conf, kpt_logcap *lc);
+/* Lines so far at exactly level (-1: any) in context ctx (NULL: any) whose
+ * message contains every one of the NULL-terminated substrings. */
+int kpt_logcap_count(kpt_logcap *lc, int level, const char *ctx, ...);
+/* Waits up to timeout_ms until kpt_logcap_count (same arguments) is at
+ * least 1; returns the count (0 on timeout). */
+int kpt_logcap_wait(kpt_logcap *lc, int timeout_ms, int level, const char *ctx, ...);
+/* Every line so far, "LEVEL ctx: message\n" each, for failure messages;
+ * the caller frees it. */
+char *kpt_logcap_dump(kpt_logcap *lc);
+
 /* One record as read back by the independent consumer (kcat, through
  * scripts/kafka.sh consume). key/value are NUL-terminated copies; len -1
  * means null. headers is "name=value,name=value" ("" when none). */
