@@ -23,7 +23,8 @@
 #define PROG "rdkafka_perf"
 
 static const char help_text[] =
-    "Usage: rdkafka_perf [-b BROKERS] -t TOPIC -n NUM (-s SIZE | --payload-file FILE)\n"
+    "Usage: rdkafka_perf [-b BROKERS] -t TOPIC -n NUM\n"
+    "                    (-s SIZE | --payload-file FILE | --payload-monotonic)\n"
     "                    [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
     "                    [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
     "\n"
@@ -165,6 +166,9 @@ int main(int argc, char **argv) {
     /* -F applies before -X, whatever the order on the command line. */
     const char **props = calloc((size_t)argc, sizeof(*props));
     size_t n_props = 0;
+    argv = cli_perf_expand_args(PROG, argc, argv, &argc); /* --producer-props A=1 B=2 */
+    if (!argv)
+        return CLI_EXIT_USAGE;
     opterr = 0;
     while ((c = getopt_long(argc, argv, CLI_PERF_SHORT_OPTS, cli_perf_long_opts, NULL)) != -1) {
         int taken = cli_perf_take_opt(PROG, c, optarg, &o);

@@ -79,6 +79,15 @@ for cmd in produce metadata perf; do
     done <<<"$opts"
 done
 
+# ---- perf --help names every field of the RESULT line (taken from the
+# line's printf in perf_driver.c) in its list of fields ----
+"$KPROD_BIN" perf --help >"$tmp/perf.help"
+fields=$(sed -n '/printf("RESULT /,/\\n"/p' "$KPROD_SRC/tools/kprod/perf_driver.c" | grep -oE '[a-z_0-9]+=%' | tr -d '=%')
+[[ $(wc -w <<<"$fields") -ge 20 ]] && ok || fail "RESULT fields not found in perf_driver.c: $fields"
+for f in $fields; do
+    grep -qE "^        ($f |.*, $f(,|\$)|$f,)" "$tmp/perf.help" && ok || fail "kprod perf --help: RESULT field $f not explained"
+done
+
 # ---- bad options name the option and point to --help ----
 expect 2 "'--no-such-option'" produce --no-such-option
 expect 2 "kprod produce --help" produce --no-such-option
@@ -131,7 +140,12 @@ expect 2 "-r 0" perf -b "$NOBROKER" -t t -n 10 -s 100 -r 0
 expect 2 "-r" perf -b "$NOBROKER" -t t -n 10 -s 100 -r -2
 expect 2 "-k" perf -b "$NOBROKER" -t t -n 10 -s 100 -k many
 expect 2 "--payload-delimiter" perf -b "$NOBROKER" -t t -n 10 --payload-file /etc/hostname \
-    --payload-delimiter ab
+    --payload-delimiter "$(printf '%064d' 0)"
+expect 2 "exactly one" perf -b "$NOBROKER" -t t -n 10 -s 10 --payload-monotonic
+expect 2 "'--producer-props' needs an argument" perf -b "$NOBROKER" -t t -n 10 -s 1 --producer-props
+expect 2 "'--producer-props' needs an argument" perf -t t -n 10 -s 1 --producer-props -q
+expect 2 "no.such" perf -t t -n 10 -s 1 --producer-props bootstrap.servers="$NOBROKER" no.such=1
+expect 2 "no.such" perf -b "$NOBROKER" -t t -n 10 -s 1 --producer-props=no.such=1
 expect 2 "/nonexistent/payloads" perf -b "$NOBROKER" -t t -n 10 --payload-file /nonexistent/payloads
 : >"$tmp/empty.payloads"
 expect 2 "no payload" perf -b "$NOBROKER" -t t -n 10 --payload-file "$tmp/empty.payloads"
