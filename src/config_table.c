@@ -31,6 +31,7 @@ static const char *const dns_lookup_values[] = {"use_all_dns_ips",
                                                 "resolve_canonical_bootstrap_servers_only", NULL};
 static const char *const recovery_values[] = {"none", "rebootstrap", NULL};
 static const char *const recording_level_values[] = {"INFO", "DEBUG", "TRACE", NULL};
+static const char *const allocation_values[] = {"full", "incremental", NULL};
 
 static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                            size_t errstr_size);
@@ -237,7 +238,26 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
     [KP_P_INTERCEPTOR_CLASSES] = {"interceptor.classes", KP_CONF_LIST, "", 0, 0, NULL, NULL,
                                   "Java class names, comma-separated",
                                   "Java: classes that see each record before it is sent."},
-    [KP_P_CLIENT_RACK] = P_NOT_PRODUCER("client.rack"),
+    [KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS] =
+        P_LONG("bootstrap.resolve.timeout.ms", "0", 0, I64_MAX,
+               "Java: how long the producer's construction retries resolving "
+               "bootstrap.servers."),
+    [KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY] = {"buffer.memory.allocation.strategy", KP_CONF_ENUM,
+                                                "full", 0, 0, allocation_values, check_enum_nocase,
+                                                "full, incremental (any case)",
+                                                "Java: how batch buffers take buffer.memory."},
+    [KP_P_CONFIG_PROVIDERS] = {"config.providers", KP_CONF_LIST, "", 0, 0, NULL, NULL,
+                               "names, comma-separated",
+                               "Java: providers that fill in ${provider:path:key} values."},
+    [KP_P_METADATA_CLUSTER_CHECK_ENABLE] =
+        P_BOOL("metadata.cluster.check.enable", "true",
+               "Java: metadata from a broker of another cluster (another cluster id) is "
+               "refused."),
+    [KP_P_PARTITIONER_RACK_AWARE] = P_BOOL("partitioner.rack.aware", "false",
+                                           "Java: records without a key prefer partitions whose "
+                                           "leader is in client.rack."),
+    [KP_P_CLIENT_RACK] = {"client.rack", KP_CONF_STRING, "", 0, 0, NULL, NULL, "any string",
+                          "Java: the rack of the client, for partitioner.rack.aware."},
     [KP_P_GROUP_ID] = P_NOT_PRODUCER("group.id"),
     [KP_P_GROUP_INSTANCE_ID] = P_NOT_PRODUCER("group.instance.id"),
     [KP_P_MAX_POLL_INTERVAL_MS] = P_NOT_PRODUCER("max.poll.interval.ms"),
@@ -273,7 +293,15 @@ static const not_applied not_applied_props[] = {
     {KP_P_METRICS_RECORDING_LEVEL, NULL, "kprod has no Java metrics registry"},
     {KP_P_METRIC_REPORTERS, "", "kprod cannot load Java classes"},
     {KP_P_INTERCEPTOR_CLASSES, "", "kprod cannot load Java classes and has no interceptors yet"},
-    {KP_P_CLIENT_RACK, NULL, NOT_PRODUCER},
+    {KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS, NULL,
+     "kprod_new() does not resolve bootstrap.servers: names are resolved at each connection "
+     "attempt, retried until max.block.ms"},
+    {KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY, NULL,
+     "kprod charges buffer.memory as each batch grows, whatever is set here"},
+    {KP_P_CONFIG_PROVIDERS, "", "kprod cannot load Java config providers"},
+    {KP_P_METADATA_CLUSTER_CHECK_ENABLE, "false", "kprod does not compare cluster ids"},
+    {KP_P_PARTITIONER_RACK_AWARE, "false", "kprod's partitioner does not weigh racks"},
+    {KP_P_CLIENT_RACK, "", "kprod's partitioner does not weigh racks"},
     {KP_P_GROUP_ID, NULL, NOT_PRODUCER},
     {KP_P_GROUP_INSTANCE_ID, NULL, NOT_PRODUCER},
     {KP_P_MAX_POLL_INTERVAL_MS, NULL, NOT_PRODUCER},

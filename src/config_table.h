@@ -70,8 +70,13 @@ typedef enum kp_conf_id {
     KP_P_METRICS_RECORDING_LEVEL,
     KP_P_METRIC_REPORTERS,
     KP_P_INTERCEPTOR_CLASSES,
-    KP_P_CLIENT_RACK, /* consumer and admin client properties of CommonClientConfigs */
-    KP_P_GROUP_ID,
+    KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS, /* new in Kafka 4.3/4.4 */
+    KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY,
+    KP_P_CONFIG_PROVIDERS,
+    KP_P_METADATA_CLUSTER_CHECK_ENABLE,
+    KP_P_PARTITIONER_RACK_AWARE,
+    KP_P_CLIENT_RACK,
+    KP_P_GROUP_ID, /* consumer and admin client properties of CommonClientConfigs */
     KP_P_GROUP_INSTANCE_ID,
     KP_P_MAX_POLL_INTERVAL_MS,
     KP_P_REBALANCE_TIMEOUT_MS,

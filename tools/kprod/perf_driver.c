@@ -404,9 +404,10 @@ int cli_perf_finish(cli_perfrun *pf) {
            ms(cli_hist_quantile(h, 0.50)), ms(cli_hist_quantile(h, 0.95)),
            ms(cli_hist_quantile(h, 0.99)), ms(cli_hist_quantile(h, 0.999)), cpu, user, sys,
            us_per_rec, (double)rss_kb / 1024.0);
-    /* kafka-producer-perf-test's last line, word for word (its
-     * Stats.printTotal): whole milliseconds for the percentiles. */
-    printf("%lld records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max "
+    /* kafka-producer-perf-test's last line, word for word and number for
+     * number as Kafka 4.4 prints it (Stats.printTotal: %f records/sec,
+     * whole milliseconds for the percentiles). */
+    printf("%lld records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max "
            "latency, %u ms 50th, %u ms 95th, %u ms 99th, %u ms 99.9th.\n",
            pf->delivered, rps, mbps, avg, ms(h->max), cli_hist_quantile(h, 0.50) / 1000,
            cli_hist_quantile(h, 0.95) / 1000, cli_hist_quantile(h, 0.99) / 1000,
@@ -450,6 +451,9 @@ const struct option cli_perf_long_opts[] = {
     {"property", required_argument, NULL, 'X'},
     {"config-file", required_argument, NULL, 'F'},
     {"producer.config", required_argument, NULL, 'F'},
+    {"command-config", required_argument, NULL, 'F'}, /* Kafka 4.2's name */
+    {"bootstrap-server", required_argument, NULL, 'b'},
+    {"reporting-interval", required_argument, NULL, CLI_PERF_OPT_REPORTING_INTERVAL},
     {"interval", required_argument, NULL, CLI_PERF_OPT_INTERVAL},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -511,6 +515,11 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
             return -1;
         o->interval_s = (double)n;
         return 1;
+    case CLI_PERF_OPT_REPORTING_INTERVAL:
+        if (cli_parse_long(prog, "--reporting-interval", arg, 0, 86400000L, &n) != 0)
+            return -1;
+        o->interval_s = (double)n / 1000.0;
+        return 1;
     case 'q':
         o->interval_s = 0;
         return 1;
@@ -531,6 +540,20 @@ int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
     return 0;
 }
 
+/* --producer-props or Kafka 4.2's --command-property, alone or as
+ * --NAME=VALUE (then *eq points at the '='). */
+static int is_props_option(const char *w, const char **eq) {
+    static const char *const names[] = {"--producer-props", "--command-property"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(w, names[i], n) == 0 && (w[n] == '\0' || w[n] == '=')) {
+            *eq = w[n] == '=' ? w + n : NULL;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_argc) {
     static char dash_x[] = "-X";
     /* At most two words per word of argv, and the NULL after them. */
@@ -546,13 +569,14 @@ char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_ar
                 out[n++] = argv[i++];
             break;
         }
-        if (strncmp(argv[i], "--producer-props=", 17) == 0) {
-            out[n++] = dash_x;
-            out[n++] = argv[i] + 17;
+        const char *eq = NULL;
+        if (!is_props_option(argv[i], &eq)) {
+            out[n++] = argv[i];
             continue;
         }
-        if (strcmp(argv[i], "--producer-props") != 0) {
-            out[n++] = argv[i];
+        if (eq) {
+            out[n++] = dash_x;
+            out[n++] = (char *)eq + 1;
             continue;
         }
         int words = 0;
@@ -562,7 +586,7 @@ char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_ar
             words++;
         }
         if (words == 0) {
-            cli_err(prog, "option '--producer-props' needs an argument (NAME=VALUE ...)");
+            cli_err(prog, "option '%s' needs an argument (NAME=VALUE ...)", argv[i]);
             free(out);
             return NULL;
         }

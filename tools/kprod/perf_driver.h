@@ -36,18 +36,21 @@ typedef struct cli_perf_opts {
 /* The command line both perf programs take (kafka-producer-perf-test's):
  * getopt_long's short options and long options table. The run's own
  * options go through cli_perf_take_opt; -b, -t, -X, -F and -h are each
- * program's. Kafka's --producer.config is -F and --producer-props -X (see
- * cli_perf_expand_args). */
+ * program's. Kafka's --bootstrap-server is -b, --producer.config and
+ * --command-config are -F, --producer-props and --command-property -X (see
+ * cli_perf_expand_args), --reporting-interval is --interval in ms. */
 #define CLI_PERF_SHORT_OPTS ":b:t:n:s:r:k:X:F:qh"
 enum {
     CLI_PERF_OPT_PAYLOAD_FILE = 1000,
     CLI_PERF_OPT_PAYLOAD_DELIM,
     CLI_PERF_OPT_PAYLOAD_MONOTONIC,
-    CLI_PERF_OPT_INTERVAL
+    CLI_PERF_OPT_INTERVAL,
+    CLI_PERF_OPT_REPORTING_INTERVAL
 };
 extern const struct option cli_perf_long_opts[];
 
-/* Kafka's --producer-props takes one or more NAME=VALUE words (argparse's
+/* Kafka's --producer-props (4.2: --command-property) takes one or more
+ * NAME=VALUE words (argparse's
  * nargs "+"), which getopt cannot: before getopt runs, each such group
  * becomes -X NAME=VALUE pairs, in place (the words after it that do not
  * start with '-'); --producer-props=NAME=VALUE becomes one pair. Returns a new argv (the caller
