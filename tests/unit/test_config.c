@@ -655,21 +655,21 @@ static void test_serializers_and_callbacks(void **state) {
     }
     /* Callbacks are stored and win over the named serializer. */
     kprod_conf_t *c = conf_with_bootstrap();
-    int marker;
+    int marker[3];
     set_ok(c, "value.serializer", "string");
-    kprod_conf_set_value_serializer(c, (kprod_serializer_cb)1, &marker);
-    kprod_conf_set_partitioner(c, (kprod_partitioner_cb)2, &marker + 1);
-    kprod_conf_set_delivery_cb(c, (kprod_delivery_cb)3, &marker + 2);
+    kprod_conf_set_value_serializer(c, (kprod_serializer_cb)1, &marker[0]);
+    kprod_conf_set_partitioner(c, (kprod_partitioner_cb)2, &marker[1]);
+    kprod_conf_set_delivery_cb(c, (kprod_delivery_cb)3, &marker[2]);
     kp_config k;
     assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
     assert_int_equal(k.key_serializer, KP_SER_BYTES);
     assert_int_equal(k.value_serializer, KP_SER_USER);
     assert_true(k.value_serializer_cb == (kprod_serializer_cb)1);
-    assert_ptr_equal(k.value_serializer_opaque, &marker);
+    assert_ptr_equal(k.value_serializer_opaque, &marker[0]);
     assert_true(k.partitioner_cb == (kprod_partitioner_cb)2);
-    assert_ptr_equal(k.partitioner_opaque, &marker + 1);
+    assert_ptr_equal(k.partitioner_opaque, &marker[1]);
     assert_true(k.delivery_cb == (kprod_delivery_cb)3);
-    assert_ptr_equal(k.delivery_cb_opaque, &marker + 2);
+    assert_ptr_equal(k.delivery_cb_opaque, &marker[2]);
     assert_null(k.key_serializer_cb);
     kp_config_free(&k);
     kprod_conf_set_key_serializer(c, (kprod_serializer_cb)4, NULL);

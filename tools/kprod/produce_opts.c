@@ -89,8 +89,10 @@ static const char help_text[] =
     "\n"
     "OPTIONS\n"
     "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
-    "        Bootstrap servers (bootstrap.servers). Default: $KPROD_BROKERS, or\n"
-    "        the value from -F or -X; one of them is required.\n"
+    "    -b, --bootstrap-server HOST:PORT[,HOST:PORT...]\n"
+    "        Bootstrap servers (bootstrap.servers; the second name is Kafka's\n"
+    "        tools'). Default: $KPROD_BROKERS, or the value from -F or -X; one\n"
+    "        of them is required.\n"
     "    -t, --topic TOPIC\n"
     "        The topic to send to. Required.\n"
     "    -p, --partition N\n"
@@ -189,6 +191,7 @@ enum {
 
 static const struct option long_opts[] = {
     {"brokers", required_argument, NULL, 'b'},
+    {"bootstrap-server", required_argument, NULL, 'b'}, /* Kafka's tools' name */
     {"topic", required_argument, NULL, 't'},
     {"partition", required_argument, NULL, 'p'},
     {"key-delimiter", required_argument, NULL, 'K'},
