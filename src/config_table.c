@@ -152,13 +152,13 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
         P_LONG("reconnect.backoff.max.ms", "1000", 0, I64_MAX, "Longest wait before reconnecting."),
     [KP_P_SOCKET_SETUP_TIMEOUT_MS] =
         P_LONG("socket.connection.setup.timeout.ms", "10000", 0, I64_MAX,
-               "How long a connection attempt may take; grows "
-               "exponentially on failures."),
+               "How long one connection attempt (TCP connect, then the version handshake) "
+               "may take before the next address or broker is tried."),
     [KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS] =
         P_LONG("socket.connection.setup.timeout.max.ms", "30000", 0, I64_MAX,
-               "Longest a connection attempt may take."),
+               "Java: the connection setup timeout grows after failures up to this."),
     [KP_P_CONNECTIONS_MAX_IDLE_MS] = P_LONG("connections.max.idle.ms", "540000", -1, I64_MAX,
-                                            "Close a connection idle this long; -1 never."),
+                                            "Java: close a connection idle this long; -1 never."),
     [KP_P_TRANSACTIONAL_ID] = {"transactional.id", KP_CONF_STRING, NULL, 0, 0, NULL,
                                check_non_empty, "a non-empty string",
                                "Identity for transactional delivery (needs idempotence). "
@@ -277,6 +277,11 @@ typedef struct not_applied {
 #define NOT_PRODUCER "not a producer property; the Java producer ignores it too"
 
 static const not_applied not_applied_props[] = {
+    {KP_P_CONNECTIONS_MAX_IDLE_MS, "-1",
+     "kprod keeps idle connections open (a broker that closes one is reconnected when needed)"},
+    {KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS, NULL,
+     "the timeout does not grow after failures: every attempt gets "
+     "socket.connection.setup.timeout.ms (lowered to this maximum when above it)"},
     {KP_P_METADATA_MAX_IDLE_MS, NULL, "kprod keeps the metadata of every topic it has sent to"},
     {KP_P_METADATA_RECOVERY_STRATEGY, "rebootstrap",
      "kprod always falls back to bootstrap.servers when no broker it knows answers "
