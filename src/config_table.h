@@ -54,6 +54,7 @@ typedef enum kp_conf_id {
     KP_P_RECEIVE_MESSAGE_MAX_BYTES,
     KP_P_DEBUG,
     KP_P_LOG_LEVEL,
+    KP_P_STATISTICS_INTERVAL_MS,
     /* Java client properties for sockets and DNS (CommonClientConfigs). */
     KP_P_CLIENT_DNS_LOOKUP,
     KP_P_SEND_BUFFER_BYTES,

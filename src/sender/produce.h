@@ -38,7 +38,7 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now_ms, int may_send);
 /* Batches of this producer in flight. */
 int kp_produce_inflight(const kp_produce *pc);
 /* Fails every queued batch with err (fatal error, close). */
-void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err);
+void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err, const char *why);
 /* From now on every batch whose request fails is _PURGED_ON_CLOSE. */
 void kp_produce_closing(kp_produce *pc);
 

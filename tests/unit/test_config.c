@@ -90,6 +90,7 @@ static void test_defaults_equal_java(void **state) {
         {"receive.message.max.bytes", "100000000"}, /* librdkafka's name and default */
         {"debug", ""},                              /* librdkafka's name: no traces */
         {"log_level", "6"},                         /* librdkafka's name and default */
+        {"statistics.interval.ms", "0"},            /* librdkafka's name and default */
         {"client.dns.lookup", "use_all_dns_ips"},
         {"send.buffer.bytes", "131072"},
         {"receive.buffer.bytes", "32768"},
@@ -208,6 +209,7 @@ static const case_ cases[] = {
     {"delivery.report.mode", "thread", "callback"},
     {"debug", "broker,metadata", "brokers"},
     {"log_level", "7", "8"},
+    {"statistics.interval.ms", "1000", "-1"},
     {"client.dns.lookup", "resolve_canonical_bootstrap_servers_only", "default"},
     {"send.buffer.bytes", "-1", "-2"},
     {"receive.buffer.bytes", "65536", "64k"},
