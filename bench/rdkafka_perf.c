@@ -155,7 +155,9 @@ static void rk_flush(void *ctx) {
         ; /* message.timeout.ms bounds every record */
 }
 
-int main(int argc, char **argv) {
+/* The program after its command line's --producer-props groups were
+ * expanded (main). */
+static int run(int argc, char **argv) {
     cli_perf_opts o = CLI_PERF_OPTS_INIT;
     const char *topic = NULL, *brokers = NULL;
     int c;
@@ -166,9 +168,6 @@ int main(int argc, char **argv) {
     /* -F applies before -X, whatever the order on the command line. */
     const char **props = calloc((size_t)argc, sizeof(*props));
     size_t n_props = 0;
-    argv = cli_perf_expand_args(PROG, argc, argv, &argc); /* --producer-props A=1 B=2 */
-    if (!argv)
-        return CLI_EXIT_USAGE;
     opterr = 0;
     while ((c = getopt_long(argc, argv, CLI_PERF_SHORT_OPTS, cli_perf_long_opts, NULL)) != -1) {
         int taken = cli_perf_take_opt(PROG, c, optarg, &o);
@@ -240,4 +239,13 @@ int main(int argc, char **argv) {
     rd_kafka_topic_destroy(x.rkt);
     rd_kafka_destroy(x.rk);
     return cli_perf_finish(x.pf);
+}
+
+int main(int argc, char **argv) {
+    char **args = cli_perf_expand_args(PROG, argc, argv, &argc); /* --producer-props A=1 B=2 */
+    if (!args)
+        return CLI_EXIT_USAGE;
+    int rc = run(argc, args);
+    free(args);
+    return rc;
 }
