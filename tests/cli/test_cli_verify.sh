@@ -6,7 +6,8 @@
 # other runs and unstamped records in between; keys of bytes outside
 # printable ASCII; a run spread over two partitions; the ranges (-p,
 # --from-offset, --to-offset, --from-time, --to-time); --list; exit
-# statuses and usage errors.
+# statuses and usage errors. Then runs stamped by kprod produce --stamp and
+# kprod perf --stamp come out clean.
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -111,6 +112,29 @@ timeout 30 "$KPROD_BIN" verify -b "$BROKERS" -t "no_such_topic_$$" --run c >"$tm
 [[ $? == 1 && -s $tmp/err ]] && ok || { fail "unknown topic"; show "$tmp/err"; }
 "$KPROD_BIN" verify --help >"$tmp/out" && grep -q '^THE STAMP' "$tmp/out" && ok || fail "--help"
 "$KPROD_BIN" help verify >"$tmp/out2" && cmp -s "$tmp/out" "$tmp/out2" && ok || fail "kprod help verify"
+
+# ---- kprod produce --stamp and kprod perf --stamp ----
+printf 'a:1\nb:2\na:3\nvalue without key\n' |
+    timeout 60 "$KPROD_BIN" produce -b "$BROKERS" -t "$topic" -K: -H h=v --stamp --run p-$$ \
+        >"$tmp/out" 2>"$tmp/err"
+[[ $? == 0 ]] && grep -qx "kprod produce: stamping run p-$$" "$tmp/err" && ok ||
+    { fail "produce --stamp"; show "$tmp/err"; }
+expect_result "RESULT run=p-$$ records_read=20 found=4 missing=0 duplicated=0 out_of_order=0 clean=1" --run p-$$ --count 4
+# the stamp comes after the record's own headers, numbered per key
+kcat -C -q -b "$BROKERS" -t "$topic" -e -f '%k %h\n' >"$tmp/kcat" 2>/dev/null
+grep -qx "a h=v,kprod-stamp=p-$$:1" "$tmp/kcat" && grep -qx " h=v,kprod-stamp=p-$$:0" "$tmp/kcat" && ok ||
+    { fail "produce --stamp headers"; show "$tmp/kcat"; }
+timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic" -n 3000 -s 20 -k 5 --run q-$$ -q \
+    >"$tmp/out" 2>"$tmp/err" && grep -qx "kprod perf: stamping run q-$$" "$tmp/err" && ok ||
+    { fail "perf --run"; show "$tmp/err"; }
+expect_result "RESULT run=q-$$ records_read=3020 found=3000 missing=0 duplicated=0 out_of_order=0 clean=1" --run q-$$ --count 3000
+timeout 30 "$KPROD_BIN" produce -b "$BROKERS" -t "$topic" --run 'bad id' </dev/null >"$tmp/out" 2>"$tmp/err"
+[[ $? == 2 ]] && grep -q -- '--run' "$tmp/err" && ok || { fail "produce --run 'bad id'"; show "$tmp/err"; }
+# a fresh run id when none is given, printed
+echo x | timeout 60 "$KPROD_BIN" produce -b "$BROKERS" -t "$topic" --stamp -q >"$tmp/out" 2>"$tmp/err"
+run=$(sed -n 's/^kprod produce: stamping run //p' "$tmp/err")
+[[ -n $run ]] && ok || { fail "produce --stamp: no run id printed"; show "$tmp/err"; }
+expect_result "RESULT run=$run records_read=3021 found=1 missing=0 duplicated=0 out_of_order=0 clean=1" --run "$run" --count 1
 
 bash "$K" topics --bootstrap-server "$BROKERS" --delete --topic "$topic" >/dev/null 2>&1
 summary

@@ -26,6 +26,7 @@
 #include "opts.h"
 #include "produce_input.h"
 #include "produce_opts.h"
+#include "stamp.h"
 
 #define CMD PRODUCE_CMD
 
@@ -213,6 +214,7 @@ typedef struct produce_run {
     kprod_err_t unsent_err;
     const char *first_file, *last_file;
     long first_line, last_line;
+    cli_stamper stamper; /* --stamp */
 } produce_run;
 
 static int interrupted(const produce_run *run) { return atomic_load(&run->sig->sig) != 0; }
@@ -298,6 +300,11 @@ static void send_record(produce_run *run, const char *file, long line, const cha
     rec.value = run->rec.value;
     rec.value_len = run->rec.value_len;
     rec.timestamp_ms = run->rec.timestamp_ms;
+    if (o->stamp && cli_stamper_apply(&run->stamper, &rec) != 0) {
+        error_line(file, line, KPROD_ERR__NO_MEMORY, " (stamping)");
+        atomic_fetch_add(&run->stats->failed, 1);
+        return;
+    }
 
     rec_tag *tag = malloc(sizeof(*tag));
     if (!tag) {
@@ -439,6 +446,14 @@ int cli_produce(int argc, char **argv) {
     if (rc >= 0)
         goto done;
     stats.print_offsets = o.print_offsets;
+    if (o.stamp) {
+        if (cli_stamper_init(&run.stamper, CMD, o.run) != 0) {
+            rc = CLI_EXIT_FAIL;
+            goto done;
+        }
+        /* Printed also with -q: without it the run cannot be verified. */
+        cli_err(CMD, "stamping run %s", run.stamper.run);
+    }
     kprod_conf_t *conf = cli_conf_build(CMD, &o.conf, &rc);
     if (!conf)
         goto done;
@@ -508,6 +523,7 @@ int cli_produce(int argc, char **argv) {
         rc = (failed > 0 || read_failed || delivered != run.records) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 done:
     fflush(stdout);
+    cli_stamper_free(&run.stamper);
     parsed_rec_free(&run.rec);
     produce_opts_free(&o);
     return rc;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "stamp.h"
 
 #define CMD PRODUCE_CMD
 
@@ -22,7 +23,8 @@ static const char help_text[] =
     "    kprod produce [-b BROKERS] -t TOPIC [-p PARTITION] [-K DELIM | -k KEY]\n"
     "                  [-D DELIM] [-T DELIM] [-H NAME=VALUE]... [-X NAME=VALUE]...\n"
     "                  [-F FILE]... [--reader-property NAME=VALUE]... [-c COUNT]\n"
-    "                  [--null-marker TEXT] [--print-offsets] [-q] [FILE...]\n"
+    "                  [--null-marker TEXT] [--print-offsets] [--stamp [--run ID]] [-q]\n"
+    "                  [FILE...]\n"
     "    kprod produce [-b BROKERS] -t TOPIC -w [-k KEY] [-H NAME=VALUE]... FILE...\n"
     "\n"
     "DESCRIPTION\n"
@@ -155,6 +157,18 @@ static const char help_text[] =
     "        the order the reports come (per partition in offset order):\n"
     "            FILE:LINE<TAB>PARTITION<TAB>OFFSET\n"
     "        (FILE escaped as above; OFFSET is -1 with acks=0). Default: off.\n"
+    "    --stamp\n"
+    "        Stamp every record for 'kprod verify': a header kprod-stamp with\n"
+    "        the value RUN:SEQ, SEQ counting the records of each key (and those\n"
+    "        without key together) from 0 in the order they are read, after\n"
+    "        the record's own headers. The run id is printed on standard error\n"
+    "        at the start (also with -q): 'kprod produce: stamping run ID'.\n"
+    "        A record that is not sent still takes its number (verify counts it\n"
+    "        missing). Then 'kprod verify -t TOPIC --run ID --count N' proves\n"
+    "        that the run arrived exactly once and in order. Default: off.\n"
+    "    --run ID\n"
+    "        The run id of --stamp (implies it): 1 to 64 of A-Z a-z 0-9 . _ -.\n"
+    "        Default: a fresh one, r followed by the time and the process id.\n"
     "    -q, --quiet\n"
     "        Do not print the summary. Errors are printed all the same.\n"
     "        Default: print it.\n"
@@ -171,6 +185,8 @@ static const char help_text[] =
     "    kprod produce -t t --reader-property parse.headers=true \\\n"
     "        --reader-property parse.key=true < console-producer-input.txt\n"
     "    kprod produce -F producer.properties -t orders -p 0 -q --print-offsets orders.txt\n"
+    "    kprod produce -t orders -K: --stamp --run r1 orders.txt && \\\n"
+    "        kprod verify -t orders --run r1 --count $(wc -l < orders.txt)\n"
     "\n"
     "EXIT STATUS\n"
     "    0    every record was delivered\n"
@@ -187,6 +203,8 @@ enum {
     OPT_NULL_MARKER = 1000,
     OPT_READER_PROPERTY,
     OPT_PRINT_OFFSETS,
+    OPT_STAMP,
+    OPT_RUN,
 };
 
 static const struct option long_opts[] = {
@@ -206,6 +224,8 @@ static const struct option long_opts[] = {
     {"config-file", required_argument, NULL, 'F'},
     {"null-marker", required_argument, NULL, OPT_NULL_MARKER},
     {"print-offsets", no_argument, NULL, OPT_PRINT_OFFSETS},
+    {"stamp", no_argument, NULL, OPT_STAMP},
+    {"run", required_argument, NULL, OPT_RUN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -472,6 +492,17 @@ static int take_opt(produce_opts *o, reader_props *rp, int c, const char *arg, c
                    : 0;
     case OPT_PRINT_OFFSETS:
         o->print_offsets = 1;
+        return 0;
+    case OPT_STAMP:
+        o->stamp = 1;
+        return 0;
+    case OPT_RUN:
+        if (!cli_stamp_run_ok(arg)) {
+            cli_err(CMD, "--run '%s': a run id is 1 to 64 of A-Z a-z 0-9 . _ -", arg);
+            return CLI_EXIT_USAGE;
+        }
+        o->stamp = 1;
+        o->run = arg;
         return 0;
     case 'q':
         o->quiet = 1;

@@ -24,6 +24,8 @@ typedef struct produce_opts {
     size_t n_headers;
     long max_records;  /* -c; 0: every record of the input */
     int print_offsets; /* --print-offsets */
+    int stamp;         /* --stamp (or --run): a kprod-stamp header (stamp.h) */
+    const char *run;   /* --run; NULL: a fresh run id */
     int quiet;         /* -q */
     char **inputs;     /* FILE arguments; none: standard input */
     int n_inputs;

@@ -194,8 +194,7 @@ uint64_t cli_stamp_next(cli_kmap *seqs, const void *key, int32_t key_len) {
 
 /* ---- the stamper ---- */
 
-int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run, const kprod_header_t *base,
-                     size_t n_base) {
+int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run) {
     memset(s, 0, sizeof(*s));
     if (run && *run) {
         if (!cli_stamp_run_ok(run)) {
@@ -206,28 +205,33 @@ int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run, const kpr
     } else {
         cli_stamp_new_run(s->run, sizeof(s->run));
     }
-    s->seqs = cli_kmap_new(sizeof(uint64_t));
-    s->headers = malloc((n_base + 1) * sizeof(*s->headers));
-    if (!s->seqs || !s->headers) {
+    if (!(s->seqs = cli_kmap_new(sizeof(uint64_t)))) {
         fprintf(stderr, "%s: out of memory\n", cmd);
-        cli_stamper_free(s);
         return -1;
     }
-    if (n_base)
-        memcpy(s->headers, base, n_base * sizeof(*base));
-    s->n_base = n_base;
-    s->headers[n_base].name = CLI_STAMP_HEADER;
-    s->headers[n_base].value = s->value;
     return 0;
 }
 
 int cli_stamper_apply(cli_stamper *s, kprod_record_t *rec) {
+    size_t n = rec->header_count;
+    if (n + 1 > s->cap) {
+        size_t ncap = (n + 1) * 2;
+        kprod_header_t *nh = realloc(s->headers, ncap * sizeof(*nh));
+        if (!nh)
+            return -1;
+        s->headers = nh;
+        s->cap = ncap;
+    }
     uint64_t seq = cli_stamp_next(s->seqs, rec->key, rec->key ? (int32_t)rec->key_len : -1);
     if (seq == UINT64_MAX)
         return -1;
-    s->headers[s->n_base].value_len = cli_stamp_format(s->value, sizeof(s->value), s->run, seq);
+    if (n)
+        memmove(s->headers, rec->headers, n * sizeof(*s->headers));
+    s->headers[n].name = CLI_STAMP_HEADER;
+    s->headers[n].value = s->value;
+    s->headers[n].value_len = cli_stamp_format(s->value, sizeof(s->value), s->run, seq);
     rec->headers = s->headers;
-    rec->header_count = s->n_base + 1;
+    rec->header_count = n + 1;
     return 0;
 }
 

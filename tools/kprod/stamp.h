@@ -56,24 +56,23 @@ void *cli_kmap_at(const cli_kmap *m, size_t i, const char **key, int32_t *key_le
 uint64_t cli_stamp_next(cli_kmap *seqs, const void *key, int32_t key_len);
 
 /* What a stamping producer keeps: the run id, each key's next number, and
- * the header array of the record being stamped (the given headers, then
+ * the header array of the record being stamped (its own headers, then
  * kprod-stamp). kprod_send copies a record at once, so one array serves
  * every record. */
 typedef struct cli_stamper {
     char run[CLI_STAMP_RUN_MAX + 1];
     cli_kmap *seqs;
-    kprod_header_t *headers; /* n_base given ones + the stamp */
-    size_t n_base;
+    kprod_header_t *headers;
+    size_t cap;
     char value[CLI_STAMP_MAX];
 } cli_stamper;
 
-/* run NULL or "": a fresh run id (cli_stamp_new_run). base: the headers
- * every record carries (borrowed for the stamper's life). 0, or -1 with a
- * message on stderr (a bad run id, out of memory). */
-int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run, const kprod_header_t *base,
-                     size_t n_base);
-/* Points rec's headers at the stamper's array, the last one "kprod-stamp"
- * = "RUN:SEQ" with the next number of rec's key. -1 when out of memory. */
+/* run NULL or "": a fresh run id (cli_stamp_new_run). 0, or -1 with a
+ * message on stderr ("CMD: ..."; a bad run id, out of memory). */
+int cli_stamper_init(cli_stamper *s, const char *cmd, const char *run);
+/* Points rec's headers at the stamper's array: rec's own headers, then
+ * "kprod-stamp" = "RUN:SEQ" with the next number of rec's key. -1 when
+ * out of memory (rec unchanged). */
 int cli_stamper_apply(cli_stamper *s, kprod_record_t *rec);
 void cli_stamper_free(cli_stamper *s);
 
