@@ -961,6 +961,65 @@ static void test_requeue_keeps_creation_order(void **state) {
     fx_free(f);
 }
 
+/* kp_acc_take_where (a read of the log settled some batches): the picked
+ * batches leave the queue wherever they are (head, middle, tail), in queue
+ * order, their buffers released; the others stay linked, the tail is
+ * fixed, the waiting counts follow, and appends go on behind. */
+static int pick_ids(void *opaque, kp_batch *b) {
+    const uint64_t *ids = opaque;
+    for (int i = 0; ids[i]; i++)
+        if (b->id == ids[i])
+            return 1;
+    return 0;
+}
+
+static void test_take_where(void **state) {
+    (void)state;
+    const char *props[] = {"batch.size", "130", NULL};
+    fx *f = fx_new(2, props);
+    kp_partq *q = queue(f, 0);
+    for (int i = 0; i < 5; i++) /* one record per batch */
+        assert_int_equal(append(f, 0, 50), 0);
+    assert_int_equal(append(f, 1, 50), 0);
+    kp_batch *v[5];
+    int i = 0;
+    for (kp_batch *b = q->head; b; b = b->next)
+        v[i++] = b;
+    assert_int_equal(i, 5);
+    size_t before = mem_used(f);
+    uint64_t ids[] = {v[0]->id, v[2]->id, v[4]->id, 0};
+    kp_batchvec out = {0};
+    kp_acc_take_where(f->acc, 0, 0, pick_ids, ids, &out);
+    assert_int_equal(out.n, 3);
+    assert_ptr_equal(out.v[0], v[0]);
+    assert_ptr_equal(out.v[1], v[2]);
+    assert_ptr_equal(out.v[2], v[4]);
+    assert_ptr_equal(q->head, v[1]);
+    assert_ptr_equal(v[1]->next, v[3]);
+    assert_ptr_equal(q->tail, v[3]);
+    assert_int_equal(q->records, 2);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(out.v[k]->buf_mem, 0);
+        assert_true(out.v[k]->closed);
+        assert_null(out.v[k]->next);
+    }
+    assert_true(mem_used(f) < before);
+    /* an append goes behind the last one left */
+    assert_int_equal(append(f, 0, 1), 0);
+    assert_ptr_equal(v[3]->next, q->tail);
+    /* a partition or topic that does not exist: nothing taken */
+    kp_batchvec none = {0};
+    kp_acc_take_where(f->acc, 0, 7, pick_ids, ids, &none);
+    kp_acc_take_where(f->acc, 9, 0, pick_ids, ids, &none);
+    assert_int_equal(none.n, 0);
+    serve(f, out.v, out.n);
+    kp_batchvec_free(&out);
+    release_all(f);
+    (void)active_len(f); /* the active list still holds together */
+    assert_int_equal(mem_used(f), 0);
+    fx_free(f);
+}
+
 /* ---- the drain ---- */
 
 /* The drain walks only the partitions holding batches, in the order they
@@ -1469,6 +1528,7 @@ static void test_interrupt_wakes_metadata_wait(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_share_batch_until_full),
+        cmocka_unit_test(test_take_where),
         cmocka_unit_test(test_linger_readiness_and_wake_time),
         cmocka_unit_test(test_flush_epochs),
         cmocka_unit_test(test_idle_flushes_do_not_grow),

@@ -85,7 +85,7 @@ static const char help_text[] =
     "    backslash) as \\xHH; the key of records without a key prints as\n"
     "    (null). Broker-supplied texts in errors are escaped:\n" CLI_ESCAPE_HELP "\n"
     "OPTIONS\n"
-    "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
+    "    -b, --brokers, --bootstrap-server HOST:PORT[,HOST:PORT...]\n"
     "        Bootstrap servers. Default: $KPROD_BROKERS; one of them is required.\n"
     "    -t, --topic TOPIC\n"
     "        The topic to read. Required.\n"
@@ -187,6 +187,7 @@ static int parse_args(int argc, char **argv, vopts *o) {
     enum { O_RUN = 256, O_FROM_OFF, O_TO_OFF, O_FROM_T, O_TO_T, O_COUNT, O_SHOW, O_LIST, O_TMO };
     static const struct option longs[] = {
         {"brokers", required_argument, NULL, 'b'},
+        {"bootstrap-server", required_argument, NULL, 'b'}, /* Kafka's tools' name */
         {"topic", required_argument, NULL, 't'},
         {"partition", required_argument, NULL, 'p'},
         {"run", required_argument, NULL, O_RUN},
