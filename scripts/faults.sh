@@ -25,7 +25,7 @@
 #
 # Usage: scripts/faults.sh [--setup single|cluster|both] [--producer
 #        kprod|java|rdkafka|all] [--seeds N | --seed N] [--records N]
-#        [--build DIR] [--check] [--keep]
+#        [--build DIR] [--check] [--keep] [--no-kill]
 #   --seeds N   seeds 1..N (default 5); --seed N: that one seed only
 #   --check     exit 1 unless every kprod run is clean: everything
 #               delivered, found once, in order, reports where verify
@@ -33,6 +33,7 @@
 #               measured, never checked)
 #   --keep      keep the run's files (in $KPROD_FAULTS_DIR or a temporary
 #               directory, printed)
+#   --no-kill   the proxy's faults only, no broker killed (a control run)
 # KPROD_FAULTS_PRODUCER=PATH runs another build of tests/tools/fault_producer
 # (e.g. one linked against an older kprod, to measure it the same way).
 # The brokers must run already (scripts/kafka.sh start [--cluster]); the
@@ -43,6 +44,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 K=$ROOT/scripts/kafka.sh
 setups=both producers=all seeds=5 only_seed='' records=100000 build=$ROOT/build check=0 keep=0
+no_kill=0
 while (($# > 0)); do
     case $1 in
     --setup) setups=$2; shift ;;
@@ -53,6 +55,7 @@ while (($# > 0)); do
     --build) build=$2; shift ;;
     --check) check=1 ;;
     --keep) keep=1 ;;
+    --no-kill) no_kill=1 ;;
     -h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "faults.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -127,7 +130,9 @@ faults() { # setup topic brokers dir
     local setup=$1 topic=$2 brokers=$3 dir=$4 victim
     {
         while [[ ! -e $dir/at30 ]]; do sleep 0.1; done
-        if [[ $setup == single ]]; then
+        if ((no_kill)); then
+            echo "no broker killed (--no-kill)"
+        elif [[ $setup == single ]]; then
             bash "$K" kill
             sleep 2
             bash "$K" start --keep-data
@@ -237,7 +242,7 @@ for setup in $setups; do
             elif [[ $prod == rdkafka ]]; then
                 extra="$(compare_reports "$dir")"
             fi
-            line="RUN setup=$setup producer=$prod seed=$seed $pout $vres $extra proxy=$proxy${recov:+ recovery=$recov}"
+            line="RUN setup=$setup producer=$prod seed=$seed$( ((no_kill)) && echo ' kill=no') $pout $vres $extra proxy=$proxy${recov:+ recovery=$recov}"
             echo "$line"
             if ((check)) && [[ $prod == kprod ]]; then
                 want="sent=$records delivered=$records failed=0"
