@@ -46,13 +46,12 @@ static int conf_set(const char *cmd, kprod_conf_t *conf, const char *what, const
 /* The library's log lines, on stderr in the tool's own form: "kprod:
  * WARN broker: connect to ...: Connection refused". Broker texts may be in
  * them, so they are escaped like every other string the tool does not
- * control. Warnings, errors and asked-for debug traces only. */
+ * control. Which levels come is log_level's business (cli_conf_build:
+ * warnings and errors, -q errors only, -v info too) and debug's (-d). */
 static void log_line(int level, const char *ctx, const char *msg, void *opaque) {
     (void)opaque;
     static const char *const names[] = {"EMERG", "ALERT",  "CRIT", "ERROR",
                                         "WARN",  "NOTICE", "INFO", "DEBUG"};
-    if (level > KPROD_LOG_WARNING && level != KPROD_LOG_DEBUG)
-        return;
     char *esc = cli_escaped(msg);
     fprintf(stderr, "kprod: %s %s: %s\n", names[level & 7], ctx, esc ? esc : msg);
     free(esc);
@@ -76,6 +75,14 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
             goto fail;
         }
     }
+
+    /* -v/-q become log_level (before -X, which may still set it), -d
+     * the debug property. */
+    const char *level = a->verbosity < 0 ? "3" : a->verbosity > 0 ? "6" : "4";
+    if (conf_set(cmd, conf, a->verbosity ? (a->verbosity < 0 ? "-q" : "-v") : "the default",
+                 "log_level", level) != 0 ||
+        (a->debug && conf_set(cmd, conf, "-d", "debug", a->debug) != 0))
+        goto fail;
 
     const char *brokers = a->brokers;
     if (!brokers) {

@@ -25,6 +25,7 @@ typedef struct produce_opts {
     long max_records;  /* -c; 0: every record of the input */
     int print_offsets; /* --print-offsets */
     int quiet;         /* -q */
+    long stats_ms;     /* --stats-interval; 0: none */
     char **inputs;     /* FILE arguments; none: standard input */
     int n_inputs;
 } produce_opts;
