@@ -71,6 +71,9 @@ KPROD_API const char *kprod_version(void);
     X(_PARTITIONER, -124, 0, "Partitioner returned an invalid partition")                          \
     X(_IN_CALLBACK, -125, 0, "Not allowed from inside a delivery callback")                        \
     X(_INTERRUPTED, -126, 0, "Interrupted by kprod_interrupt")                                     \
+    X(_SSL, -127, 0,                                                                               \
+      "TLS failed: certificate not trusted, expired or for another host, or TLS/plaintext "        \
+      "mismatch with the listener")                                                                \
     /* broker errors: Kafka 4.1 Errors.java; retriable = extends RetriableException */             \
     X(UNKNOWN_SERVER_ERROR, -1, 0,                                                                 \
       "The server experienced an unexpected error when processing the request")                    \
@@ -361,6 +364,36 @@ typedef void (*kprod_log_cb)(int level, const char *context, const char *message
  * must not overlap any other call on it. */
 KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *opaque);
 
+/* ------------------------------------------------------------------------
+ * Security (docs/SECURITY.md): TLS and SASL are set with properties
+ * (security.protocol, ssl.*, sasl.*); OAUTHBEARER tokens may come from
+ * the application.
+ * ---------------------------------------------------------------------- */
+/* Supplies the bearer token for sasl.mechanism=OAUTHBEARER: writes it
+ * (NUL-terminated; token_size is 16384) into token and the time it
+ * expires, in milliseconds since the Unix epoch (Java's
+ * OAuthBearerToken.lifetimeMs()), into *expiry_ms, and returns
+ * KPROD_ERR_NO_ERROR. Any other return fails the authentication under way
+ * with SASL_AUTHENTICATION_FAILED and the reason written into errstr
+ * (never put the token there). kprod keeps the token and asks again once
+ * 80 % of its lifetime has passed (Java's sasl.login.refresh.window.factor),
+ * so a connection that (re-)authenticates after that gets a fresh one; a
+ * broker with connections.max.reauth.ms set ends each session no later
+ * than its token expires, and kprod re-authenticates before that.
+ * Called on kprod's sender thread, which does all the producer's I/O: all
+ * of it waits while the callback runs, so return quickly (fetch tokens
+ * ahead on a thread of your own). Never called twice at once for one
+ * producer; it may call kprod_outstanding, no other kprod_t function. */
+typedef kprod_err_t (*kprod_oauthbearer_token_cb)(char *token, size_t token_size,
+                                                  int64_t *expiry_ms, char *errstr,
+                                                  size_t errstr_size, void *opaque);
+/* Sets the token callback (NULL: tokens from sasl.jaas.config's
+ * unsecuredLogin* options, Kafka's unsecured test tokens) for producers
+ * made from conf; kprod never frees opaque, which must outlive them.
+ * Changes conf: must not overlap any other call on it. */
+KPROD_API void kprod_conf_set_oauthbearer_token_cb(kprod_conf_t *conf,
+                                                   kprod_oauthbearer_token_cb cb, void *opaque);
+
 /* Serializers turn the application's key and value objects into bytes.
  * key.serializer / value.serializer select a built-in one by name: "bytes"
  * (default: the pointer and length are the bytes), "string" (a C string; a
@@ -455,6 +488,12 @@ typedef struct kprod_report_s {
      * 0 when it certainly was not. */
     int possibly_persisted;
     void *opaque; /* the opaque given to kprod_send */
+    /* On error, when there is more to say than kprod_err_str(err): the
+     * broker's own message (SASL_AUTHENTICATION_FAILED: "Authentication
+     * failed during authentication due to invalid credentials ...") or
+     * kprod's reason (a TLS verification failure naming the broker and
+     * OpenSSL's reason). NULL otherwise; valid during the callback. */
+    const char *errstr;
 } kprod_report_t;
 
 /* Delivery callbacks run with no kprod lock held: in poll mode on the thread

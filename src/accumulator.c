@@ -273,7 +273,10 @@ int64_t kp_acc_apply_topic(kp_acc *acc, const char *name, kprod_err_t err, int32
 /* Waits until the topic's partition count is known. */
 static kprod_err_t await_partitions_locked(kp_acc *acc, kp_topic *t, int64_t deadline_ms,
                                            int *wake) {
+    uint64_t fail_seq = acc->md_fail_seq;
     while (t->partition_count <= 0) {
+        if (acc->md_fail_seq != fail_seq)
+            return acc->md_fail_err; /* the brokers refused us meanwhile */
         if (t->unknown_confirmed) {
             /* An earlier send already waited its max.block.ms out and the
              * cluster still says the topic does not exist: fail at once,
@@ -760,6 +763,26 @@ void kp_acc_take_all(kp_acc *acc, kp_batchvec *out) {
         while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
             release_buffer_locked(acc, pop_locked(q));
     }
+    pthread_mutex_unlock(&acc->lock);
+}
+
+void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch *head),
+                          void *opaque, kp_batchvec *out) {
+    pthread_mutex_lock(&acc->lock);
+    for (kp_partq *q = acc->act_head; q; q = q->act_next) {
+        if (!q->head || !match(opaque, q->head))
+            continue;
+        while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
+            release_buffer_locked(acc, pop_locked(q));
+    }
+    pthread_mutex_unlock(&acc->lock);
+}
+
+void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err) {
+    pthread_mutex_lock(&acc->lock);
+    acc->md_fail_err = err;
+    acc->md_fail_seq++;
+    pthread_cond_broadcast(&acc->md_cv);
     pthread_mutex_unlock(&acc->lock);
 }
 

@@ -47,6 +47,7 @@ typedef struct kp_batch {
 
     /* outcome */
     kprod_err_t err;
+    const char *errstr; /* err's explanation, kept by the report queue (kp_reports_text); or NULL */
     int64_t base_offset;
     int64_t log_append_time;
     int possibly_persisted;

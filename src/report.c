@@ -19,8 +19,24 @@ struct kp_reports {
     atomic_size_t purged;      /* records reported _PURGED_ON_CLOSE */
     pthread_t thread;
     int thread_running;
-    int stop; /* under lock: the report thread ends */
+    int stop;        /* under lock: the report thread ends */
+    char *texts[32]; /* kp_reports_text's, under lock */
+    int ntexts;
 };
+
+#define KP_REPORT_TEXTS ((int)(sizeof(((kp_reports *)0)->texts) / sizeof(char *)))
+
+const char *kp_reports_text(kp_reports *r, const char *text) {
+    const char *found = NULL;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->ntexts && !found; i++)
+        if (strcmp(r->texts[i], text) == 0)
+            found = r->texts[i];
+    if (!found && r->ntexts < KP_REPORT_TEXTS && (r->texts[r->ntexts] = strdup(text)))
+        found = r->texts[r->ntexts++];
+    pthread_mutex_unlock(&r->lock);
+    return found;
+}
 
 kp_reports *kp_reports_new(const kp_config *cfg, kp_acc *acc) {
     kp_reports *r = calloc(1, sizeof(*r));
@@ -93,6 +109,7 @@ static int serve_list(kp_reports *r, kp_batch *list) {
         rep.topic = b->topic_name;
         rep.partition = b->partition;
         rep.possibly_persisted = b->err ? b->possibly_persisted : 0;
+        rep.errstr = b->err ? b->errstr : NULL;
         for (int32_t i = 0; i < b->w.count; i++) {
             const kp_recmeta *m = &b->meta[i];
             rep.offset = !b->err && b->base_offset >= 0 ? b->base_offset + i : -1;
@@ -183,5 +200,7 @@ void kp_reports_free(kp_reports *r) {
     kp_reports_stop(r);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cv);
+    for (int i = 0; i < r->ntexts; i++)
+        free(r->texts[i]);
     free(r);
 }

@@ -40,6 +40,12 @@ void kp_reports_push(kp_reports *r, kp_batch *const *batches, int n);
 /* Runs the callbacks of every queued report, waiting until deadline_ms
  * for the first; returns the number of records served. */
 int kp_reports_serve(kp_reports *r, int64_t deadline_ms);
+/* A copy of text that lives as long as r, for a batch's errstr (the
+ * broker's message of an authentication failure): equal texts share one
+ * copy, and past 32 different ones NULL (a broker cannot grow it without
+ * bound). Any thread. */
+const char *kp_reports_text(kp_reports *r, const char *text);
+
 /* Is anything queued? (no lock: a hint) */
 int kp_reports_pending(const kp_reports *r);
 

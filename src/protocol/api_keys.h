@@ -12,8 +12,10 @@
 /* API keys (the RequestApiKey of the request header). */
 #define KP_API_PRODUCE 0
 #define KP_API_METADATA 3
+#define KP_API_SASL_HANDSHAKE 17
 #define KP_API_API_VERSIONS 18
 #define KP_API_INIT_PRODUCER_ID 22
+#define KP_API_SASL_AUTHENTICATE 36
 
 /* Versions kprod implements, inclusive.
  * - ApiVersions 0..4: v3 is the first flexible one and adds the client
@@ -22,7 +24,11 @@
  *   ErrorCode to the response.
  * - Produce 3..12: v3 is Kafka 4's baseline (record batch v2 only); v13
  *   replaces topic names by topic ids, which kprod does not do.
- * - InitProducerId 0..5: v3 adds ProducerId/ProducerEpoch to the request. */
+ * - InitProducerId 0..5: v3 adds ProducerId/ProducerEpoch to the request.
+ * - SaslHandshake 1: v0 sent raw SASL tokens, v1 wraps them in
+ *   SaslAuthenticate (the schema stops at v1).
+ * - SaslAuthenticate 0..2: v1 adds SessionLifetimeMs (re-authentication),
+ *   v2 is flexible. */
 #define KP_API_VERSIONS_MIN_VER 0
 #define KP_API_VERSIONS_MAX_VER 4
 #define KP_METADATA_MIN_VER 4
@@ -31,6 +37,10 @@
 #define KP_PRODUCE_MAX_VER 12
 #define KP_INIT_PRODUCER_ID_MIN_VER 0
 #define KP_INIT_PRODUCER_ID_MAX_VER 5
+#define KP_SASL_HANDSHAKE_MIN_VER 1
+#define KP_SASL_HANDSHAKE_MAX_VER 1
+#define KP_SASL_AUTHENTICATE_MIN_VER 0
+#define KP_SASL_AUTHENTICATE_MAX_VER 2
 
 /* Our range for api_key into *min and *max; 0, or -1 for a key we do not speak. */
 int kp_proto_our_range(int16_t api_key, int16_t *min, int16_t *max);

@@ -5,10 +5,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "sender/auth.h"
 #include "sender/idempotence.h"
 #include "sender/metadata.h"
 #include "sender/parts.h"
@@ -18,7 +20,10 @@
 struct kp_sender {
     const kp_config *cfg;
     kp_acc *acc;
+    kp_reports *reports;
     kp_rl *rl;
+    kp_auth *auth;             /* SASL */
+    char security_logged[512]; /* the security failure last logged as an error */
     kp_parts parts;
     kp_idem idem;
     kp_md *md;
@@ -44,6 +49,7 @@ void kp_sender_wake(void *arg) {
 static void destroy(kp_sender *s) {
     kp_produce_free(s->pc);
     kp_md_free(s->md);
+    kp_auth_free(s->auth);
     kp_rl_free(s->rl);
     kp_parts_free(&s->parts);
     if (s->wake_fd >= 0)
@@ -52,17 +58,23 @@ static void destroy(kp_sender *s) {
     free(s);
 }
 
-kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports) {
+kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports, char *errstr,
+                         size_t errstr_size) {
     kp_sender *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->cfg = cfg;
     s->acc = acc;
+    s->reports = reports;
     pthread_mutex_init(&s->fatal_lock, NULL);
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    s->rl = kp_rl_new(cfg);
+    s->rl = kp_rl_new(cfg, errstr, errstr_size);
     if (s->rl)
         kp_idem_init(&s->idem, cfg, s->rl);
+    if (s->rl && cfg->sasl_enabled && !(s->auth = kp_auth_new(cfg, s->rl))) {
+        destroy(s);
+        return NULL;
+    }
     s->md = s->rl ? kp_md_new(cfg, s->rl, acc, &s->parts, kp_sender_wake, s) : NULL;
     kp_produce_deps deps = {
         .cfg = cfg,
@@ -95,6 +107,31 @@ static void publish_fatal(kp_sender *s) {
     kp_acc_shut(s->acc, KPROD_ERR__FATAL);
 }
 
+/* A connection failed its TLS or SASL setup: the producer says so once
+ * (an error; the same again is a debug trace), and the records that
+ * cannot go anywhere else fail now with the broker's reason instead of
+ * waiting out delivery.timeout.ms; so do sends and kprod_metadata_get
+ * calls waiting for metadata when no broker is left to give it. The
+ * connection itself keeps being retried with backoff. */
+static void security_failures(kp_sender *s) {
+    int32_t id;
+    kprod_err_t err;
+    char why[sizeof(s->security_logged)];
+    while (kp_rl_take_security_failure(s->rl, &id, &err, why, sizeof(why))) {
+        if (strcmp(why, s->security_logged) != 0) {
+            KP_ERROR(&s->cfg->log, KP_DBG_SECURITY, "%s", why);
+            snprintf(s->security_logged, sizeof(s->security_logged), "%s", why);
+        } else {
+            KP_DEBUG(&s->cfg->log, KP_DBG_SECURITY, "again: %s", why);
+        }
+        kp_produce_fail_for_broker(s->pc, id, err, kp_reports_text(s->reports, why));
+        if (!kp_rl_any_ready(s->rl)) {
+            kp_md_fail_waiter(s->md, err);
+            kp_acc_fail_metadata_waits(s->acc, err);
+        }
+    }
+}
+
 static void lower(int64_t *at, int64_t t) {
     if (t < *at)
         *at = t;
@@ -119,6 +156,7 @@ static void turn(kp_sender *s) {
         kp_md_refresh_soon(s->md);
     lower(&wake_at, next);
     kp_rl_poll(s->rl, s->wake_fd, wake_at);
+    security_failures(s);
     atomic_fetch_add(&s->turns, 1);
 }
 

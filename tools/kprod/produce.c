@@ -182,16 +182,19 @@ typedef struct rec_tag {
 
 /* Prints one error line, FILE:LINE: error NAME: TEXT[MORE], with FILE, NAME
  * and TEXT escaped (escape.h): a file name or an error text cannot end the
- * line early or reach the terminal as a control sequence. The stream is
- * locked for the whole line, so lines printed at once by the sending thread
- * and by kprod's report thread never mix. */
-static void error_line(const char *file, long line, kprod_err_t err, const char *more) {
+ * line early or reach the terminal as a control sequence. TEXT is the
+ * report's own explanation when it has one (the broker's message of an
+ * authentication failure), else the error's. The stream is locked for the
+ * whole line, so lines printed at once by the sending thread and by
+ * kprod's report thread never mix. */
+static void error_line(const char *file, long line, kprod_err_t err, const char *errstr,
+                       const char *more) {
     flockfile(stderr);
     cli_put_escaped(stderr, file);
     fprintf(stderr, ":%ld: error ", line);
     cli_put_escaped(stderr, kprod_err_name(err));
     fputs(": ", stderr);
-    cli_put_escaped(stderr, kprod_err_str(err));
+    cli_put_escaped(stderr, errstr ? errstr : kprod_err_str(err));
     if (more)
         fputs(more, stderr);
     fputc('\n', stderr);
@@ -206,7 +209,7 @@ static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
         atomic_fetch_add(&st->bytes, tag ? tag->bytes : 0);
     } else {
         atomic_fetch_add(&st->failed, 1);
-        error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err,
+        error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err, r->errstr,
                    r->possibly_persisted ? " (possibly persisted)" : NULL);
     }
     free(tag);
@@ -514,7 +517,7 @@ static void report_unsent(const produce_run *run) {
             more = NULL;
         }
     }
-    error_line(run->first_file, run->first_line, run->unsent_err,
+    error_line(run->first_file, run->first_line, run->unsent_err, NULL,
                more ? more : " (the rest of the input was not sent)");
     free(more);
 }
@@ -554,7 +557,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
 
     rec_tag *tag = malloc(sizeof(*tag));
     if (!tag) {
-        error_line(file, line, KPROD_ERR__NO_MEMORY, NULL);
+        error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, NULL);
         atomic_fetch_add(&run->stats->failed, 1);
         return;
     }
@@ -566,9 +569,12 @@ static void send_record(produce_run *run, const char *file, long line, const cha
     if (err != KPROD_ERR_NO_ERROR) {
         /* No report follows a refused send: count and free here. */
         free(tag);
-        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC) {
-            /* No metadata for the topic within max.block.ms: every later
-             * record would wait as long again. Count the rest, send none. */
+        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC ||
+            err == KPROD_ERR__SSL || err == KPROD_ERR_SASL_AUTHENTICATION_FAILED ||
+            err == KPROD_ERR_UNSUPPORTED_SASL_MECHANISM || err == KPROD_ERR_ILLEGAL_SASL_STATE) {
+            /* No metadata for the topic within max.block.ms, or the brokers
+             * refuse us: every later record would wait as long again. Count
+             * the rest, send none (the log said why). */
             run->unsent_err = err;
             count_unsent(run, file, line);
             return;
@@ -589,7 +595,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
                 free(esc);
             }
         }
-        error_line(file, line, err, more[0] ? more : NULL);
+        error_line(file, line, err, NULL, more[0] ? more : NULL);
         if (err == KPROD_ERR__FATAL || err == KPROD_ERR__CLOSED || err == KPROD_ERR__INTERRUPTED)
             run->stop = 1;
     }
