@@ -110,7 +110,8 @@ Kafka's own tools (classpath handled here; pass their usual arguments):
   console-consumer ARGS...  org.apache.kafka.tools.consumer.ConsoleConsumer
   leader-election ARGS... org.apache.kafka.tools.LeaderElectionCommand
   reassign ARGS...        org.apache.kafka.tools.reassign.ReassignPartitionsCommand
-  configs ARGS...         kafka.admin.ConfigCommand (kafka-configs)
+  configs ARGS...         org.apache.kafka.tools.ConfigCommand (kafka-configs)
+  dump-log ARGS...        org.apache.kafka.tools.DumpLogSegments (kafka-dump-log)
   run CLASS ARGS...       any main class on the broker's classpath
   e.g. scripts/kafka.sh topics --bootstrap-server 127.0.0.1:$SINGLE_PORT --create \\
            --topic t --partitions 6 --replication-factor 1
@@ -703,7 +704,8 @@ main() {
     console-consumer) run_tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
     leader-election) run_tool org.apache.kafka.tools.LeaderElectionCommand "$@" ;;
     reassign) run_tool org.apache.kafka.tools.reassign.ReassignPartitionsCommand "$@" ;;
-    configs) run_tool kafka.admin.ConfigCommand "$@" ;;
+    configs) run_tool org.apache.kafka.tools.ConfigCommand "$@" ;;
+    dump-log) run_tool org.apache.kafka.tools.DumpLogSegments "$@" ;;
     run)
         (($# > 0)) || die "run: CLASS required"
         run_tool "$@"

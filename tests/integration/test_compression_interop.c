@@ -100,11 +100,12 @@ static void check_with_kcat(const char *topic) {
 /* Kafka's Java console consumer: header "id:N", key, value per line. */
 static void check_with_java(const char *topic) {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd),
-             "bash '%s/scripts/kafka.sh' console-consumer --bootstrap-server %s --topic %s "
-             "--from-beginning --max-messages %d --timeout-ms 60000 --property print.key=true "
-             "--property print.headers=true 2>/dev/null",
-             kpt_src_dir(), kpt_brokers(), topic, NRECORDS);
+    snprintf(
+        cmd, sizeof(cmd),
+        "bash '%s/scripts/kafka.sh' console-consumer --bootstrap-server %s --topic %s "
+        "--from-beginning --max-messages %d --timeout-ms 60000 --formatter-property print.key=true "
+        "--formatter-property print.headers=true 2>/dev/null",
+        kpt_src_dir(), kpt_brokers(), topic, NRECORDS);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     static int seen[NRECORDS];
@@ -146,8 +147,8 @@ static void check_stored_codec(const char *topic, const char *stored) {
     snprintf(dflt, sizeof(dflt), "%s/.kafka", kpt_src_dir()); /* kafka.sh's default */
     char out[1 << 16];
     int rc = kpt_sh(out, sizeof(out),
-                    "d='%s/single/data/%s-0'; bash '%s/scripts/kafka.sh' run "
-                    "kafka.tools.DumpLogSegments --files \"$d\"/00000000000000000000.log "
+                    "d='%s/single/data/%s-0'; bash '%s/scripts/kafka.sh' dump-log "
+                    "--files \"$d\"/00000000000000000000.log "
                     "2>/dev/null | grep -c 'compresscodec: %s'",
                     dir && *dir ? dir : dflt, topic, kpt_src_dir(), stored);
     if (rc != 0 || atoi(out) < 1)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
+
 static int push(const char ***arr, size_t *n, const char *s) {
     const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
     if (!p)
@@ -41,6 +43,21 @@ static int conf_set(const char *cmd, kprod_conf_t *conf, const char *what, const
     return -1;
 }
 
+/* The library's log lines, on stderr in the tool's own form: "kprod:
+ * WARN broker: connect to ...: Connection refused". Broker texts may be in
+ * them, so they are escaped like every other string the tool does not
+ * control. Warnings, errors and asked-for debug traces only. */
+static void log_line(int level, const char *ctx, const char *msg, void *opaque) {
+    (void)opaque;
+    static const char *const names[] = {"EMERG", "ALERT",  "CRIT", "ERROR",
+                                        "WARN",  "NOTICE", "INFO", "DEBUG"};
+    if (level > KPROD_LOG_WARNING && level != KPROD_LOG_DEBUG)
+        return;
+    char *esc = cli_escaped(msg);
+    fprintf(stderr, "kprod: %s %s: %s\n", names[level & 7], ctx, esc ? esc : msg);
+    free(esc);
+}
+
 kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_code) {
     kprod_conf_t *conf = kprod_conf_new();
     if (!conf) {
@@ -48,6 +65,7 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
         *exit_code = CLI_EXIT_FAIL;
         return NULL;
     }
+    kprod_conf_set_log_cb(conf, log_line, NULL);
     *exit_code = CLI_EXIT_USAGE;
 
     for (size_t i = 0; i < a->n_files; i++) {
