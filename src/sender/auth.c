@@ -235,10 +235,12 @@ static void authenticate_response(void *opaque, kp_broker *b, void *ctx, int16_t
     }
     kp_buf_free(&tok);
     end_req(ar);
-    KP_DEBUG(&a->cfg->log, KP_DBG_SECURITY, "%s with %s:%d as %s%s%s, session lifetime %lld ms",
+    KP_DEBUG(&a->cfg->log, KP_DBG_SECURITY,
+             "%s with %s:%d as %s%s%s in %lld ms, session lifetime %lld ms",
              b->reauthenticating ? "re-authenticated" : "authenticated", b->conn.host, b->conn.port,
              mech(a), a->cfg->sasl.username ? " user " : "",
-             a->cfg->sasl.username ? a->cfg->sasl.username : "", (long long)lifetime);
+             a->cfg->sasl.username ? a->cfg->sasl.username : "",
+             (long long)(kp_now_ms() - b->auth_started_ms), (long long)lifetime);
     kp_rl_authenticated(a->rl, b, lifetime);
 }
 
@@ -265,6 +267,7 @@ static void authenticate(void *opaque, kp_broker *b, int reauth) {
         return;
     }
     kp_conn_set_phase(&b->conn, "SASL handshake");
+    b->auth_started_ms = kp_now_ms();
     auth_req *ar = calloc(1, sizeof(*ar));
     if (!ar) {
         kp_rl_fail_broker(a->rl, b, KPROD_ERR__NO_MEMORY, "out of memory for SASL");

@@ -27,6 +27,7 @@ typedef struct kp_broker {
     struct kp_broker *hnext; /* the layer's id hash */
     int64_t reauth_at_ms;    /* SASL re-authentication is due (0: never) */
     int reauthenticating;    /* ... and under way */
+    int64_t auth_started_ms; /* when the current (re-)authentication began */
     int security_failed;     /* the connection failed its TLS or SASL setup: not yet taken */
     kprod_err_t security_err;
     kp_conn conn;
