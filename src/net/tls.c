@@ -256,6 +256,11 @@ static int pem_identity(BIO *key_bio, BIO *cert_bio, const char *key_password, E
 static int use_identity(SSL_CTX *ctx, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
                         const char *what, char *errstr, size_t errstr_size) {
     char why[200];
+    if (X509_check_private_key(cert, key) != 1) {
+        ERR_clear_error();
+        return errf(errstr, errstr_size, "%s: the private key does not belong to the certificate",
+                    what);
+    }
     if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
         return errf(errstr, errstr_size, "%s: %s", what, ossl_reason(why, sizeof(why)));
     for (int i = 0; chain && i < sk_X509_num(chain); i++)

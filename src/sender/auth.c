@@ -164,9 +164,12 @@ static void handshake_response(void *opaque, kp_broker *b, void *ctx, int16_t ve
                      "the broker does not enable %s on this listener (UNSUPPORTED_SASL_MECHANISM); "
                      "it enables: %s",
                      mech(a), list);
+        else if (code == KPROD_ERR_ILLEGAL_SASL_STATE)
+            snprintf(why, sizeof(why),
+                     "SaslHandshake answered ILLEGAL_SASL_STATE: this listener takes no SASL (a "
+                     "PLAINTEXT or SSL listener?); security.protocol is SASL_*");
         else
-            snprintf(why, sizeof(why), "SaslHandshake answered %s",
-                     kprod_err_name((kprod_err_t)resp.error_code));
+            snprintf(why, sizeof(why), "SaslHandshake answered %s", kprod_err_name(code));
         kp_sasl_handshake_resp_free(&resp);
         end_req(ar);
         fail(a, b, code, why);

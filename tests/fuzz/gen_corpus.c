@@ -262,10 +262,11 @@ static void gen_init_producer_id(void) {
 
 /* ---- SASL: tests/unit/test_proto_sasl.c, tests/unit/test_scram.c ---- */
 
-#define SASL_HS_OK "0000 00000002 0005 504c41494e 000d 534352414d2d5348412d353132" /* HS_RESP_OK   \
-                                                                                    */
-#define SASL_HS_UNSUPPORTED "0021 00000001 0005 504c41494e" /* HS_RESP_UNSUPPORTED */
-#define SASL_AUTH_V0 "0000 ffff 00000005 723d616263"        /* AUTH_RESP_V0 */
+#define SASL_HS_OK                                                                                 \
+    "0000 00000002 0005 504c41494e 000d 534352414d2d5348412d353132" /* HS_RESP_OK                  \
+                                                                     */
+#define SASL_HS_UNSUPPORTED "0021 00000001 0005 504c41494e"         /* HS_RESP_UNSUPPORTED */
+#define SASL_AUTH_V0 "0000 ffff 00000005 723d616263"                /* AUTH_RESP_V0 */
 #define SASL_AUTH_V1                                                                               \
     "003a 0015 41757468656e7469636174696f6e206661696c6564 00000000 0000000000000000"
 #define SASL_AUTH_V2 "0000 00 06 723d616263 00000000000927c0 01 05 02 abcd" /* AUTH_RESP_V2 */

@@ -403,6 +403,7 @@ static void sig_block(sig_ctl *sc) {
     sigaction(SIGTERM, &sa, &sc->prev_term);
     pthread_mutex_init(&sc->lock, NULL);
     sc->wake[0] = sc->wake[1] = -1;
+    sc->started = 0; /* sig_end after a failed kprod_new must not cancel a thread */
     atomic_init(&sc->sig, 0);
 }
 
