@@ -536,7 +536,10 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
  * a record kprod_record_t says is refused: a negative timestamp, NULL
  * headers with a count, ...), _INVALID_TOPIC, _MSG_SIZE_TOO_LARGE,
  * _QUEUE_FULL, _TIMED_OUT (metadata), _UNKNOWN_TOPIC, _UNKNOWN_PARTITION,
- * _SERIALIZATION, _INTERRUPTED, _FATAL, _CLOSED.
+ * _SERIALIZATION, _INTERRUPTED, _FATAL, _CLOSED, and while it waits for a
+ * topic's metadata with no broker willing to talk: the refusal of the
+ * connection's security setup (SASL_AUTHENTICATION_FAILED,
+ * UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE, _SSL; the log says why).
  * Thread-safe: any number of threads may send at once, also from a delivery
  * callback or a serializer; from a delivery callback it may wait out
  * max.block.ms (reports free their memory only after their callbacks return).
@@ -611,8 +614,10 @@ typedef struct kprod_metadata_s kprod_metadata_t;
 /* Fetches fresh metadata for one topic, or for all topics when topic is
  * NULL, waiting up to timeout_ms. The caller frees *out with
  * kprod_metadata_destroy. Any thread: calls at once take turns, each within
- * its own timeout_ms (-1 = forever) for the sender thread's answer. May be
- * called from a delivery callback or a serializer (it holds them up). */
+ * its own timeout_ms (-1 = forever) for the sender thread's answer; when
+ * every broker refuses the connection's security setup, that error (see
+ * kprod_send) within seconds. May be called from a delivery callback or a
+ * serializer (it holds them up). */
 KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int timeout_ms,
                                          kprod_metadata_t **out);
 /* Frees md (NULL: nothing). md does not depend on the producer: it may be

@@ -76,11 +76,18 @@ KPROD_API kprod_conf_t *kprod_conf_new(void) {
     return c;
 }
 
+/* Frees a value, wiping it first when it is a secret. */
+static void free_value(kp_conf_id id, char *v) {
+    if (v && kp_conf_props[id].secret)
+        explicit_bzero(v, strlen(v));
+    free(v);
+}
+
 KPROD_API void kprod_conf_destroy(kprod_conf_t *conf) {
     if (!conf)
         return;
     for (int i = 0; i < KP_P__COUNT; i++)
-        free(conf->text[i]);
+        free_value((kp_conf_id)i, conf->text[i]);
     free(conf);
 }
 
@@ -167,7 +174,7 @@ KPROD_API kprod_err_t kprod_conf_set(kprod_conf_t *conf, const char *name, const
     if (v && alias) {
         char *conv = NULL;
         int r = convert_alias(alias, v, &conv, errstr, errstr_size);
-        free(v);
+        free_value(id, v);
         if (r != 0)
             return KPROD_ERR__INVALID_CONFIG;
         v = conv;
@@ -182,10 +189,10 @@ KPROD_API kprod_err_t kprod_conf_set(kprod_conf_t *conf, const char *name, const
             size_t n = strlen(errstr);
             snprintf(errstr + n, errstr_size - n, " (set as \"%s\")", alias->name);
         }
-        free(v);
+        free_value(id, v);
         return KPROD_ERR__INVALID_CONFIG;
     }
-    free(conf->text[id]);
+    free_value(id, conf->text[id]);
     conf->text[id] = v;
     conf->num[id] = num;
     conf->set[id] = 1;

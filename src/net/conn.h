@@ -138,7 +138,8 @@ void kp_conn_set_ready(kp_conn *c);
 void kp_conn_set_phase(kp_conn *c, const char *phase);
 /* A ready connection starts a new handshake in place (SASL
  * re-authentication): HANDSHAKE until kp_conn_reauthenticated, bounded by
- * the setup timeout; requests in flight go on. */
+ * its requests' request.timeout.ms (the answers to the requests in flight
+ * come first); those requests go on. */
 void kp_conn_begin_reauth(kp_conn *c, int64_t now_ms);
 void kp_conn_reauthenticated(kp_conn *c);
 /* Errors of the security setup (TLS, SASL): logged by the layer above,

@@ -1,6 +1,7 @@
 /* Helpers of the security tests (see sec_util.h). */
 #include "sec_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,36 @@ const char *kps_at(const char *port_key) {
     return a;
 }
 
+char *kps_expand(const char *v) {
+    if (v[0] == '@')
+        return strdup(kps_path(0, v + 1));
+    if (v[0] == '<') {
+        FILE *f = fopen(kps_path(0, v + 1), "r");
+        if (!f)
+            fail_msg("cannot read %s", kps_path(0, v + 1));
+        char *text = calloc(1, 65536);
+        size_t n = fread(text, 1, 65535, f);
+        text[n] = '\0';
+        fclose(f);
+        return text;
+    }
+    char out[1024] = "";
+    size_t n = 0;
+    for (const char *p = v; *p;) {
+        const char *d = strstr(p, "${");
+        size_t lit = d ? (size_t)(d - p) : strlen(p);
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s", (int)lit, p);
+        if (!d)
+            break;
+        const char *e = strchr(d, '}');
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", (int)(e - d - 2), d + 2);
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", kps_env(0, key));
+        p = e + 1;
+    }
+    return strdup(out);
+}
+
 kprod_conf_t *kps_conf(int cluster, const char *name, const char *const *extra,
                        kprod_delivery_cb cb, kpt_logcap *lc) {
     kprod_conf_t *c = kprod_conf_new();
@@ -95,57 +126,55 @@ static char **lines(char *out, int *n) {
     return v;
 }
 
-static char *big_buf(size_t *cap) {
-    *cap = 4 << 20;
-    char *out = malloc(*cap);
+/* Runs a consumer command (printf-style) and checks it printed exactly
+ * count lines. */
+static char **run_reader(const char *who, const char *topic, int count, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static char **run_reader(const char *who, const char *topic, int count, const char *fmt, ...) {
+    char cmd[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    size_t cap = 4 << 20;
+    char *out = malloc(cap);
     assert_non_null(out);
-    return out;
+    int rc = kpt_sh(out, cap, "%s", cmd);
+    int n;
+    char **v = lines(out, &n);
+    free(out);
+    if (rc != 0 || n != count)
+        fail_msg("%s read %d of %d records of %s (exit %d)", who, n, count, topic, rc);
+    return v;
 }
 
 char **kps_read_kcat(int cluster, const char *name, const char *bootstrap, const char *topic,
                      int partition, int count) {
-    size_t cap;
-    char *out = big_buf(&cap);
-    char conf[128], part[32] = "";
+    char conf[128], part[32] = "", who[160];
     snprintf(conf, sizeof(conf), "kcat-%s.conf", name);
+    snprintf(who, sizeof(who), "kcat (%s)", name);
     if (partition >= 0)
         snprintf(part, sizeof(part), "-p %d", partition);
-    int rc =
-        kpt_sh(out, cap,
-               "timeout 30 kcat -C -q -F '%s' -b '%s' -t '%s' %s -o beginning -c %d -f '%%s\\n' "
-               "2>/dev/null",
-               kps_path(cluster, conf), bootstrap, topic, part, count);
-    int n;
-    char **v = lines(out, &n);
-    free(out);
-    if (rc != 0 || n != count)
-        fail_msg("kcat (%s) read %d of %d records of %s (exit %d)", name, n, count, topic, rc);
-    return v;
+    return run_reader(who, topic, count,
+                      "timeout 30 kcat -C -q -F '%s' -b '%s' -t '%s' %s -o beginning -c %d "
+                      "-f '%%s\\n' 2>/dev/null",
+                      kps_path(cluster, conf), bootstrap, topic, part, count);
 }
 
 char **kps_read_java(int cluster, const char *name, const char *bootstrap, const char *topic,
                      int partition, int count) {
-    size_t cap;
-    char *out = big_buf(&cap);
-    char props[128], part[48] = "";
+    char props[128], part[48], who[160];
     snprintf(props, sizeof(props), "client-%s.properties", name);
+    snprintf(who, sizeof(who), "the console consumer (%s)", name);
     if (partition >= 0)
         snprintf(part, sizeof(part), "--partition %d --offset earliest", partition);
     else
         snprintf(part, sizeof(part), "--from-beginning");
-    int rc =
-        kpt_sh(out, cap,
-               "timeout 60 bash '%s/scripts/kafka.sh' console-consumer --bootstrap-server '%s' "
-               "--command-config '%s' --topic '%s' %s --max-messages %d --timeout-ms 30000 "
-               "2>/dev/null",
-               kpt_src_dir(), bootstrap, kps_path(cluster, props), topic, part, count);
-    int n;
-    char **v = lines(out, &n);
-    free(out);
-    if (rc != 0 || n != count)
-        fail_msg("console consumer (%s) read %d of %d records of %s (exit %d)", name, n, count,
-                 topic, rc);
-    return v;
+    return run_reader(who, topic, count,
+                      "timeout 60 bash '%s/scripts/kafka.sh' console-consumer --bootstrap-server "
+                      "'%s' --command-config '%s' --topic '%s' %s --max-messages %d "
+                      "--timeout-ms 30000 2>/dev/null",
+                      kpt_src_dir(), bootstrap, kps_path(cluster, props), topic, part, count);
 }
 
 void kps_values_free(char **v, int count) {

@@ -20,6 +20,11 @@ const char *kps_path(int cluster, const char *file);
 /* "127.0.0.1:<the port named key>" (static, rotating). */
 const char *kps_at(const char *port_key);
 
+/* A property value for a test: "${KEY}" parts replaced by the env file's
+ * values, "@file" the path of a file of the security dir, "<file" its text.
+ * The caller frees it. */
+char *kps_expand(const char *v);
+
 /* A conf loaded from client-NAME.properties (a Java client file, as it
  * is), plus name/value pairs (NULL-terminated), the delivery callback and
  * a log capture (either may be NULL). */

@@ -107,27 +107,6 @@ static const fail_case cases[] = {
      1},
 };
 
-/* ${KEY} from the env file, @file a path in the security dir. */
-static char *expand(const char *v) {
-    if (v[0] == '@')
-        return strdup(kps_path(0, v + 1));
-    char out[1024] = "";
-    size_t n = 0;
-    for (const char *p = v; *p;) {
-        const char *d = strstr(p, "${");
-        size_t lit = d ? (size_t)(d - p) : strlen(p);
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s", (int)lit, p);
-        if (!d)
-            break;
-        const char *e = strchr(d, '}');
-        char key[64];
-        snprintf(key, sizeof(key), "%.*s", (int)(e - d - 2), d + 2);
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", kps_env(0, key));
-        p = e + 1;
-    }
-    return strdup(out);
-}
-
 static kprod_err_t failing_token(char *token, size_t size, int64_t *expiry_ms, char *errstr,
                                  size_t errstr_size, void *opaque) {
     (void)token, (void)size, (void)expiry_ms, (void)opaque;
@@ -151,7 +130,7 @@ static void run_case(const fail_case *c) {
     int n = 0;
     for (; c->extra[n]; n += 2) {
         extra[n] = c->extra[n];
-        extra[n + 1] = owned[n / 2] = expand(c->extra[n + 1]);
+        extra[n + 1] = owned[n / 2] = kps_expand(c->extra[n + 1]);
     }
     int nowned = n / 2;
     const char *more[] = {"debug",
@@ -187,7 +166,7 @@ static void run_case(const fail_case *c) {
     /* the one error line says what and where */
     char *says[4] = {NULL, NULL, NULL, NULL};
     for (int k = 0; c->says[k]; k++)
-        says[k] = expand(c->says[k]);
+        says[k] = kps_expand(c->says[k]);
     if (kpt_logcap_count(lc, KPROD_LOG_ERR, "security", says[0], says[1], says[2], NULL) != 1)
         fail_msg("%s: no error line with \"%s\" \"%s\" \"%s\":\n%s", c->what, says[0],
                  says[1] ? says[1] : "", says[2] ? says[2] : "", kpt_logcap_dump(lc));
@@ -268,7 +247,7 @@ static void test_bad_stores(void **state) {
         int n = 0;
         for (; bad[i].extra[n]; n += 2) {
             extra[n] = bad[i].extra[n];
-            extra[n + 1] = owned[n / 2] = expand(bad[i].extra[n + 1]);
+            extra[n + 1] = owned[n / 2] = kps_expand(bad[i].extra[n + 1]);
         }
         extra[n] = NULL;
         kprod_conf_t *conf = kps_conf(0, "ssl", extra, NULL, NULL);

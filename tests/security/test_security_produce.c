@@ -136,36 +136,6 @@ static const sec_case cases[] = {
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
-/* Expands ${KEY} (the env file), @file (its path) and <file (its text). */
-static char *expand(const char *v) {
-    if (v[0] == '@')
-        return strdup(kps_path(0, v + 1));
-    if (v[0] == '<') {
-        FILE *f = fopen(kps_path(0, v + 1), "r");
-        assert_non_null(f);
-        char *text = calloc(1, 65536);
-        size_t n = fread(text, 1, 65535, f);
-        text[n] = '\0';
-        fclose(f);
-        return text;
-    }
-    char out[1024] = "";
-    size_t n = 0;
-    for (const char *p = v; *p;) {
-        const char *d = strstr(p, "${");
-        size_t lit = d ? (size_t)(d - p) : strlen(p);
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s", (int)lit, p);
-        if (!d)
-            break;
-        const char *e = strchr(d, '}');
-        char key[64];
-        snprintf(key, sizeof(key), "%.*s", (int)(e - d - 2), d + 2);
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", kps_env(0, key));
-        p = e + 1;
-    }
-    return strdup(out);
-}
-
 static int delivered, failed;
 static kprod_err_t last_err;
 
@@ -209,7 +179,7 @@ static void produce_case(int i, const char *topic) {
     int n = 0;
     for (; c->extra[n]; n += 2) {
         extra[n] = c->extra[n];
-        extra[n + 1] = owned[n / 2] = expand(c->extra[n + 1]);
+        extra[n + 1] = owned[n / 2] = kps_expand(c->extra[n + 1]);
     }
     int nowned = n / 2;
     extra[n++] = "debug";
