@@ -128,6 +128,7 @@ sec_write_env() { # setup dir password store-password
         echo "PASSWORD=$3"
         echo "STORE_PASSWORD=$4"
     } >"$dir/env"
+    chmod 600 "$dir/env"
 }
 
 # name=value lines of the Java client properties for one listener/mechanism.

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "security/jaas.h"
+#include "security/oauthbearer.h"
 
 static int errf(char *errstr, size_t errstr_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -313,6 +314,22 @@ static kprod_err_t resolve_sasl(const kp_conf_view *v, kp_sasl_settings *s, char
                  "sasl.jaas.config=%s required unsecuredLoginStringClaim_sub=\"<principal>\";",
                  module_for(s->mech));
             return KPROD_ERR__INVALID_CONFIG;
+        }
+        if (s->oauth_unsecured) {
+            /* A token that cannot be made (no principal claim, a bad
+             * lifetime) is the configuration's fault: say so now, not at
+             * the first connection. */
+            kp_buf t;
+            kp_buf_init(&t, 256);
+            int64_t expiry;
+            char why[256];
+            kprod_err_t err =
+                kp_oauthbearer_unsecured_token(&s->oauth, 0, &t, &expiry, why, sizeof(why));
+            kp_buf_free(&t);
+            if (err) {
+                errf(errstr, errstr_size, "%s", why);
+                return err;
+            }
         }
         return KPROD_ERR_NO_ERROR;
     }

@@ -159,6 +159,15 @@ static void test_mechanism_rules(void **state) {
     const char *no_token[] = {"security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
                               NULL};
     expect_refused(no_token, KPROD_ERR__INVALID_CONFIG, "kprod_conf_set_oauthbearer_token_cb");
+    const char *no_sub[] = {"security.protocol",
+                            "SASL_SSL",
+                            "sasl.mechanism",
+                            "OAUTHBEARER",
+                            "sasl.jaas.config",
+                            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                            "required unsecuredLoginStringClaim_name=\"x\";",
+                            NULL};
+    expect_refused(no_sub, KPROD_ERR__INVALID_CONFIG, "unsecuredLoginStringClaim_sub");
     /* a token callback is enough */
     kprod_conf_t *c = conf_with(no_token);
     kprod_conf_set_oauthbearer_token_cb(c, (kprod_oauthbearer_token_cb)1, c);
