@@ -394,6 +394,29 @@ typedef kprod_err_t (*kprod_oauthbearer_token_cb)(char *token, size_t token_size
 KPROD_API void kprod_conf_set_oauthbearer_token_cb(kprod_conf_t *conf,
                                                    kprod_oauthbearer_token_cb cb, void *opaque);
 
+/* A producer-wide event not tied to one record: every broker down
+ * (KPROD_ERR__ALL_BROKERS_DOWN), an authentication failure, the fatal
+ * error (KPROD_ERR__FATAL's cause: err is the underlying code). reason
+ * says what kprod knows; valid only during the call. The same events are
+ * logged whether or not a callback is set.
+ * Served where delivery reports are: in kprod_poll, kprod_flush or
+ * kprod_close on the application's thread, or on kprod's report thread
+ * with delivery.report.mode=thread; the rules of kprod_delivery_cb apply
+ * (it may call kprod_send, not kprod_poll/flush/close of this producer). */
+typedef void (*kprod_error_cb)(kprod_err_t err, const char *reason, void *opaque);
+/* Sets the error callback for producers made from conf; kprod never frees
+ * opaque, which must outlive them. Changes conf: must not overlap any
+ * other call on it. */
+KPROD_API void kprod_conf_set_error_cb(kprod_conf_t *conf, kprod_error_cb cb, void *opaque);
+
+/* The detail of the last error a kprod call returned on this thread (a
+ * kprod_send that failed: "topic 'x' not found in the cluster after 60000
+ * ms (max.block.ms)", "partition 7 of topic 't' does not exist (3
+ * partitions)", ...), or the error code's text when kprod knows no more;
+ * "" before any error. The string is the thread's own, valid until its
+ * next kprod call. Any thread; never blocks; from any callback. */
+KPROD_API const char *kprod_last_errstr(void);
+
 /* Serializers turn the application's key and value objects into bytes.
  * key.serializer / value.serializer select a built-in one by name: "bytes"
  * (default: the pointer and length are the bytes), "string" (a C string; a
@@ -488,11 +511,9 @@ typedef struct kprod_report_s {
      * 0 when it certainly was not. */
     int possibly_persisted;
     void *opaque; /* the opaque given to kprod_send */
-    /* On error, when there is more to say than kprod_err_str(err): the
-     * broker's own message (SASL_AUTHENTICATION_FAILED: "Authentication
-     * failed during authentication due to invalid credentials ...") or
-     * kprod's reason (a TLS verification failure naming the broker and
-     * OpenSSL's reason). NULL otherwise; valid during the callback. */
+    /* On error: what kprod knows of the cause ("connection to
+     * 127.0.0.1:9092 refused", the broker's refusal with a hint, ...),
+     * never NULL; NULL when delivered. Valid only during the callback. */
     const char *errstr;
 } kprod_report_t;
 
@@ -645,6 +666,59 @@ KPROD_API int kprod_metadata_partition_replicas(const kprod_metadata_t *md, int 
                                                 int32_t *ids, int max);
 KPROD_API int kprod_metadata_partition_isr(const kprod_metadata_t *md, int t, int part,
                                            int32_t *ids, int max);
+
+/* ------------------------------------------------------------------------
+ * Statistics: what the producer has done and holds, per producer, broker
+ * and partition. The JSON document's schema is in docs/STATISTICS.md.
+ * ---------------------------------------------------------------------- */
+typedef struct kprod_stats_s kprod_stats_t;
+
+/* Every statistics.interval.ms (0, the default, means never) the JSON
+ * document, json_len bytes plus a NUL, valid only during the call. Served
+ * where delivery reports are (kprod_poll, kprod_flush, kprod_close, or
+ * the report thread), with the rules of kprod_delivery_cb. */
+typedef void (*kprod_stats_cb)(const char *json, size_t json_len, void *opaque);
+/* Sets the statistics callback for producers made from conf; kprod never
+ * frees opaque, which must outlive them. Changes conf: must not overlap
+ * any other call on it. */
+KPROD_API void kprod_conf_set_stats_cb(kprod_conf_t *conf, kprod_stats_cb cb, void *opaque);
+
+/* A snapshot of the statistics now, taken by the sender thread; waits up
+ * to timeout_ms (-1 forever) for it. The caller frees *out with
+ * kprod_stats_destroy. _TIMED_OUT, _CLOSED, _NO_MEMORY. Any thread, also
+ * from a delivery, error or statistics callback (it holds them up); calls
+ * at once are served together or one after the other. */
+KPROD_API kprod_err_t kprod_stats_get(kprod_t *p, int timeout_ms, kprod_stats_t **out);
+/* Frees s (NULL: nothing). s does not depend on the producer. */
+KPROD_API void kprod_stats_destroy(kprod_stats_t *s);
+/* The snapshot as the JSON document of docs/STATISTICS.md; lives as long
+ * as s. Only reads s: any number of threads at once. */
+KPROD_API const char *kprod_stats_json(const kprod_stats_t *s);
+/* The snapshot in Prometheus' text exposition format (one sample per
+ * metric below, each labelled client_id, and broker, topic and partition
+ * where they apply); lives as long as s. Only reads s. */
+KPROD_API const char *kprod_stats_prometheus(const kprod_stats_t *s);
+
+/* One number of a snapshot, for programs that export metrics their own
+ * way. name is Prometheus-style ("kprod_records_acked_total"). A broker's
+ * metric names it by broker ("host:port") and broker_id (negative for a
+ * bootstrap.servers entry); a partition's by topic and partition. Where
+ * they do not apply broker and topic are NULL, partition -1. Strings live
+ * as long as the snapshot. */
+typedef struct kprod_metric_s {
+    const char *name;
+    const char *help;
+    int is_counter; /* 1: only grows (a _total); 0: a gauge */
+    const char *broker;
+    int32_t broker_id;
+    const char *topic;
+    int32_t partition;
+    double value;
+} kprod_metric_t;
+/* The number of metrics in s, and metric i of them (NULL past the end).
+ * Only read s. */
+KPROD_API size_t kprod_stats_metric_count(const kprod_stats_t *s);
+KPROD_API const kprod_metric_t *kprod_stats_metric(const kprod_stats_t *s, size_t i);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 
 #include "accumulator_impl.h"
 #include "clock.h"
+#include "errdetail.h"
 #include "partitioner.h"
 #include "protocol/record_batch.h"
 
@@ -68,6 +69,7 @@ void kp_batch_free(kp_batch *b) {
         return;
     kp_rb_writer_free(&b->w);
     free(b->meta);
+    free(b->errstr);
     free(b);
 }
 
@@ -566,6 +568,13 @@ static kprod_err_t append_locked(kp_acc *acc, kp_partq *q, const kp_append *a, i
     /* Report facts are charged too, so unserved reports are bounded. */
     b->mem += sizeof(*m);
     acc->mem_used += sizeof(*m);
+    b->rec_bytes += rec_size;
+    q->records++;
+    q->bytes += (int64_t)rec_size;
+    acc->records_waiting++;
+    acc->bytes_waiting += (int64_t)rec_size;
+    acc->records_accepted++;
+    acc->bytes_accepted += (int64_t)rec_size;
     *appended = rec_size;
     return KPROD_ERR_NO_ERROR;
 }
@@ -575,14 +584,71 @@ static int partition_has_leader(int32_t partition, void *opaque) {
     return t->parts[partition]->has_leader;
 }
 
+/* What kprod_last_errstr says about a failed append: the facts behind the
+ * code, gathered only on this (failing) path. count and md_err are the
+ * topic's as seen under the lock (-1 and 0 without a topic). */
+static void explain(const kp_acc *acc, const kp_append *a, kprod_err_t err, int32_t count,
+                    kprod_err_t md_err) {
+    const kp_config *cfg = acc->cfg;
+    switch (err) {
+    case KPROD_ERR__INVALID_TOPIC:
+        kp_errdetail_set("invalid topic name '%.255s': 1 to 249 characters of a-z, A-Z, 0-9, "
+                         "'.', '_' and '-', and not '.' or '..'",
+                         a->topic);
+        break;
+    case KPROD_ERR__UNKNOWN_TOPIC:
+        kp_errdetail_set("topic '%.255s' not found in the cluster after %lld ms (max.block.ms)",
+                         a->topic, (long long)cfg->max_block_ms);
+        break;
+    case KPROD_ERR__TIMED_OUT:
+        if (md_err)
+            kp_errdetail_set("no partitions of topic '%.255s' within %lld ms (max.block.ms): the "
+                             "cluster answers %s",
+                             a->topic, (long long)cfg->max_block_ms, kprod_err_name(md_err));
+        else
+            kp_errdetail_set("no metadata for topic '%.255s' within %lld ms (max.block.ms): no "
+                             "broker answered (the log says why)",
+                             a->topic, (long long)cfg->max_block_ms);
+        break;
+    case KPROD_ERR__UNKNOWN_PARTITION:
+        kp_errdetail_set("partition %d of topic '%.255s' does not exist (%d partitions)",
+                         (int)a->partition, a->topic, (int)count);
+        break;
+    case KPROD_ERR__PARTITIONER:
+        kp_errdetail_set("the partitioner chose a partition outside 0..%d for topic '%.255s'",
+                         (int)count - 1, a->topic);
+        break;
+    case KPROD_ERR__QUEUE_FULL:
+        kp_errdetail_set("buffer.memory (%lld bytes) stayed full for %lld ms (max.block.ms): "
+                         "records come faster than the brokers take them",
+                         (long long)cfg->buffer_memory, (long long)cfg->max_block_ms);
+        break;
+    case KPROD_ERR__MSG_SIZE_TOO_LARGE:
+        kp_errdetail_set("a record of %zu bytes (key, value and headers encoded) is larger than "
+                         "max.request.size (%d) or buffer.memory (%lld)",
+                         record_size_alone(a), (int)cfg->max_request_size,
+                         (long long)cfg->buffer_memory);
+        break;
+    case KPROD_ERR__INVALID_ARG:
+        kp_errdetail_set("a key or value length below -1 (-1 means null)");
+        break;
+    default:
+        kp_errdetail_set("%s", kprod_err_str(err));
+    }
+}
+
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a) {
-    if (a->key_len < -1 || a->value_len < -1)
-        return KPROD_ERR__INVALID_ARG; /* -1 is null; nothing else is below 0 */
+    if (a->key_len < -1 || a->value_len < -1) {
+        explain(acc, a, KPROD_ERR__INVALID_ARG, -1, 0); /* -1 is null; nothing else is below 0 */
+        return KPROD_ERR__INVALID_ARG;
+    }
     size_t limit = (size_t)acc->cfg->max_request_size;
     if ((size_t)acc->cfg->buffer_memory < limit)
         limit = (size_t)acc->cfg->buffer_memory;
-    if (record_size_bound(a) > limit && record_size_alone(a) > limit)
+    if (record_size_bound(a) > limit && record_size_alone(a) > limit) {
+        explain(acc, a, KPROD_ERR__MSG_SIZE_TOO_LARGE, -1, 0);
         return KPROD_ERR__MSG_SIZE_TOO_LARGE;
+    }
 
     /* No clock read on the common path: see lazy_now. */
     int64_t now = 0, deadline = 0;
@@ -624,9 +690,13 @@ kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a) {
         kp_sticky_note_append(&t->sticky, partition, appended, acc->cfg->batch_size, may_switch,
                               t->partition_count, partition_has_leader, t);
     }
+    int32_t count = err && t ? t->partition_count : -1;
+    kprod_err_t md_err = err && t ? t->md_err : KPROD_ERR_NO_ERROR;
     pthread_mutex_unlock(&acc->lock);
     if (wake)
         acc->wake_sender(acc->wake_opaque);
+    if (err)
+        explain(acc, a, err, count, md_err);
     return err;
 }
 
@@ -650,10 +720,19 @@ int kp_acc_batch_ready_locked(const kp_acc *acc, const kp_batch *b, int64_t now_
     return 0;
 }
 
-static kp_batch *pop_locked(kp_partq *q) {
+/* A batch joins or leaves a partition's queue: the waiting counts follow. */
+static void count_waiting_locked(kp_acc *acc, kp_partq *q, const kp_batch *b, int sign) {
+    q->records += sign * (int64_t)b->w.count;
+    q->bytes += sign * (int64_t)b->rec_bytes;
+    acc->records_waiting += sign * (int64_t)b->w.count;
+    acc->bytes_waiting += sign * (int64_t)b->rec_bytes;
+}
+
+static kp_batch *pop_locked(kp_acc *acc, kp_partq *q) {
     kp_batch *b = q->head;
     if (!b)
         return NULL;
+    count_waiting_locked(acc, q, b, -1);
     q->head = b->next;
     if (q->tail == b)
         q->tail = NULL;
@@ -688,11 +767,11 @@ static void drain_partition_locked(kp_acc *acc, kp_partq *q, int64_t now, kp_dra
         if (v == KP_DRAIN_EXPIRE) {
             if (kp_batchvec_push(expired, q->head) != KPROD_ERR_NO_ERROR)
                 return;
-            release_buffer_locked(acc, pop_locked(q));
+            release_buffer_locked(acc, pop_locked(acc, q));
             continue;
         }
         if (v == KP_DRAIN_TAKE && kp_batchvec_push(taken, q->head) == KPROD_ERR_NO_ERROR) {
-            pop_locked(q);
+            pop_locked(acc, q);
             /* One batch per partition and request: the next ready one goes
              * in the next turn's request, at once, not after a response. */
             if (q->head && kp_acc_batch_ready_locked(acc, q->head, now, wake_at))
@@ -743,6 +822,7 @@ static void requeue_locked(kp_acc *acc, kp_batch *b) {
     *pp = b;
     if (!b->next)
         q->tail = b;
+    count_waiting_locked(acc, q, b, 1);
     activate_locked(acc, q);
 }
 
@@ -757,11 +837,26 @@ void kp_acc_settle(kp_acc *acc, kp_batch *const *finished, int nfinished, kp_bat
     pthread_mutex_unlock(&acc->lock);
 }
 
+void kp_acc_stats(kp_acc *acc, kp_acc_part_fn fn, void *opaque, kp_acc_totals *out) {
+    pthread_mutex_lock(&acc->lock);
+    out->records_accepted = acc->records_accepted;
+    out->bytes_accepted = acc->bytes_accepted;
+    out->records_waiting = acc->records_waiting;
+    out->bytes_waiting = acc->bytes_waiting;
+    out->mem_used = (int64_t)acc->mem_used;
+    for (size_t i = 0; fn && i < acc->ntopics; i++) {
+        const kp_topic *t = acc->by_id[i];
+        for (int32_t p = 0; p < t->partition_count; p++)
+            fn(opaque, t->id, t->name, p, t->parts[p]->records, t->parts[p]->bytes);
+    }
+    pthread_mutex_unlock(&acc->lock);
+}
+
 void kp_acc_take_all(kp_acc *acc, kp_batchvec *out) {
     pthread_mutex_lock(&acc->lock);
     for (kp_partq *q = acc->act_head; q; q = q->act_next) {
         while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
-            release_buffer_locked(acc, pop_locked(q));
+            release_buffer_locked(acc, pop_locked(acc, q));
     }
     pthread_mutex_unlock(&acc->lock);
 }
@@ -773,7 +868,7 @@ void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch
         if (!q->head || !match(opaque, q->head))
             continue;
         while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
-            release_buffer_locked(acc, pop_locked(q));
+            release_buffer_locked(acc, pop_locked(acc, q));
     }
     pthread_mutex_unlock(&acc->lock);
 }

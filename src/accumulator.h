@@ -76,6 +76,21 @@ int kp_acc_flushed(kp_acc *acc, uint64_t epoch, int64_t deadline_ms);
 /* Waits until some flush epoch empties, or deadline_ms. */
 void kp_acc_wait_progress(kp_acc *acc, int64_t deadline_ms);
 
+/* ---- statistics ---- */
+
+typedef struct kp_acc_totals {
+    int64_t records_accepted, bytes_accepted; /* ever */
+    int64_t records_waiting, bytes_waiting;   /* now, retries included */
+    int64_t mem_used;                         /* charged against buffer.memory */
+} kp_acc_totals;
+/* Called for every partition of every topic whose partition count is
+ * known, with its waiting records and bytes; under the lock, so it must
+ * not call the accumulator. */
+typedef void (*kp_acc_part_fn)(void *opaque, uint32_t topic_id, const char *topic,
+                               int32_t partition, int64_t records, int64_t bytes);
+/* The totals, and fn (may be NULL) for each partition. Sender thread. */
+void kp_acc_stats(kp_acc *acc, kp_acc_part_fn fn, void *opaque, kp_acc_totals *out);
+
 /* No more appends from now on: they fail with err (_CLOSED or _FATAL), and
  * sends blocked on memory or metadata wake up with it. With _CLOSED every
  * queued batch becomes ready (close flushes); the first err set stays. */

@@ -19,6 +19,7 @@ typedef struct kp_partq {
     struct kp_topic *topic;
     int32_t index;
     int has_leader;            /* for the sticky partitioner's choice */
+    int64_t records, bytes;    /* waiting here, retries included (statistics) */
     int active;                /* on the accumulator's active list */
     struct kp_partq *act_next; /* next on that list */
 } kp_partq;
@@ -59,6 +60,8 @@ struct kp_acc {
     kp_partq *act_head, *act_tail;
 
     size_t mem_used; /* bytes charged against buffer.memory */
+    /* statistics: accepted ever, waiting now (the partitions' sums) */
+    int64_t records_accepted, bytes_accepted, records_waiting, bytes_waiting;
     size_t buf_used; /* the part of mem_used in batch buffers (the rest: report facts) */
     uint64_t next_batch_id;
     kp_flush_epoch *epochs; /* oldest first; the last is the current one */

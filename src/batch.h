@@ -31,6 +31,7 @@ typedef struct kp_batch {
     kp_recmeta *meta; /* one per record */
     int32_t meta_cap;
     size_t mem;         /* bytes charged to buffer.memory (buffer + report facts) */
+    size_t rec_bytes;   /* the records' encoded bytes, uncompressed (statistics) */
     size_t buf_mem;     /* the buffer's part of mem, until the batch completes */
     int closed;         /* no more appends (full, or drained) */
     int64_t created_ms; /* first append: linger.ms and delivery.timeout.ms start here */
@@ -47,7 +48,7 @@ typedef struct kp_batch {
 
     /* outcome */
     kprod_err_t err;
-    const char *errstr; /* err's explanation, kept by the report queue (kp_reports_text); or NULL */
+    char *errstr; /* what is known of the last failure (heap, NULL none): the report's text */
     int64_t base_offset;
     int64_t log_append_time;
     int possibly_persisted;

@@ -36,6 +36,10 @@ struct kprod_conf_s {
     void *log_opaque;
     kprod_oauthbearer_token_cb token_cb;
     void *token_opaque;
+    kprod_error_cb error_cb;
+    void *error_opaque;
+    kprod_stats_cb stats_cb;
+    void *stats_opaque;
 };
 
 static void errf(char *errstr, size_t errstr_size, const char *fmt, ...) {
@@ -265,6 +269,20 @@ KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *
         return;
     conf->log_cb = cb;
     conf->log_opaque = opaque;
+}
+
+KPROD_API void kprod_conf_set_error_cb(kprod_conf_t *conf, kprod_error_cb cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->error_cb = cb;
+    conf->error_opaque = opaque;
+}
+
+KPROD_API void kprod_conf_set_stats_cb(kprod_conf_t *conf, kprod_stats_cb cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->stats_cb = cb;
+    conf->stats_opaque = opaque;
 }
 
 /* ---- properties files ---- */
@@ -579,6 +597,11 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     o->log.cb = c->log_cb;
     o->log.opaque = c->log_opaque;
     o->log.client_id = o->client_id;
+    o->error_cb = c->error_cb;
+    o->error_opaque = c->error_opaque;
+    o->stats_cb = c->stats_cb;
+    o->stats_opaque = c->stats_opaque;
+    o->statistics_interval_ms = v[KP_P_STATISTICS_INTERVAL_MS];
     return KPROD_ERR_NO_ERROR;
 
 fail:

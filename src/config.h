@@ -68,6 +68,11 @@ typedef struct kp_config {
     void *partitioner_opaque;
     kprod_delivery_cb delivery_cb;
     void *delivery_cb_opaque;
+    kprod_error_cb error_cb;
+    void *error_opaque;
+    kprod_stats_cb stats_cb;
+    void *stats_opaque;
+    int64_t statistics_interval_ms; /* 0: no periodic document */
 
     /* log_level, debug and the log callback; log.client_id points at
      * client_id above, so a kp_config must not be copied by value. */

@@ -267,6 +267,10 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
                              "librdkafka's name: the highest syslog level passed to the log "
                              "callback (3 errors, 4 warnings, 6 info, 7 debug). Without a "
                              "callback only warnings and errors reach stderr."),
+    [KP_P_STATISTICS_INTERVAL_MS] =
+        P_INT("statistics.interval.ms", "0", 0, 86400000,
+              "librdkafka's name: how often the statistics document (docs/STATISTICS.md) goes "
+              "to the statistics callback; 0 never. kprod_stats_get() works either way."),
 };
 
 const kp_conf_alias kp_conf_aliases[] = {

@@ -74,6 +74,7 @@ typedef enum kp_conf_id {
     KP_P_RECEIVE_MESSAGE_MAX_BYTES,
     KP_P_DEBUG,
     KP_P_LOG_LEVEL,
+    KP_P_STATISTICS_INTERVAL_MS,
     KP_P__COUNT
 } kp_conf_id;
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "errdetail.h"
 #include "serializer.h"
 
 static int64_t wall_clock_ms(void) {
@@ -87,28 +88,39 @@ static int null_with_length(kp_ser_kind kind, const void *obj, size_t len) {
  * _INVALID_ARG): nothing here may be read out of bounds or through NULL. */
 static int record_valid(const kprod_t *p, const kprod_record_t *rec) {
     if (!rec->topic)
-        return 0;
+        return kp_errdetail_set("the record's topic is NULL"), 0;
     /* Java: "Invalid timestamp: -1. Timestamp should always be non-negative
      * or null". One such record would fail its whole batch at the broker
      * (INVALID_TIMESTAMP). */
     if (rec->timestamp_ms < 0)
-        return 0;
+        return kp_errdetail_set("timestamp_ms %lld is negative (0 means now)",
+                                (long long)rec->timestamp_ms),
+               0;
     if (null_with_length(p->cfg.key_serializer, rec->key, rec->key_len) ||
         null_with_length(p->cfg.value_serializer, rec->value, rec->value_len))
-        return 0;
+        return kp_errdetail_set("a NULL key or value with a length above 0 (NULL is the null "
+                                "key or value: its length must be 0)"),
+               0;
     if (rec->header_count > 0 && !rec->headers)
-        return 0;
+        return kp_errdetail_set("headers is NULL with header_count %zu", rec->header_count), 0;
     for (size_t i = 0; i < rec->header_count; i++) {
         const kprod_header_t *h = &rec->headers[i];
         if (!h->name || (!h->value && h->value_len > 0))
-            return 0;
+            return kp_errdetail_set("header %zu has a NULL name, or a NULL value with a "
+                                    "length above 0",
+                                    i),
+                   0;
     }
     return 1;
 }
 
 KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_delivery_cb cb,
                                  void *opaque) {
-    if (!p || !rec || !record_valid(p, rec))
+    if (!p || !rec) {
+        kp_errdetail_set("kprod_send: %s is NULL", p ? "the record" : "the producer");
+        return KPROD_ERR__INVALID_ARG;
+    }
+    if (!record_valid(p, rec))
         return KPROD_ERR__INVALID_ARG;
 
     /* Counted until the last touch of p: kprod_close waits for it to drop
@@ -129,10 +141,14 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
     kprod_err_t err =
         kp_serialize(p->cfg.key_serializer, p->cfg.key_serializer_cb, p->cfg.key_serializer_opaque,
                      rec->topic, rec->key, rec->key_len, &ks, &a.key, &a.key_len);
+    const kp_ser_scratch *failed = err ? &ks : &vs;
     if (!err)
         err = kp_serialize(p->cfg.value_serializer, p->cfg.value_serializer_cb,
                            p->cfg.value_serializer_opaque, rec->topic, rec->value, rec->value_len,
                            &vs, &a.value, &a.value_len);
+    if (err)
+        kp_errdetail_set("the %s serializer failed for topic '%.255s': %s",
+                         failed == &ks ? "key" : "value", rec->topic, kp_ser_errstr(failed));
     if (!err) {
         /* Counted before the append: its report may be served at once. */
         kp_reports_accepted(p->reports);

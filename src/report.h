@@ -35,17 +35,20 @@ size_t kp_reports_outstanding(const kp_reports *r);
 /* Records reported _PURGED_ON_CLOSE so far. */
 size_t kp_reports_purged(const kp_reports *r);
 
+/* Queues a producer-wide error for the error callback (kprod_error_cb),
+ * served before the reports queued after it; text is copied. Nothing is
+ * queued when no error callback is set (the caller has logged it). */
+void kp_reports_push_event(kp_reports *r, kprod_err_t err, const char *text);
+
+/* Queues a statistics document for the statistics callback, taking json
+ * (malloc'd); freed at once when no statistics callback is set. */
+void kp_reports_push_stats(kp_reports *r, char *json);
+
 /* Queues completed batches (buffers released already), in order. */
 void kp_reports_push(kp_reports *r, kp_batch *const *batches, int n);
 /* Runs the callbacks of every queued report, waiting until deadline_ms
  * for the first; returns the number of records served. */
 int kp_reports_serve(kp_reports *r, int64_t deadline_ms);
-/* A copy of text that lives as long as r, for a batch's errstr (the
- * broker's message of an authentication failure): equal texts share one
- * copy, and past 32 different ones NULL (a broker cannot grow it without
- * bound). Any thread. */
-const char *kp_reports_text(kp_reports *r, const char *text);
-
 /* Is anything queued? (no lock: a hint) */
 int kp_reports_pending(const kp_reports *r);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "protocol/api_keys.h"
 
 #define KP_READ_CHUNK (64 * 1024)
@@ -132,6 +133,7 @@ static void went_down(kp_conn *c, int64_t now_ms) {
 void kp_conn_connect(kp_conn *c, int64_t now_ms) {
     if (c->state != KP_CONN_DOWN)
         return;
+    c->cnt.connects++;
     if (!c->addrs) {
         struct addrinfo hints;
         memset(&hints, 0, sizeof(hints));
@@ -171,7 +173,10 @@ kp_inflight *kp_conn_commit(kp_conn *c, size_t frame_start, int32_t corr_id, int
         kp_conn_drop_frame(c, frame_start);
         return NULL;
     }
+    c->cnt.requests++;
+    c->cnt.bytes_out += c->out.len - frame_start;
     c->out_total += c->out.len - frame_start;
+    r->queued_us = kp_now_us();
     r->corr_id = corr_id;
     r->api_key = api_key;
     r->api_version = api_version;
@@ -216,6 +221,8 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
     int was_down = c->state == KP_CONN_DOWN;
     if (!was_down && err != KPROD_ERR__PURGED_ON_CLOSE && !kp_conn_security_err(err))
         log_down(c, c->state == KP_CONN_READY && !c->head && err == KPROD_ERR__TRANSPORT);
+    if (c->state == KP_CONN_READY)
+        c->cnt.disconnects++;
     while (c->head) {
         kp_inflight *r = c->head;
         unlink_head(c);
@@ -434,6 +441,9 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
         }
         unlink_head(c);
         off += 4 + size;
+        c->cnt.responses++;
+        c->cnt.bytes_in += 4 + (uint64_t)size;
+        kp_hist_add(&c->cnt.rtt, kp_now_us() - r->queued_us);
         h->on_response(c, r, frame + 4, size - 4, h->opaque);
         int handshake = r->api_key == KP_API_API_VERSIONS || r->api_key == KP_API_SASL_HANDSHAKE ||
                         r->api_key == KP_API_SASL_AUTHENTICATE; /* not a request's answer */
@@ -577,6 +587,15 @@ void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handler
                  c->port);
         kp_conn_fail(c, KPROD_ERR_REQUEST_TIMED_OUT, why, now_ms, h);
     }
+}
+
+void kp_conn_note_throttle(kp_conn *c, int32_t ms) {
+    if (ms <= 0)
+        return;
+    c->cnt.throttle_sum_ms += (uint64_t)ms;
+    c->cnt.throttle_count++;
+    if ((uint64_t)ms > c->cnt.throttle_max_ms)
+        c->cnt.throttle_max_ms = (uint64_t)ms;
 }
 
 int64_t kp_conn_next_deadline(const kp_conn *c) {

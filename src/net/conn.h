@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <stdint.h>
 
+#include "hist.h"
 #include "kprod.h"
 #include "log.h"
 #include "net/tls.h"
@@ -35,6 +36,7 @@ typedef struct kp_inflight {
     int written;         /* every byte reached the socket */
     size_t end_off;      /* where its bytes end in the output stream */
     int64_t deadline_ms; /* request.timeout.ms */
+    int64_t queued_us;   /* when it was committed: the round trip starts */
     void *ctx;           /* the request's owner's */
     const void *handler; /* who gets the outcome (the request layer's) */
 } kp_inflight;
@@ -49,8 +51,20 @@ typedef struct kp_conn_settings {
     kp_tls_ctx *tls; /* NULL: plaintext (PLAINTEXT, SASL_PLAINTEXT) */
 } kp_conn_settings;
 
+/* What the connection did, for the statistics; only ever grows (but the
+ * histogram, which the owner may reset). */
+typedef struct kp_conn_counters {
+    uint64_t connects;    /* attempts started */
+    uint64_t disconnects; /* lost after the handshake */
+    uint64_t requests, bytes_out;
+    uint64_t responses, bytes_in;
+    uint64_t throttle_sum_ms, throttle_count, throttle_max_ms;
+    kp_hist rtt; /* request to response, microseconds */
+} kp_conn_counters;
+
 typedef struct kp_conn {
     const kp_conn_settings *settings;
+    kp_conn_counters cnt;
     int32_t node_id; /* broker id; negative for bootstrap addresses */
     char host[256];
     int port;
@@ -145,6 +159,8 @@ void kp_conn_reauthenticated(kp_conn *c);
 /* Errors of the security setup (TLS, SASL): logged by the layer above,
  * which also fails the records waiting for the broker. */
 int kp_conn_security_err(kprod_err_t err);
+/* A throttle time a response asked for (counted in the statistics). */
+void kp_conn_note_throttle(kp_conn *c, int32_t ms);
 /* The earliest deadline among connect and requests (INT64_MAX if none). */
 int64_t kp_conn_next_deadline(const kp_conn *c);
 

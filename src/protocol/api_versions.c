@@ -27,15 +27,63 @@ kprod_err_t kp_api_versions_req_encode(kp_buf *b, int16_t version, const char *s
     return kp_codec_buf_result(b);
 }
 
+static void features_free(kp_api_feature **f, int32_t *count) {
+    for (int32_t i = 0; i < *count; i++)
+        free((*f)[i].name);
+    free(*f);
+    *f = NULL;
+    *count = 0;
+}
+
 void kp_api_versions_resp_free(kp_api_versions_resp *resp) {
     free(resp->apis);
+    features_free(&resp->supported_features, &resp->supported_feature_count);
+    features_free(&resp->finalized_features, &resp->finalized_feature_count);
     memset(resp, 0, sizeof(*resp));
+}
+
+/* SupportedFeatures (Name, MinVersion, MaxVersion, tags) or
+ * FinalizedFeatures (Name, MaxVersionLevel, MinVersionLevel, tags: the
+ * other order). A repeated tag replaces the earlier list. */
+static kprod_err_t read_features(kp_rd *r, int finalized, kp_api_feature **f, int32_t *count) {
+    features_free(f, count);
+    kprod_err_t err;
+    *f = kp_codec_rd_array_new(r, 1, 1 + 2 + 2 + 1, sizeof(**f), count, &err);
+    for (int32_t i = 0; !err && i < *count; i++) {
+        kp_api_feature *e = &(*f)[i];
+        err = kp_codec_rd_strdup(r, 1, 0, &e->name);
+        int16_t a = kp_rd_i16(r), b = kp_rd_i16(r);
+        e->min_version = finalized ? b : a;
+        e->max_version = finalized ? a : b;
+        kp_rd_skip_tags(r);
+        if (!err && r->err)
+            err = KPROD_ERR__BAD_MSG;
+    }
+    return err;
+}
+
+/* The body's tagged fields: 0 SupportedFeatures, 1 FinalizedFeaturesEpoch,
+ * 2 FinalizedFeatures; 3 (ZkMigrationReady) and unknown ones skipped. */
+static kprod_err_t body_tag(void *ctx, uint32_t tag, kp_rd *v) {
+    kp_api_versions_resp *out = ctx;
+    switch (tag) {
+    case 0:
+        return read_features(v, 0, &out->supported_features, &out->supported_feature_count);
+    case 1:
+        out->finalized_features_epoch = kp_rd_i64(v);
+        return KPROD_ERR_NO_ERROR;
+    case 2:
+        return read_features(v, 1, &out->finalized_features, &out->finalized_feature_count);
+    default:
+        return KPROD_ERR_NO_ERROR;
+    }
 }
 
 /* One attempt at decoding the body as the given version. */
 static kprod_err_t decode_as(kp_rd *r, int16_t version, kp_api_versions_resp *out) {
     int flex = version >= 3;
     memset(out, 0, sizeof(*out));
+    out->finalized_features_epoch = -1;
     out->decoded_version = version;
     out->error_code = kp_rd_i16(r);
     /* ApiKey, MinVersion, MaxVersion (+ tags when flexible) */
@@ -52,7 +100,8 @@ static kprod_err_t decode_as(kp_rd *r, int16_t version, kp_api_versions_resp *ou
     }
     if (version >= 1)
         out->throttle_ms = kp_rd_i32(r);
-    kp_codec_rd_tags(r, flex); /* SupportedFeatures, FinalizedFeatures, ... */
+    if (flex)
+        return kp_codec_rd_tags_each(r, body_tag, out);
     return r->err ? KPROD_ERR__BAD_MSG : KPROD_ERR_NO_ERROR;
 }
 
@@ -97,4 +146,13 @@ int kp_api_versions_pick(const kp_api_versions_resp *resp, int16_t api_key) {
     if (!b || kp_proto_our_range(api_key, &min, &max))
         return -1;
     return kp_proto_pick_version(min, max, b->min_version, b->max_version);
+}
+
+int kp_api_versions_feature_level(const kp_api_versions_resp *resp, const char *name) {
+    if (resp->finalized_features_epoch < 0)
+        return -1;
+    for (int32_t i = 0; i < resp->finalized_feature_count; i++)
+        if (strcmp(resp->finalized_features[i].name, name) == 0)
+            return resp->finalized_features[i].max_version;
+    return 0;
 }

@@ -32,18 +32,34 @@ typedef struct kp_api_version_range {
     int16_t max_version;
 } kp_api_version_range;
 
+/* A feature flag (KIP-584): a supported range, or a finalized one
+ * (min_version/max_version are then MinVersionLevel/MaxVersionLevel). */
+typedef struct kp_api_feature {
+    char *name;
+    int16_t min_version;
+    int16_t max_version;
+} kp_api_feature;
+
 typedef struct kp_api_versions_resp {
     int16_t error_code;
     int32_t count;
     kp_api_version_range *apis; /* malloc'd, count entries; NULL when empty */
     int32_t throttle_ms;        /* 0 in v0 */
     int16_t decoded_version;    /* the body's version as read (0 after the fallback) */
+    /* Tagged fields of v3+ (absent: 0 features, epoch -1). In v3 a broker
+     * leaves out supported features whose lowest version is 0. */
+    int32_t supported_feature_count;
+    kp_api_feature *supported_features;
+    int64_t finalized_features_epoch; /* -1: unknown, the finalized list is not valid */
+    int32_t finalized_feature_count;
+    kp_api_feature *finalized_features;
 } kp_api_versions_resp;
 
 /* Decodes a response body of the given version (the one we sent) into *out,
  * which owns its memory: free with kp_api_versions_resp_free. When the body
- * carries UNSUPPORTED_VERSION it is read as v0 first (see above). Tagged
- * fields (supported/finalized features) are skipped. On error *out holds
+ * carries UNSUPPORTED_VERSION it is read as v0 first (see above). The
+ * tagged fields SupportedFeatures, FinalizedFeaturesEpoch and
+ * FinalizedFeatures are read; others are skipped. On error *out holds
  * nothing to free. KPROD_ERR_NO_ERROR, KPROD_ERR__BAD_MSG,
  * KPROD_ERR__NO_MEMORY or KPROD_ERR__INVALID_ARG (version). */
 kprod_err_t kp_api_versions_resp_decode(kp_rd *r, int16_t version, kp_api_versions_resp *out);
@@ -54,5 +70,12 @@ const kp_api_version_range *kp_api_versions_find(const kp_api_versions_resp *res
 /* The version to use for api_key: the highest in both our range
  * (kp_proto_our_range) and the broker's; -1 when none (or not listed). */
 int kp_api_versions_pick(const kp_api_versions_resp *resp, int16_t api_key);
+
+/* The cluster's finalized level of a feature (its MaxVersionLevel), e.g.
+ * "transaction.version": 2 or more means Transactions V2 (KIP-890). 0 when
+ * the broker reports finalized features but not this one (the feature is
+ * at level 0), -1 when it reports none (before v3, an older broker, or
+ * epoch -1). */
+int kp_api_versions_feature_level(const kp_api_versions_resp *resp, const char *name);
 
 #endif

@@ -48,6 +48,33 @@ void kp_codec_rd_fail(kp_rd *r) {
     r->p = r->end;
 }
 
+kprod_err_t kp_codec_rd_tags_each(kp_rd *r, kp_codec_tag_fn fn, void *ctx) {
+    uint32_t n = kp_rd_uvarint(r);
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+        uint32_t tag = kp_rd_uvarint(r);
+        uint32_t size = kp_rd_uvarint(r);
+        const uint8_t *v = kp_rd_raw(r, size);
+        if (!v)
+            break;
+        kp_rd sub;
+        kp_rd_init(&sub, v, size);
+        kprod_err_t err = fn(ctx, tag, &sub);
+        if (err)
+            return err;
+        if (sub.err)
+            return KPROD_ERR__BAD_MSG;
+    }
+    return r->err ? KPROD_ERR__BAD_MSG : KPROD_ERR_NO_ERROR;
+}
+
+kprod_err_t kp_codec_rd_strdup(kp_rd *r, int flexible, int nullable, char **dst) {
+    *dst = NULL;
+    kp_slice s = kp_codec_rd_str(r, flexible);
+    if (r->err || (!s.p && !nullable))
+        return KPROD_ERR__BAD_MSG;
+    return kp_codec_strdup(s, dst) ? KPROD_ERR__NO_MEMORY : KPROD_ERR_NO_ERROR;
+}
+
 int kp_codec_strdup(kp_slice s, char **dst) {
     *dst = NULL;
     if (!s.p || s.len < 0)

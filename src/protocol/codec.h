@@ -51,6 +51,21 @@ void kp_codec_rd_tags(kp_rd *r, int flexible);
  * nullable). */
 void kp_codec_rd_fail(kp_rd *r);
 
+/* A tagged field's handler: tag is its number, value a reader spanning
+ * exactly its bytes (a lying size can neither overrun nor desynchronise
+ * what follows). Unknown tags are left unread. Returns KPROD_ERR_NO_ERROR,
+ * or an error that ends the decode. */
+typedef kprod_err_t (*kp_codec_tag_fn)(void *ctx, uint32_t tag, kp_rd *value);
+/* Reads a tagged-field section, handing each field to fn. A value fn reads
+ * past its end makes the section malformed. KPROD_ERR_NO_ERROR,
+ * KPROD_ERR__BAD_MSG or fn's error. */
+kprod_err_t kp_codec_rd_tags_each(kp_rd *r, kp_codec_tag_fn fn, void *ctx);
+
+/* Reads a string into a malloc'd NUL-terminated copy (*dst NULL for a null
+ * string, which only nullable allows). KPROD_ERR_NO_ERROR,
+ * KPROD_ERR__BAD_MSG or KPROD_ERR__NO_MEMORY. */
+kprod_err_t kp_codec_rd_strdup(kp_rd *r, int flexible, int nullable, char **dst);
+
 /* Copies a string read from the wire into a malloc'd NUL-terminated string;
  * a null slice gives *dst = NULL. Returns 0, or -1 when out of memory. */
 int kp_codec_strdup(kp_slice s, char **dst);

@@ -233,9 +233,7 @@ void kp_rb_set_producer(uint8_t *batch, size_t len, int64_t producer_id, int16_t
 
 /* ---- decoder ---- */
 
-kprod_err_t kp_rb_header_decode(const uint8_t *p, size_t len, kp_rb_header *h) {
-    if (len < KP_RB_HEADER_SIZE)
-        return KPROD_ERR__BAD_MSG;
+void kp_rb_header_fields(const uint8_t *p, kp_rb_header *h) {
     kp_rd r;
     kp_rd_init(&r, p, KP_RB_HEADER_SIZE);
     h->base_offset = kp_rd_i64(&r);
@@ -251,13 +249,23 @@ kprod_err_t kp_rb_header_decode(const uint8_t *p, size_t len, kp_rb_header *h) {
     h->producer_epoch = kp_rd_i16(&r);
     h->base_sequence = kp_rd_i32(&r);
     h->record_count = kp_rd_i32(&r);
-    if (r.err || h->magic != KP_RB_MAGIC)
+}
+
+int kp_rb_crc_ok(const uint8_t *p, const kp_rb_header *h) {
+    size_t total = BATCH_LENGTH_BASE + (size_t)h->batch_length;
+    return kp_crc32c(0, p + KP_RB_OFF_ATTRIBUTES, total - KP_RB_OFF_ATTRIBUTES) == h->crc;
+}
+
+kprod_err_t kp_rb_header_decode(const uint8_t *p, size_t len, kp_rb_header *h) {
+    if (len < KP_RB_HEADER_SIZE)
+        return KPROD_ERR__BAD_MSG;
+    kp_rb_header_fields(p, h);
+    if (h->magic != KP_RB_MAGIC)
         return KPROD_ERR__BAD_MSG;
     if (h->batch_length < KP_RB_HEADER_SIZE - BATCH_LENGTH_BASE ||
         (size_t)h->batch_length > len - BATCH_LENGTH_BASE)
         return KPROD_ERR__BAD_MSG;
-    size_t total = BATCH_LENGTH_BASE + (size_t)h->batch_length;
-    if (kp_crc32c(0, p + KP_RB_OFF_ATTRIBUTES, total - KP_RB_OFF_ATTRIBUTES) != h->crc)
+    if (!kp_rb_crc_ok(p, h))
         return KPROD_ERR__BAD_MSG;
     return KPROD_ERR_NO_ERROR;
 }

@@ -136,6 +136,14 @@ typedef struct kp_rb_header {
     int32_t record_count;
 } kp_rb_header;
 
+/* Reads the 61 header bytes at p into *h, unchecked (the caller has made
+ * sure they are there). */
+void kp_rb_header_fields(const uint8_t *p, kp_rb_header *h);
+/* 1 when the CRC-32C of the batch at p (12 + h->batch_length bytes, which
+ * the caller has checked are there, h->batch_length at least 49) matches
+ * h->crc. */
+int kp_rb_crc_ok(const uint8_t *p, const kp_rb_header *h);
+
 /* Reads the 61-byte header of the batch at p (len bytes available; more may
  * follow the batch) and checks magic 2, a batchLength that fits in len and
  * the CRC. The batch spans 12 + h->batch_length bytes. _BAD_MSG otherwise. */

@@ -10,8 +10,8 @@
 #include "protocol/codec.h"
 
 kprod_err_t kp_sasl_handshake_req_encode(kp_buf *b, int16_t version, const char *mechanism) {
-    if (version < KP_SASL_HANDSHAKE_MIN_VER || version > KP_SASL_HANDSHAKE_MAX_VER || !mechanism ||
-        !*mechanism || !kp_codec_str_ok(mechanism))
+    if (!kp_proto_version_ok(KP_API_SASL_HANDSHAKE, version) || !mechanism || !*mechanism ||
+        !kp_codec_str_ok(mechanism))
         return KPROD_ERR__INVALID_ARG;
     kp_codec_put_str(b, 0, mechanism); /* Mechanism */
     return kp_codec_buf_result(b);
@@ -26,7 +26,7 @@ void kp_sasl_handshake_resp_free(kp_sasl_handshake_resp *resp) {
 
 kprod_err_t kp_sasl_handshake_resp_decode(kp_rd *r, int16_t version, kp_sasl_handshake_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (version < KP_SASL_HANDSHAKE_MIN_VER || version > KP_SASL_HANDSHAKE_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_SASL_HANDSHAKE, version))
         return KPROD_ERR__INVALID_ARG;
     out->error_code = kp_rd_i16(r); /* ErrorCode */
     kprod_err_t err;
@@ -66,8 +66,8 @@ void kp_sasl_handshake_mechanisms_text(const kp_sasl_handshake_resp *resp, char 
 
 kprod_err_t kp_sasl_authenticate_req_encode(kp_buf *b, int16_t version, const void *auth,
                                             size_t len) {
-    if (version < KP_SASL_AUTHENTICATE_MIN_VER || version > KP_SASL_AUTHENTICATE_MAX_VER ||
-        len > INT32_MAX - 1 || (!auth && len))
+    if (!kp_proto_version_ok(KP_API_SASL_AUTHENTICATE, version) || len > INT32_MAX - 1 ||
+        (!auth && len))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_SASL_AUTHENTICATE, version);
     static const uint8_t empty[1];
@@ -88,7 +88,7 @@ void kp_sasl_authenticate_resp_free(kp_sasl_authenticate_resp *resp) {
 kprod_err_t kp_sasl_authenticate_resp_decode(kp_rd *r, int16_t version,
                                              kp_sasl_authenticate_resp *out) {
     memset(out, 0, sizeof(*out));
-    if (version < KP_SASL_AUTHENTICATE_MIN_VER || version > KP_SASL_AUTHENTICATE_MAX_VER)
+    if (!kp_proto_version_ok(KP_API_SASL_AUTHENTICATE, version))
         return KPROD_ERR__INVALID_ARG;
     int flex = kp_proto_is_flexible(KP_API_SASL_AUTHENTICATE, version);
     out->error_code = kp_rd_i16(r);                                 /* ErrorCode */

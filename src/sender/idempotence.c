@@ -58,6 +58,7 @@ static void pid_response(void *opaque, kp_broker *b, void *ctx, int16_t version,
     if (!err && (resp.producer_id < 0 || resp.producer_epoch < 0))
         err = KPROD_ERR__BAD_MSG; /* success must name a producer */
     if (!err) {
+        idem->bumps += idem->bump_needed;
         if (idem->bump_needed)
             KP_INFO(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
                     "producer id %lld epoch %d -> producer id %lld epoch %d: %s",

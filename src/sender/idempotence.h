@@ -46,6 +46,7 @@ typedef struct kp_idem {
     int pid_inflight;      /* an InitProducerId request is out */
     int bump_needed;       /* sequences no longer trusted: bump (KIP-360) */
     const char *bump_why;  /* static text: why, for the log */
+    uint64_t bumps;        /* new epochs or ids taken after a bump was needed (statistics) */
     int bump_refused;      /* a bump was refused: ask for a new producer id instead */
     int64_t retry_at_ms;   /* backoff before the next InitProducerId */
     kprod_err_t fatal_err; /* the producer cannot go on */

@@ -38,8 +38,11 @@ kprod_err_t kp_parts_grow(kp_parts *pt, uint32_t topic_id, int32_t count) {
 }
 
 void kp_parts_free(kp_parts *pt) {
-    for (uint32_t i = 0; i < pt->ntopics; i++)
+    for (uint32_t i = 0; i < pt->ntopics; i++) {
+        for (int32_t p = 0; p < pt->topics[i].count; p++)
+            free(pt->topics[i].parts[p].cnt.latency);
         free(pt->topics[i].parts);
+    }
     free(pt->topics);
     memset(pt, 0, sizeof(*pt));
 }

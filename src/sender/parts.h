@@ -9,9 +9,18 @@
 
 #include <stdint.h>
 
+#include "hist.h"
 #include "kprod.h"
 #include "sender/idempotence.h"
 #include "sender/request.h"
+
+/* What the produce client did with a partition, for the statistics. */
+typedef struct kp_part_counters {
+    uint64_t batches_sent, records_sent, bytes_sent; /* attempts written */
+    uint64_t bytes_raw;                              /* their records uncompressed */
+    uint64_t records_acked, bytes_acked, records_failed, batches_retried;
+    kp_hist *latency; /* first record to acknowledgement, us; made at the first ack */
+} kp_part_counters;
 
 typedef struct kp_spart {
     int32_t leader; /* broker id, -1 unknown */
@@ -21,6 +30,7 @@ typedef struct kp_spart {
     int inflight;                /* batches of this partition in flight */
     int64_t leaderless_since_ms; /* metadata first named no leader; 0 while it has one */
     int leaderless_warned;
+    kp_part_counters cnt;
     kp_idem_part idem;
 } kp_spart;
 

@@ -1,6 +1,8 @@
 /* The produce client (see produce.h). */
 #include "sender/produce.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,11 +70,108 @@ void kp_produce_closing(kp_produce *pc) { pc->closing = 1; }
 
 /* ---- outcomes ---- */
 
+/* A batch failed without an attempt's outcome (expired, purged). */
+static void count_failed(kp_produce *pc, const kp_batch *b) {
+    kp_spart *sp = kp_parts_get(pc->d.parts, b->topic_id, b->partition);
+    if (sp)
+        sp->cnt.records_failed += (uint64_t)b->w.count;
+}
+
+/* The statistics of an attempt's outcome. */
+static void count_outcome(kp_spart *sp, const kp_batch *b, kp_outcome o, int64_t now_ms) {
+    if (sp == &no_part)
+        return; /* shared by every producer: never written */
+    kp_part_counters *c = &sp->cnt;
+    if (!o.done) {
+        c->batches_retried++;
+    } else if (o.err) {
+        c->records_failed += (uint64_t)b->w.count;
+    } else {
+        c->records_acked += (uint64_t)b->w.count;
+        c->bytes_acked += b->wire_len;
+        if (!c->latency)
+            c->latency = calloc(1, sizeof(*c->latency));
+        if (c->latency)
+            kp_hist_add(c->latency, (now_ms - b->created_ms) * 1000);
+    }
+}
+
+/* Replaces b's failure text. Only failing paths come here: the report of
+ * a delivered record never costs an allocation. On out of memory the old
+ * text stays (the report falls back to the code's text). */
+static void set_detail(kp_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_detail(kp_batch *b, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    char *d = strdup(buf);
+    if (d) {
+        free(b->errstr);
+        b->errstr = d;
+    }
+}
+
+/* What a broker's refusal means for the user, where Kafka's own text does
+ * not say what to change. */
+static const char *refusal_hint(kprod_err_t err) {
+    switch (err) {
+    case KPROD_ERR_MESSAGE_TOO_LARGE:
+    case KPROD_ERR_RECORD_LIST_TOO_LARGE:
+        return ": the batch is larger than the topic's max.message.bytes (or the broker's "
+               "message.max.bytes); raise that, or lower batch.size and max.request.size";
+    case KPROD_ERR_TOPIC_AUTHORIZATION_FAILED:
+        return ": this client's principal may not write to the topic (a Write ACL is missing)";
+    case KPROD_ERR_INVALID_REQUIRED_ACKS:
+        return ": use acks 0, 1 or all";
+    case KPROD_ERR_NOT_ENOUGH_REPLICAS:
+        return ": fewer in-sync replicas than the topic's min.insync.replicas";
+    default:
+        return "";
+    }
+}
+
+/* The text of one failed attempt: who failed it and how. */
+static void note_attempt(kp_batch *b, const kp_broker *br, kprod_err_t err) {
+    if (!br)
+        set_detail(b, "%s", kprod_err_str(err));
+    else if (err == KPROD_ERR__TRANSPORT || err == KPROD_ERR_REQUEST_TIMED_OUT ||
+             err == KPROD_ERR__NO_MEMORY)
+        set_detail(b, "%s", br->conn.err[0] ? br->conn.err : kprod_err_str(err));
+    else
+        set_detail(b, "broker %d (%s:%d) answered %s for partition %d of topic '%s': %s%s",
+                   (int)br->id, br->conn.host, br->conn.port, kprod_err_name(err),
+                   (int)b->partition, b->topic_name, kprod_err_str(err), refusal_hint(err));
+}
+
+/* The text of a batch that failed for good (code err) after its attempts. */
+static void note_final(const kp_produce *pc, kp_batch *b, kprod_err_t err) {
+    const char *last = b->errstr ? b->errstr : NULL;
+    if (err == KPROD_ERR__MSG_TIMED_OUT) {
+        if (last)
+            set_detail(b,
+                       "not delivered within delivery.timeout.ms (%lld ms), %d attempts; the "
+                       "last: %s",
+                       (long long)pc->d.cfg->delivery_timeout_ms, b->attempts, last);
+        else
+            set_detail(b, "not delivered within delivery.timeout.ms (%lld ms)",
+                       (long long)pc->d.cfg->delivery_timeout_ms);
+    } else if (err == KPROD_ERR__PURGED_ON_CLOSE) {
+        set_detail(b, "the producer was closed before this record was delivered%s%s",
+                   last ? "; the last attempt: " : "", last ? last : "");
+    } else if (kprod_err_is_retriable(err) && b->attempts > pc->d.cfg->retries && last) {
+        set_detail(b, "no attempt of %d succeeded (retries=%d); the last: %s", b->attempts,
+                   (int)pc->d.cfg->retries, last);
+    }
+}
+
 /* Decides each batch's fate after an attempt: finished ones give their
  * buffers back and are queued for their reports (after the accumulator's
  * lock is released: the thread woken to serve them takes it too), the
  * others go back to their queues for a retry. */
-static void settle(kp_produce *pc, kp_batch *const *batches, const kprod_err_t *errs, int n) {
+static void settle(kp_produce *pc, const kp_broker *br, kp_batch *const *batches,
+                   const kprod_err_t *errs, int n) {
     if (n <= 0)
         return;
     kp_batch **finished = malloc((size_t)n * 2 * sizeof(*finished));
@@ -105,8 +204,14 @@ static void settle(kp_produce *pc, kp_batch *const *batches, const kprod_err_t *
                 f.retriable =
                     kprod_err_is_retriable(err) || kp_idem_retriable(pc->d.idem, &sp->idem, b, err);
             kp_outcome o = kp_decide_outcome(&f, now, random());
+            count_outcome(sp, b, o, now);
+            if (err && err != KPROD_ERR_DUPLICATE_SEQUENCE_NUMBER &&
+                err != KPROD_ERR__MSG_TIMED_OUT && err != KPROD_ERR__PURGED_ON_CLOSE)
+                note_attempt(b, br, err);
             if (o.done) {
                 b->err = o.err;
+                if (o.err)
+                    note_final(pc, b, o.err);
                 if (o.err)
                     kp_idem_failed(pc->d.idem, &sp->idem, b);
                 else
@@ -161,16 +266,17 @@ static int find_partition(const produce_req *req, int first, int k, int32_t inde
 }
 
 /* Settles n batches that share one error. */
-static void settle_same(kp_produce *pc, kp_batch *const *batches, int n, kprod_err_t err) {
+static void settle_same(kp_produce *pc, const kp_broker *br, kp_batch *const *batches, int n,
+                        kprod_err_t err) {
     kprod_err_t *errs = malloc((size_t)n * sizeof(*errs));
     if (!errs) {
         for (int i = 0; i < n; i++)
-            settle(pc, &batches[i], &err, 1);
+            settle(pc, br, &batches[i], &err, 1);
         return;
     }
     for (int i = 0; i < n; i++)
         errs[i] = err;
-    settle(pc, batches, errs, n);
+    settle(pc, br, batches, errs, n);
     free(errs);
 }
 
@@ -183,7 +289,7 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
          * an idempotent producer settles without a duplicate. */
         for (int i = 0; i < req->n; i++)
             req->batches[i]->possibly_persisted = 1;
-        settle_same(pc, req->batches, req->n, KPROD_ERR__TRANSPORT);
+        settle_same(pc, br, req->batches, req->n, KPROD_ERR__TRANSPORT);
         free(req);
         return;
     }
@@ -217,8 +323,10 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
                 next_topic = i + 1;
         }
     }
-    if (!derr)
+    if (!derr) {
+        kp_conn_note_throttle(&br->conn, resp.throttle_ms);
         kp_produce_resp_free(&resp);
+    }
     for (int i = 0; i < req->n; i++)
         impossible |= !answered[i]; /* every partition asked for is answered */
     if (derr || impossible) {
@@ -226,7 +334,7 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
          * request's batches are retried like any lost answer. */
         for (int i = 0; i < req->n; i++)
             req->batches[i]->possibly_persisted = 1;
-        settle_same(pc, req->batches, req->n, KPROD_ERR__TRANSPORT);
+        settle_same(pc, NULL, req->batches, req->n, KPROD_ERR__TRANSPORT);
         free(errs);
         free(req);
         kp_rl_fail_broker(pc->d.rl, br, KPROD_ERR__BAD_MSG,
@@ -244,14 +352,13 @@ static void produce_response(void *opaque, kp_broker *br, void *ctx, int16_t ver
         else if (!errs[i])
             b->possibly_persisted = 0;
     }
-    settle(pc, req->batches, errs, req->n);
+    settle(pc, br, req->batches, errs, req->n);
     free(errs);
     free(req);
 }
 
 static void produce_fail(void *opaque, kp_broker *br, void *ctx, kprod_err_t err, int written) {
     kp_produce *pc = opaque;
-    (void)br;
     produce_req *req = ctx;
     /* A connection lost to a garbled stream (another request's response,
      * say) is a network failure for the requests still in flight on it,
@@ -263,17 +370,16 @@ static void produce_fail(void *opaque, kp_broker *br, void *ctx, kprod_err_t err
         err = KPROD_ERR__PURGED_ON_CLOSE;
     for (int i = 0; i < req->n && written; i++)
         req->batches[i]->possibly_persisted = 1;
-    settle_same(pc, req->batches, req->n, err);
+    settle_same(pc, br, req->batches, req->n, err);
     free(req);
 }
 
 static void produce_written(void *opaque, kp_broker *br, void *ctx) {
     kp_produce *pc = opaque;
-    (void)br;
     produce_req *req = ctx; /* acks=0: written is all we will know */
     for (int i = 0; i < req->n; i++)
         req->batches[i]->base_offset = -1;
-    settle_same(pc, req->batches, req->n, KPROD_ERR_NO_ERROR);
+    settle_same(pc, br, req->batches, req->n, KPROD_ERR_NO_ERROR);
     free(req);
 }
 
@@ -455,7 +561,7 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
         free(req);
     }
     for (int i = 0; i < n; i++)
-        settle(pc, &o[i].b, &err, 1);
+        settle(pc, br, &o[i].b, &err, 1);
 }
 
 /* Seals this turn's batches (one that cannot be sealed fails alone, with
@@ -469,7 +575,7 @@ static void send_taken(kp_produce *pc) {
         if (!no) {
             kprod_err_t err = KPROD_ERR__NO_MEMORY;
             for (int i = 0; i < n; i++)
-                settle(pc, &pc->taken.v[i], &err, 1);
+                settle(pc, NULL, &pc->taken.v[i], &err, 1);
             return;
         }
         pc->out = no;
@@ -480,9 +586,14 @@ static void send_taken(kp_produce *pc) {
         kp_batch *b = pc->taken.v[i];
         kprod_err_t err = seal(pc, b);
         if (err) {
-            settle(pc, &b, &err, 1);
+            settle(pc, NULL, &b, &err, 1);
             continue;
         }
+        kp_part_counters *c = &part_of(pc, b)->cnt; /* sent: its partition is known */
+        c->batches_sent++;
+        c->records_sent += (uint64_t)b->w.count;
+        c->bytes_sent += b->wire_len;
+        c->bytes_raw += b->rec_bytes + KP_RB_HEADER_SIZE;
         pc->out[m].b = b;
         pc->out[m++].br = part_of(pc, b)->leader_broker;
     }
@@ -496,6 +607,29 @@ static void send_taken(kp_produce *pc) {
     }
 }
 
+/* Why a batch that expired in its queue waited: the last attempt's
+ * failure if it had one, else what kept it from being sent at all. */
+static void explain_wait(kp_produce *pc, kp_batch *b) {
+    if (!b->errstr) {
+        kp_spart *sp = part_of(pc, b);
+        kp_broker *br = leader_of(pc, sp);
+        if (sp->leader < 0)
+            set_detail(b, "partition %d of topic '%s' has no known leader", (int)b->partition,
+                       b->topic_name);
+        else if (!br)
+            set_detail(b,
+                       "the leader of partition %d of topic '%s', broker %d, is not in the "
+                       "metadata",
+                       (int)b->partition, b->topic_name, (int)sp->leader);
+        else if (br->conn.state != KP_CONN_READY && br->conn.err[0])
+            set_detail(b, "the leader of partition %d of topic '%s' cannot be reached: %s",
+                       (int)b->partition, b->topic_name, br->conn.err);
+        else if (pc->d.cfg->enable_idempotence && !kp_idem_ready(pc->d.idem))
+            set_detail(b, "no producer id from the cluster yet (InitProducerId)");
+    }
+    note_final(pc, b, KPROD_ERR__MSG_TIMED_OUT);
+}
+
 int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     int64_t wake_at = now + 1000;
     pc->may_send = may_send && begin_turn(pc) == KPROD_ERR_NO_ERROR;
@@ -507,6 +641,8 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     for (int i = 0; i < pc->expired.n; i++) {
         kp_batch *b = pc->expired.v[i];
         b->err = KPROD_ERR__MSG_TIMED_OUT;
+        count_failed(pc, b);
+        explain_wait(pc, b);
         kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
     }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
@@ -523,11 +659,17 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     return wake_at;
 }
 
-void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err) {
+void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err, const char *why) {
     pc->expired.n = 0;
     kp_acc_take_all(pc->d.acc, &pc->expired);
-    for (int i = 0; i < pc->expired.n; i++)
+    for (int i = 0; i < pc->expired.n; i++) {
         pc->expired.v[i]->err = err;
+        count_failed(pc, pc->expired.v[i]);
+        if (why)
+            set_detail(pc->expired.v[i], "%s", why);
+        else
+            note_final(pc, pc->expired.v[i], err);
+    }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
     pc->expired.n = 0;
 }
@@ -546,14 +688,15 @@ static int is_stranded(void *opaque, const kp_batch *head) {
 }
 
 void kp_produce_fail_for_broker(kp_produce *pc, int32_t broker_id, kprod_err_t err,
-                                const char *errstr) {
+                                const char *why) {
     stranded st = {pc, broker_id, kp_rl_any_ready(pc->d.rl) == NULL};
     pc->expired.n = 0;
     kp_acc_take_matching(pc->d.acc, is_stranded, &st, &pc->expired);
     for (int i = 0; i < pc->expired.n; i++) {
         kp_batch *b = pc->expired.v[i];
         b->err = err;
-        b->errstr = errstr;
+        count_failed(pc, b);
+        set_detail(b, "%s", why);
         kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
     }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);

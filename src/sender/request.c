@@ -478,6 +478,28 @@ int kp_rl_keep_connections(kp_rl *rl, int64_t now_ms, int64_t *next_ms) {
     return ask_metadata;
 }
 
+int kp_rl_all_down(const kp_rl *rl, char *why, size_t why_size) {
+    for (int i = 0; i < rl->nbrokers; i++) {
+        const kp_conn *c = &rl->brokers[i]->conn;
+        if (c->state != KP_CONN_DOWN || c->failures == 0)
+            return 0;
+    }
+    size_t n = (size_t)snprintf(why, why_size, "every broker is down (%d known):", rl->nbrokers);
+    for (int i = 0; i < rl->nbrokers && n < why_size; i++) {
+        const kp_conn *c = &rl->brokers[i]->conn;
+        n += (size_t)snprintf(why + n, why_size - n, "%s %s", i ? ";" : "",
+                              c->err[0] ? c->err : "connection failed");
+    }
+    return 1;
+}
+
+int kp_rl_all_refused(const kp_rl *rl) {
+    for (int i = 0; i < rl->nbrokers; i++)
+        if (!kp_conn_security_err(rl->brokers[i]->conn.last_err))
+            return 0;
+    return rl->nbrokers > 0;
+}
+
 void kp_rl_fail_broker(kp_rl *rl, kp_broker *b, kprod_err_t err, const char *why) {
     kp_conn_fail(&b->conn, err, why, kp_now_ms(), &rl->handlers);
 }

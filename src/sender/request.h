@@ -120,6 +120,12 @@ kp_broker *kp_rl_for_metadata(kp_rl *rl, int have_metadata, int64_t now_ms, int6
  * again since it last said so (its partitions may have moved: ask for
  * metadata). *next_ms: the next reconnect or re-authentication time. */
 int kp_rl_keep_connections(kp_rl *rl, int64_t now_ms, int64_t *next_ms);
+/* 1 when every broker has failed its last connection attempt and none is
+ * connecting or up (a broker never tried does not count as down); why
+ * then names them and their last errors. */
+int kp_rl_all_down(const kp_rl *rl, char *why, size_t why_size);
+/* Has every broker's last connection failed its TLS or SASL setup? */
+int kp_rl_all_refused(const kp_rl *rl);
 /* Ends b's connection: its requests fail with err. */
 void kp_rl_fail_broker(kp_rl *rl, kp_broker *b, kprod_err_t err, const char *why);
 void kp_rl_fail_all(kp_rl *rl, kprod_err_t err, const char *why);

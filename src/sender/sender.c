@@ -16,6 +16,7 @@
 #include "sender/parts.h"
 #include "sender/produce.h"
 #include "sender/request.h"
+#include "sender/stats.h"
 
 struct kp_sender {
     const kp_config *cfg;
@@ -28,6 +29,7 @@ struct kp_sender {
     kp_idem idem;
     kp_md *md;
     kp_produce *pc;
+    kp_sc *sc;
     pthread_t thread;
     int started;
     int wake_fd;     /* eventfd: application -> sender */
@@ -37,6 +39,8 @@ struct kp_sender {
     pthread_mutex_t fatal_lock;
     kprod_err_t fatal_err;
     char fatal_str[256];
+    char fatal_why[320]; /* the failed records' text; sender thread only */
+    int all_down;        /* every broker was down at the last look */
 };
 
 void kp_sender_wake(void *arg) {
@@ -47,6 +51,7 @@ void kp_sender_wake(void *arg) {
 }
 
 static void destroy(kp_sender *s) {
+    kp_sc_free(s->sc);
     kp_produce_free(s->pc);
     kp_md_free(s->md);
     kp_auth_free(s->auth);
@@ -86,7 +91,18 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports,
         .md = s->md,
     };
     s->pc = s->md ? kp_produce_new(&deps) : NULL;
-    if (s->wake_fd < 0 || !s->pc) {
+    kp_sc_deps sd = {
+        .cfg = cfg,
+        .rl = s->rl,
+        .parts = &s->parts,
+        .acc = acc,
+        .idem = &s->idem,
+        .reports = reports,
+        .wake = kp_sender_wake,
+        .wake_opaque = s,
+    };
+    s->sc = s->pc ? kp_sc_new(&sd) : NULL;
+    if (s->wake_fd < 0 || !s->sc) {
         destroy(s);
         return NULL;
     }
@@ -104,6 +120,9 @@ static void publish_fatal(kp_sender *s) {
     s->fatal_err = err;
     snprintf(s->fatal_str, sizeof(s->fatal_str), "%s", s->idem.fatal_str);
     pthread_mutex_unlock(&s->fatal_lock);
+    snprintf(s->fatal_why, sizeof(s->fatal_why), "the producer hit a fatal error: %s",
+             s->idem.fatal_str);
+    kp_reports_push_event(s->reports, err, s->fatal_why);
     kp_acc_shut(s->acc, KPROD_ERR__FATAL);
 }
 
@@ -120,16 +139,33 @@ static void security_failures(kp_sender *s) {
     while (kp_rl_take_security_failure(s->rl, &id, &err, why, sizeof(why))) {
         if (strcmp(why, s->security_logged) != 0) {
             KP_ERROR(&s->cfg->log, KP_DBG_SECURITY, "%s", why);
+            kp_reports_push_event(s->reports, err, why); /* the error callback */
             snprintf(s->security_logged, sizeof(s->security_logged), "%s", why);
         } else {
             KP_DEBUG(&s->cfg->log, KP_DBG_SECURITY, "again: %s", why);
         }
-        kp_produce_fail_for_broker(s->pc, id, err, kp_reports_text(s->reports, why));
+        kp_produce_fail_for_broker(s->pc, id, err, why);
         if (!kp_rl_any_ready(s->rl)) {
             kp_md_fail_waiter(s->md, err);
             kp_acc_fail_metadata_waits(s->acc, err);
         }
     }
+}
+
+/* Every broker down, bootstrap addresses included: one error (log and
+ * error callback) when it happens, a note when one is back. */
+static void watch_brokers(kp_sender *s) {
+    char why[400];
+    int down = kp_rl_all_down(s->rl, why, sizeof(why));
+    /* Brokers that all refused the security setup were reported as such
+     * (security_failures): not again as down. */
+    if (down && !s->all_down && !kp_rl_all_refused(s->rl)) {
+        KP_ERROR(&s->cfg->log, KP_DBG_BROKER, "%s", why);
+        kp_reports_push_event(s->reports, KPROD_ERR__ALL_BROKERS_DOWN, why);
+    } else if (!down && s->all_down) {
+        KP_INFO(&s->cfg->log, KP_DBG_BROKER, "a broker is reachable again");
+    }
+    s->all_down = down;
 }
 
 static void lower(int64_t *at, int64_t t) {
@@ -145,7 +181,7 @@ static void turn(kp_sender *s) {
     lower(&wake_at, kp_idem_tick(&s->idem, now, kp_produce_inflight(s->pc)));
     publish_fatal(s);
     if (s->fatal_err)
-        kp_produce_fail_queued(s->pc, KPROD_ERR__FATAL);
+        kp_produce_fail_queued(s->pc, KPROD_ERR__FATAL, s->fatal_why);
     /* Without a producer id (or during an epoch bump) nothing is sent, but
      * delivery.timeout.ms still runs out. */
     lower(&wake_at, kp_produce_tick(s->pc, now, kp_idem_ready(&s->idem) && !s->fatal_err));
@@ -155,8 +191,10 @@ static void turn(kp_sender *s) {
     if (kp_rl_keep_connections(s->rl, now, &next))
         kp_md_refresh_soon(s->md);
     lower(&wake_at, next);
+    lower(&wake_at, kp_sc_tick(s->sc, now));
     kp_rl_poll(s->rl, s->wake_fd, wake_at);
     security_failures(s);
+    watch_brokers(s);
     atomic_fetch_add(&s->turns, 1);
 }
 
@@ -164,9 +202,10 @@ static void turn(kp_sender *s) {
  * request in flight too (marked possibly persisted when written). */
 static void purge_all(kp_sender *s) {
     kp_produce_closing(s->pc);
-    kp_produce_fail_queued(s->pc, KPROD_ERR__PURGED_ON_CLOSE);
+    kp_produce_fail_queued(s->pc, KPROD_ERR__PURGED_ON_CLOSE, NULL);
     kp_rl_fail_all(s->rl, KPROD_ERR__PURGED_ON_CLOSE, "producer closed");
     kp_md_close(s->md);
+    kp_sc_close(s->sc);
 }
 
 static void *sender_main(void *arg) {
@@ -209,6 +248,10 @@ kprod_err_t kp_sender_fatal(kp_sender *s, char *errstr, size_t errstr_size) {
 kprod_err_t kp_sender_metadata(kp_sender *s, const char *topic, int64_t deadline_ms,
                                kp_metadata_resp **out) {
     return kp_md_get(s->md, topic, deadline_ms, out);
+}
+
+kprod_err_t kp_sender_stats(kp_sender *s, int64_t deadline_ms, kp_stats_snap **out) {
+    return kp_sc_get(s->sc, deadline_ms, out);
 }
 
 unsigned long kp_sender_turns(kp_sender *s) { return atomic_load(&s->turns); }

@@ -15,6 +15,7 @@
 #include "kprod.h"
 #include "protocol/metadata.h"
 #include "report.h"
+#include "stats_render.h"
 
 typedef struct kp_sender kp_sender;
 
@@ -34,6 +35,10 @@ kprod_err_t kp_sender_fatal(kp_sender *s, char *errstr, size_t errstr_size);
 /* Any thread: fresh cluster metadata, as kp_md_get. */
 kprod_err_t kp_sender_metadata(kp_sender *s, const char *topic, int64_t deadline_ms,
                                kp_metadata_resp **out);
+
+/* Any thread: a statistics snapshot made by the sender thread, as
+ * kp_sc_get (the caller clears and frees *out). */
+kprod_err_t kp_sender_stats(kp_sender *s, int64_t deadline_ms, kp_stats_snap **out);
 
 /* For tests: the loop's turns so far (any thread). */
 unsigned long kp_sender_turns(kp_sender *s);

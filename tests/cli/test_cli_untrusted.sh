@@ -97,12 +97,12 @@ status=$?
 [[ $status == 1 ]] && ok || { fail "produce: exit status $status, expected 1"; show "$tmp/prod.err"; }
 esc_file="$tmp/in\\x1b[31m\\nput"
 want="$esc_file:1: error _TIMED_OUT: Timed out (no metadata for topic 'untrusted' within max.block.ms=500); the rest of the input was not sent: 3 records not sent, $esc_file:1 to $esc_file:3"
-if [[ $(grep -v '^kprod: WARN broker: connect to 127.0.0.1:1: ' "$tmp/prod.err" | head -1) == "$want" ]]; then ok; else
+if [[ $(grep -v '^kprod: [A-Z]* broker: ' "$tmp/prod.err" | head -1) == "$want" ]]; then ok; else
     fail "produce: first line is not the escaped error line"
     echo "  want: $want"
     show "$tmp/prod.err"
 fi
-[[ $(grep -cv '^kprod: WARN broker: connect to 127.0.0.1:1: ' "$tmp/prod.err") == 2 ]] && ok || { fail "produce: not exactly 2 lines on stderr besides the warning"; show "$tmp/prod.err"; }
+[[ $(grep -cv '^kprod: [A-Z]* broker: ' "$tmp/prod.err") == 2 ]] && ok || { fail "produce: not exactly 2 lines on stderr besides the warning"; show "$tmp/prod.err"; }
 grep -qE '^kprod produce: 3 records read, 0 delivered, 3 failed, ' "$tmp/prod.err" && ok ||
     { fail "produce: summary"; show "$tmp/prod.err"; }
 n=$(raw_controls "$tmp/prod.err")

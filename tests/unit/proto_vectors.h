@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "protocol/buf.h"
+#include "protocol/record_batch.h"
 
 /* Hex digits (spaces ignored) to bytes: malloc'd, exactly *len bytes (one
  * spare byte when empty so the pointer is never NULL). */
@@ -110,6 +111,35 @@ static inline void kpv_expect_prefixes_fail(const char *hex, kpv_decode_fn fn, v
  * a hostile count must be caught before it drives an allocation. */
 static inline void kpv_expect_bad(const char *hex, kpv_decode_fn fn, void *ctx) {
     assert_int_equal(kpv_run_hex(hex, fn, ctx), KPROD_ERR__BAD_MSG);
+}
+
+/* Appends to out a sealed record batch of n records ("v0", "v1", ...)
+ * at base offset base, with the producer fields given, compressed with
+ * codec (KP_CODEC_NONE for none), transactional when txn. Returns the
+ * batch's length. */
+static inline size_t kpv_batch(kp_buf *out, int64_t base, int n, int64_t pid, int16_t epoch,
+                               int32_t seq, int txn, int codec) {
+    kp_rb_writer w;
+    kp_rb_writer_init(&w, 0);
+    for (int i = 0; i < n; i++) {
+        char v[32];
+        int len = snprintf(v, sizeof(v), "value number %d of the batch", i);
+        assert_int_equal(kp_rb_append(&w, 1700000000000LL + i, NULL, -1, v, len, NULL, 0), 0);
+    }
+    kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
+    o.codec = codec;
+    o.producer_id = pid;
+    o.producer_epoch = epoch;
+    o.base_sequence = seq;
+    o.is_transactional = txn;
+    assert_int_equal(kp_rb_seal(&w, &o), KPROD_ERR_NO_ERROR);
+    /* baseOffset is the broker's to set and outside the CRC. */
+    kp_be32_write(w.buf.data + KP_RB_OFF_BASE_OFFSET, (uint32_t)((uint64_t)base >> 32));
+    kp_be32_write(w.buf.data + KP_RB_OFF_BASE_OFFSET + 4, (uint32_t)base);
+    size_t len = w.buf.len;
+    kp_buf_put_raw(out, w.buf.data, len);
+    kp_rb_writer_free(&w);
+    return len;
 }
 
 #endif

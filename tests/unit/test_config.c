@@ -109,6 +109,7 @@ static void test_defaults_equal_java(void **state) {
         {"receive.message.max.bytes", "100000000"}, /* librdkafka's name and default */
         {"debug", ""},                              /* librdkafka's name: no traces */
         {"log_level", "6"},                         /* librdkafka's name and default */
+        {"statistics.interval.ms", "0"},            /* librdkafka's name and default */
     };
     assert_int_equal(sizeof(java) / sizeof(java[0]), KP_P__COUNT);
     for (size_t i = 0; i < sizeof(java) / sizeof(java[0]); i++)
@@ -222,6 +223,7 @@ static const case_ cases[] = {
     {"delivery.report.mode", "thread", "callback"},
     {"debug", "broker,metadata", "brokers"},
     {"log_level", "7", "8"},
+    {"statistics.interval.ms", "1000", "-1"},
 };
 
 static void test_every_property_good_and_bad(void **state) {

@@ -1,6 +1,7 @@
 /* ApiVersions codec (src/protocol/api_versions.c): request vectors, response
  * vectors at the lowest and highest versions, the UNSUPPORTED_VERSION (v0
- * body) fallback, and hostile input. */
+ * body) fallback, the feature flags of v3+ (Kafka 4.1.1's own answer), and
+ * hostile input. */
 #include "testutil.h"
 
 #include "proto_vectors.h"
@@ -81,6 +82,8 @@ static kprod_err_t dec(kp_rd *r, void *vctx) {
         /* nothing to free on error: the struct is empty */
         assert_null(resp.apis);
         assert_int_equal(resp.count, 0);
+        assert_null(resp.supported_features);
+        assert_null(resp.finalized_features);
         return err;
     }
     if (c->keep)
@@ -127,8 +130,8 @@ static void test_response_v0(void **state) {
     "00000064"               /* ThrottleTimeMs 100 */                                              \
     "02"                     /* tagged fields: 2 */                                                \
     "00 08"                  /* tag 0 SupportedFeatures, 8 bytes: */                               \
-    "02 02 78 0001 0002 00"  /*   1 feature "x" 1..2, tags (skipped) */                            \
-    "01 08 0000000000000005" /* tag 1 FinalizedFeaturesEpoch = 5 (skipped) */
+    "02 02 78 0001 0002 00"  /*   1 feature "x" 1..2, tags */                                      \
+    "01 08 0000000000000005" /* tag 1 FinalizedFeaturesEpoch = 5 */
 
 static void test_response_v4(void **state) {
     (void)state;
@@ -150,7 +153,120 @@ static void test_response_v4(void **state) {
     assert_int_equal(kp_api_versions_pick(&c.resp, KP_API_PRODUCE), 12);
     assert_int_equal(kp_api_versions_pick(&c.resp, KP_API_METADATA), 13);
     assert_int_equal(kp_api_versions_pick(&c.resp, KP_API_INIT_PRODUCER_ID), 5);
+    assert_int_equal(c.resp.supported_feature_count, 1);
+    assert_string_equal(c.resp.supported_features[0].name, "x");
+    assert_int_equal(c.resp.supported_features[0].min_version, 1);
+    assert_int_equal(c.resp.supported_features[0].max_version, 2);
+    assert_true(c.resp.finalized_features_epoch == 5);
+    /* An epoch but no finalized list: every feature is at level 0. */
+    assert_int_equal(c.resp.finalized_feature_count, 0);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "x"), 0);
     kp_api_versions_resp_free(&c.resp);
+}
+
+/* The tagged fields of Kafka 4.1.1's answer to ApiVersions v3 (as a
+ * single broker formatted by scripts/kafka.sh sent them; ApiKeys cut to one
+ * entry). */
+#define FEAT_METADATA "11 6d657461646174612e76657273696f6e"  /* "metadata.version" */
+#define FEAT_TXN "14 7472616e73616374696f6e2e76657273696f6e" /* "transaction.version" */
+#define FEAT_GROUP "0e 67726f75702e76657273696f6e"           /* "group.version" */
+#define FEAT_ELR "21 656c696769626c652e6c65616465722e7265706c696361732e76657273696f6e"
+#define RESP_V3_FEATURES                                                                           \
+    "0000"                            /* ErrorCode */                                              \
+    "02 0012 0000 0004 00"            /* ApiKeys: ApiVersions 0..4 */                              \
+    "00000000"                        /* ThrottleTimeMs */                                         \
+    "04"                              /* tagged fields: 4 */                                       \
+    "00 17"                           /* tag 0 SupportedFeatures, 23 bytes: 1 feature */           \
+    "02" FEAT_METADATA "0007 001b 00" /* metadata.version 7..27 (v3 leaves out min 0 ones) */      \
+    "01 08 0000000000000016"          /* tag 1 FinalizedFeaturesEpoch 22 */                        \
+    "02 69"                           /* tag 2 FinalizedFeatures, 105 bytes: 4 features */         \
+    "05" FEAT_GROUP "0001 0001 00"    /* group.version: MaxVersionLevel 1, MinVersionLevel 1 */    \
+        FEAT_TXN "0002 0002 00"       /* transaction.version: 2, 2 */                              \
+        FEAT_ELR "0001 0001 00"       /* eligible.leader.replicas.version: 1, 1 */                 \
+        FEAT_METADATA "001b 001b 00"  /* metadata.version: 27, 27 */                               \
+    "03 01 00"                        /* tag 3 ZkMigrationReady false (skipped) */
+
+static void test_response_features(void **state) {
+    (void)state;
+    dec_ctx c = {.version = 3, .keep = 1};
+    assert_int_equal(kpv_run_hex(RESP_V3_FEATURES, dec, &c), KPROD_ERR_NO_ERROR);
+    assert_int_equal(c.resp.count, 1);
+    assert_int_equal(c.resp.supported_feature_count, 1);
+    assert_string_equal(c.resp.supported_features[0].name, "metadata.version");
+    assert_int_equal(c.resp.supported_features[0].min_version, 7);
+    assert_int_equal(c.resp.supported_features[0].max_version, 27);
+    assert_true(c.resp.finalized_features_epoch == 22);
+    assert_int_equal(c.resp.finalized_feature_count, 4);
+    assert_string_equal(c.resp.finalized_features[1].name, "transaction.version");
+    assert_int_equal(c.resp.finalized_features[1].min_version, 2);
+    assert_int_equal(c.resp.finalized_features[1].max_version, 2);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "transaction.version"), 2);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "group.version"), 1);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "metadata.version"), 27);
+    /* Not finalized (share.version, kraft.version at 0 are left out). */
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "share.version"), 0);
+    kp_api_versions_resp_free(&c.resp);
+    assert_null(c.resp.finalized_features);
+    assert_int_equal(c.resp.finalized_feature_count, 0);
+
+    /* Min and max levels apart, in their wire order (max first). */
+    assert_int_equal(kpv_run_hex("0000 01 00000000 02"
+                                 "01 08 0000000000000001"       /* epoch 1 */
+                                 "02 08 02 02 61 0003 0001 00", /* "a": max 3, min 1 */
+                                 dec, &c),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(c.resp.finalized_features[0].min_version, 1);
+    assert_int_equal(c.resp.finalized_features[0].max_version, 3);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "a"), 3);
+    kp_api_versions_resp_free(&c.resp);
+
+    /* A repeated tag replaces the earlier list (no leak under ASan). */
+    assert_int_equal(kpv_run_hex("0000 01 00000000 03"
+                                 "02 08 02 02 61 0003 0001 00" /* "a" */
+                                 "02 08 02 02 62 0004 0004 00" /* then "b" */
+                                 "01 08 0000000000000009",
+                                 dec, &c),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(c.resp.finalized_feature_count, 1);
+    assert_string_equal(c.resp.finalized_features[0].name, "b");
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "a"), 0);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "b"), 4);
+    kp_api_versions_resp_free(&c.resp);
+
+    /* No features at all (v2, or a v3 answer without tags): unknown, -1. */
+    c.version = 2;
+    assert_int_equal(kpv_run_hex(RESP_V0 "00000000", dec, &c), KPROD_ERR_NO_ERROR);
+    assert_true(c.resp.finalized_features_epoch == -1);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "transaction.version"), -1);
+    kp_api_versions_resp_free(&c.resp);
+    c.version = 4;
+    assert_int_equal(kpv_run_hex("0000 01 00000000 00", dec, &c), KPROD_ERR_NO_ERROR);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "transaction.version"), -1);
+    kp_api_versions_resp_free(&c.resp);
+    /* Finalized features with epoch -1 are not valid: unknown. */
+    assert_int_equal(kpv_run_hex("0000 01 00000000 02"
+                                 "01 08 ffffffffffffffff"
+                                 "02 08 02 02 61 0003 0001 00",
+                                 dec, &c),
+                     KPROD_ERR_NO_ERROR);
+    assert_int_equal(kp_api_versions_feature_level(&c.resp, "a"), -1);
+    kp_api_versions_resp_free(&c.resp);
+}
+
+static void test_response_features_hostile(void **state) {
+    (void)state;
+    dec_ctx c = {.version = 4};
+    kpv_expect_prefixes_fail(RESP_V3_FEATURES, dec, &c);
+    /* A feature count beyond the tag's own bytes (the body has more). */
+    kpv_expect_bad("0000 01 00000000 01 02 06 7f 02 61 0003 0001 00 000000000000000000", dec, &c);
+    /* A null feature name. */
+    kpv_expect_bad("0000 01 00000000 01 02 06 02 00 0003 0001 00", dec, &c);
+    /* An entry cut short by the tag size, though the body goes on. */
+    kpv_expect_bad("0000 01 00000000 01 02 05 02 02 61 0003 0001 00", dec, &c);
+    /* An epoch of 4 bytes. */
+    kpv_expect_bad("0000 01 00000000 01 01 04 00000001", dec, &c);
+    /* A null feature array. */
+    kpv_expect_bad("0000 01 00000000 01 00 01 00", dec, &c);
 }
 
 static void test_response_v1_throttle(void **state) {
@@ -228,6 +344,8 @@ int main(void) {
         cmocka_unit_test(test_response_v0),
         cmocka_unit_test(test_response_v4),
         cmocka_unit_test(test_response_v1_throttle),
+        cmocka_unit_test(test_response_features),
+        cmocka_unit_test(test_response_features_hostile),
         cmocka_unit_test(test_response_unsupported_fallback),
         cmocka_unit_test(test_response_truncated),
         cmocka_unit_test(test_response_hostile),

@@ -93,7 +93,14 @@ static void test_flexible_rules(void **state) {
     } t[] = {{KP_API_PRODUCE, 8},
              {KP_API_METADATA, 8},
              {KP_API_API_VERSIONS, 2},
-             {KP_API_INIT_PRODUCER_ID, 1}};
+             {KP_API_INIT_PRODUCER_ID, 1},
+             {KP_API_FETCH, 11},
+             {KP_API_LIST_OFFSETS, 5},
+             {KP_API_FIND_COORDINATOR, 2},
+             {KP_API_ADD_PARTITIONS_TO_TXN, 2},
+             {KP_API_ADD_OFFSETS_TO_TXN, 2},
+             {KP_API_END_TXN, 2},
+             {KP_API_TXN_OFFSET_COMMIT, 2}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         int16_t v = t[i].last_classic;
         assert_int_equal(kp_proto_is_flexible(t[i].key, v), 0);
@@ -127,7 +134,28 @@ static void test_pick_version(void **state) {
     assert_int_equal(hi, 4);
     assert_int_equal(kp_proto_our_range(KP_API_INIT_PRODUCER_ID, &lo, &hi), 0);
     assert_int_equal(hi, 5);
-    assert_int_equal(kp_proto_our_range(1, &lo, &hi), -1);
+    /* The ranges the new codecs implement (Kafka 4.1.1's answer is in
+     * tests/integration/test_proto_live.c). */
+    static const struct {
+        int16_t key, lo, hi;
+    } r[] = {{KP_API_FETCH, 4, 18},
+             {KP_API_LIST_OFFSETS, 1, 10},
+             {KP_API_FIND_COORDINATOR, 1, 6},
+             {KP_API_ADD_PARTITIONS_TO_TXN, 0, 3},
+             {KP_API_ADD_OFFSETS_TO_TXN, 0, 4},
+             {KP_API_END_TXN, 0, 5},
+             {KP_API_TXN_OFFSET_COMMIT, 0, 5}};
+    for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+        assert_int_equal(kp_proto_our_range(r[i].key, &lo, &hi), 0);
+        assert_int_equal(lo, r[i].lo);
+        assert_int_equal(hi, r[i].hi);
+        assert_true(kp_proto_version_ok(r[i].key, r[i].lo));
+        assert_true(kp_proto_version_ok(r[i].key, r[i].hi));
+        assert_false(kp_proto_version_ok(r[i].key, (int16_t)(r[i].lo - 1)));
+        assert_false(kp_proto_version_ok(r[i].key, (int16_t)(r[i].hi + 1)));
+    }
+    assert_false(kp_proto_version_ok(9, 0));
+    assert_int_equal(kp_proto_our_range(9, &lo, &hi), -1); /* OffsetFetch: not ours */
 }
 
 int main(void) {

@@ -63,12 +63,17 @@ void kpt_unique_topic(char *dst, size_t cap, const char *prefix) {
 }
 
 void kpt_create_topic(const char *topic, int partitions, int replication) {
+    kpt_create_topic_with(topic, partitions, replication, NULL);
+}
+
+void kpt_create_topic_with(const char *topic, int partitions, int replication, const char *config) {
     char out[8192];
     int rc =
         kpt_sh(out, sizeof(out),
                "bash '%s/scripts/kafka.sh' topics --bootstrap-server '%s' --create --topic '%s' "
-               "--partitions %d --replication-factor %d 2>&1",
-               kpt_src_dir(), kpt_brokers(), topic, partitions, replication);
+               "--partitions %d --replication-factor %d%s%s 2>&1",
+               kpt_src_dir(), kpt_brokers(), topic, partitions, replication,
+               config ? " --config " : "", config ? config : "");
     if (rc != 0)
         fail_msg("kafka-topics --create %s failed (%d): %s", topic, rc, out);
     /* The broker lists the new partitions in its metadata before it has

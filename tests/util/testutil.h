@@ -26,6 +26,8 @@ void kpt_unique_topic(char *dst, size_t cap, const char *prefix);
 /* Creates a topic with Kafka's own kafka-topics tool; asserts success and
  * waits until every partition's leader takes requests. */
 void kpt_create_topic(const char *topic, int partitions, int replication);
+/* The same with one topic config, "name=value" (NULL: none). */
+void kpt_create_topic_with(const char *topic, int partitions, int replication, const char *config);
 
 /* tests/tools/kafka_proxy between a client and the broker in KPROD_BROKERS:
  * it drops the connection after the broker answered a Produce request, for
