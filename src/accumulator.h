@@ -143,9 +143,10 @@ void kp_acc_take_all(kp_acc *acc, kp_batchvec *out);
  * says yes to (called under the lock, like a drain callback). */
 void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch *head),
                           void *opaque, kp_batchvec *out);
-/* Sends waiting for a topic's partitions now return err (no metadata can
- * come: the brokers refuse to authenticate us); later ones wait as usual. */
-void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err);
+/* Sends waiting for a topic's partitions now return err, with why for
+ * kprod_last_errstr (no metadata can come: the brokers refuse to
+ * authenticate us); later ones wait as usual. */
+void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err, const char *why);
 
 /* Every topic name (valid as long as the accumulator), in *names (the
  * caller frees the array), and whether any topic wants metadata. Clears the

@@ -147,7 +147,7 @@ static void security_failures(kp_sender *s) {
         kp_produce_fail_for_broker(s->pc, id, err, why);
         if (!kp_rl_any_ready(s->rl)) {
             kp_md_fail_waiter(s->md, err);
-            kp_acc_fail_metadata_waits(s->acc, err);
+            kp_acc_fail_metadata_waits(s->acc, err, why);
         }
     }
 }

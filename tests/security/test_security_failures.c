@@ -114,6 +114,17 @@ static kprod_err_t failing_token(char *token, size_t size, int64_t *expiry_ms, c
     return KPROD_ERR__TRANSPORT;
 }
 
+/* The producer-wide error callback: each security failure once. */
+static int events;
+static kprod_err_t event_err;
+static char event_reason[512];
+static void on_error(kprod_err_t err, const char *reason, void *opaque) {
+    (void)opaque;
+    events++;
+    event_err = err;
+    snprintf(event_reason, sizeof(event_reason), "%s", reason);
+}
+
 /* The secrets of the env file and this test: none may appear in a log. */
 static void expect_no_secret(kpt_logcap *lc, const char *what) {
     const char *secrets[] = {kps_env(0, "PASSWORD"), kps_env(0, "STORE_PASSWORD"), WRONG_PW};
@@ -151,6 +162,8 @@ static void run_case(const fail_case *c) {
         free(owned[k]);
     if (c->token_cb_fails)
         kprod_conf_set_oauthbearer_token_cb(conf, failing_token, NULL);
+    kprod_conf_set_error_cb(conf, on_error, NULL);
+    events = 0;
     kprod_t *p = kpt_new_producer(conf);
     int64_t t0 = kpt_now_ms();
     kprod_record_t rec = kpt_value_record(topic, KPROD_PARTITION_ANY, "x", 1);
@@ -163,6 +176,8 @@ static void run_case(const fail_case *c) {
     if (took > 5000)
         fail_msg("%s: the error took %lld ms", c->what, (long long)took);
     free(dump);
+    char last[600];
+    snprintf(last, sizeof(last), "%s", kprod_last_errstr()); /* this thread's, from the send */
     /* the one error line says what and where */
     char *says[4] = {NULL, NULL, NULL, NULL};
     for (int k = 0; c->says[k]; k++)
@@ -173,6 +188,14 @@ static void run_case(const fail_case *c) {
     /* ... and only once, while the connection keeps being retried */
     assert_true(kpt_logcap_wait(lc, 10000, KPROD_LOG_DEBUG, "security", "again: ", says[0], NULL));
     assert_int_equal(kpt_logcap_count(lc, KPROD_LOG_ERR, NULL, NULL), 1);
+    /* the send's own detail, and the error callback once, say the same */
+    if (!strstr(last, says[0]))
+        fail_msg("%s: kprod_last_errstr() says \"%s\"", c->what, last);
+    kprod_poll(p, 0); /* events are served with the reports */
+    assert_int_equal(events, 1);
+    assert_int_equal(event_err, c->err);
+    if (!strstr(event_reason, says[0]))
+        fail_msg("%s: the error callback says \"%s\"", c->what, event_reason);
     /* metadata requests fail with it too */
     kprod_metadata_t *md = NULL;
     t0 = kpt_now_ms();
