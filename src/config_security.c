@@ -9,20 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "errdetail.h"
 #include "security/jaas.h"
 #include "security/oauthbearer.h"
-
-static int errf(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int errf(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (errstr && errstr_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* ---- value checks ---- */
 
@@ -51,20 +40,20 @@ int kp_check_tls_versions(const kp_conf_prop *p, const char *value, int64_t *num
         else if (strcmp(v, "TLSv1.3") == 0)
             *num |= 2;
         else if (strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0 || strcmp(v, "SSLv3") == 0)
-            return errf(errstr, errstr_size,
-                        "Invalid value \"%s\" for \"%s\": %s is broken and refused by kprod; "
-                        "expected TLSv1.2, TLSv1.3 or both",
-                        value, p->name, v);
+            return kp_errf(errstr, errstr_size,
+                           "Invalid value \"%s\" for \"%s\": %s is broken and refused by kprod; "
+                           "expected TLSv1.2, TLSv1.3 or both",
+                           value, p->name, v);
         else if (*v || !*value)
-            return errf(errstr, errstr_size,
-                        "Invalid value \"%s\" for \"%s\": expected TLSv1.2, TLSv1.3 or both "
-                        "(comma-separated)",
-                        value, p->name);
+            return kp_errf(errstr, errstr_size,
+                           "Invalid value \"%s\" for \"%s\": expected TLSv1.2, TLSv1.3 or both "
+                           "(comma-separated)",
+                           value, p->name);
     }
     return *num ? 0
-                : errf(errstr, errstr_size,
-                       "Invalid value \"%s\" for \"%s\": expected TLSv1.2, TLSv1.3 or both", value,
-                       p->name);
+                : kp_errf(errstr, errstr_size,
+                          "Invalid value \"%s\" for \"%s\": expected TLSv1.2, TLSv1.3 or both",
+                          value, p->name);
 }
 
 /* num: 1 verify the host name, 0 not. */
@@ -78,10 +67,10 @@ int kp_check_endpoint_algorithm(const kp_conf_prop *p, const char *value, int64_
         *num = 0;
         return 0;
     }
-    return errf(errstr, errstr_size,
-                "Invalid value \"%s\" for \"%s\": expected https, or empty to turn host name "
-                "verification off",
-                value, p->name);
+    return kp_errf(errstr, errstr_size,
+                   "Invalid value \"%s\" for \"%s\": expected https, or empty to turn host name "
+                   "verification off",
+                   value, p->name);
 }
 
 /* num: 0 from the content, 1 PEM, 2 PKCS12. */
@@ -94,13 +83,13 @@ int kp_check_store_type(const kp_conf_prop *p, const char *value, int64_t *num, 
     if (*num >= 0)
         return 0;
     if (strcasecmp(value, "JKS") == 0)
-        return errf(errstr, errstr_size,
-                    "Invalid value \"%s\" for \"%s\": kprod cannot read Java's JKS stores; "
-                    "convert the store to PKCS12 (keytool -importkeystore -srckeystore "
-                    "store.jks -destkeystore store.p12 -deststoretype PKCS12) and set %s=PKCS12",
-                    value, p->name, p->name);
-    return errf(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected PEM or PKCS12",
-                value, p->name);
+        return kp_errf(errstr, errstr_size,
+                       "Invalid value \"%s\" for \"%s\": kprod cannot read Java's JKS stores; "
+                       "convert the store to PKCS12 (keytool -importkeystore -srckeystore "
+                       "store.jks -destkeystore store.p12 -deststoretype PKCS12) and set %s=PKCS12",
+                       value, p->name, p->name);
+    return kp_errf(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected PEM or PKCS12",
+                   value, p->name);
 }
 
 int kp_check_sasl_mechanism(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
@@ -110,10 +99,10 @@ int kp_check_sasl_mechanism(const kp_conf_prop *p, const char *value, int64_t *n
         *num = m;
         return 0;
     }
-    return errf(errstr, errstr_size,
-                "Invalid value \"%s\" for \"%s\": expected PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 "
-                "or OAUTHBEARER (names are case-sensitive)",
-                value, p->name);
+    return kp_errf(errstr, errstr_size,
+                   "Invalid value \"%s\" for \"%s\": expected PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 "
+                   "or OAUTHBEARER (names are case-sensitive)",
+                   value, p->name);
 }
 
 /* The text holds passwords: the parser's message says where, not what. */
@@ -124,10 +113,10 @@ int kp_check_jaas(const kp_conf_prop *p, const char *value, int64_t *num, char *
     kp_jaas j;
     char why[256];
     if (kp_jaas_parse(value, &j, why, sizeof(why)) != KPROD_ERR_NO_ERROR)
-        return errf(errstr, errstr_size,
-                    "Invalid value for \"sasl.jaas.config\" (not shown: it "
-                    "holds secrets): %s",
-                    why);
+        return kp_errf(errstr, errstr_size,
+                       "Invalid value for \"sasl.jaas.config\" (not shown: it "
+                       "holds secrets): %s",
+                       why);
     *num = j.module;
     kp_jaas_free(&j);
     return 0;
@@ -179,39 +168,40 @@ static kprod_err_t resolve_tls(const kp_conf_view *v, kp_tls_settings *t, char *
     const char *tt = types[v->num[KP_P_SSL_TRUSTSTORE_TYPE]];
     const char *kt = types[v->num[KP_P_SSL_KEYSTORE_TYPE]];
     if (TEXT(KP_P_SSL_TRUSTSTORE_LOCATION) && TEXT(KP_P_SSL_TRUSTSTORE_CERTIFICATES)) {
-        errf(errstr, errstr_size,
-             "ssl.truststore.location and ssl.truststore.certificates are both set: give the "
-             "CA certificates one way");
+        kp_errf(errstr, errstr_size,
+                "ssl.truststore.location and ssl.truststore.certificates are both set: give the "
+                "CA certificates one way");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
     if (TEXT(KP_P_SSL_TRUSTSTORE_CERTIFICATES) && tt && strcmp(tt, "PEM") != 0) {
-        errf(errstr, errstr_size,
-             "ssl.truststore.certificates is PEM text: ssl.truststore.type "
-             "must be PEM or empty");
+        kp_errf(errstr, errstr_size,
+                "ssl.truststore.certificates is PEM text: ssl.truststore.type "
+                "must be PEM or empty");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
     int keystore = TEXT(KP_P_SSL_KEYSTORE_LOCATION) != NULL;
     int inline_key = TEXT(KP_P_SSL_KEYSTORE_KEY) || TEXT(KP_P_SSL_KEYSTORE_CERTIFICATE_CHAIN);
     int files = TEXT(KP_P_SSL_CERTIFICATE_LOCATION) || TEXT(KP_P_SSL_KEY_LOCATION);
     if (keystore + inline_key + files > 1) {
-        errf(errstr, errstr_size,
-             "the client certificate is given more than one way: use ssl.keystore.location, "
-             "or ssl.keystore.key with ssl.keystore.certificate.chain, or "
-             "ssl.certificate.location with ssl.key.location");
+        kp_errf(errstr, errstr_size,
+                "the client certificate is given more than one way: use ssl.keystore.location, "
+                "or ssl.keystore.key with ssl.keystore.certificate.chain, or "
+                "ssl.certificate.location with ssl.key.location");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
     if ((inline_key &&
          !(TEXT(KP_P_SSL_KEYSTORE_KEY) && TEXT(KP_P_SSL_KEYSTORE_CERTIFICATE_CHAIN))) ||
         (files && !(TEXT(KP_P_SSL_CERTIFICATE_LOCATION) && TEXT(KP_P_SSL_KEY_LOCATION)))) {
-        errf(errstr, errstr_size,
-             "a client certificate needs both parts: ssl.keystore.key with "
-             "ssl.keystore.certificate.chain, or ssl.certificate.location with ssl.key.location");
+        kp_errf(
+            errstr, errstr_size,
+            "a client certificate needs both parts: ssl.keystore.key with "
+            "ssl.keystore.certificate.chain, or ssl.certificate.location with ssl.key.location");
         return KPROD_ERR__INVALID_CONFIG;
     }
     if (inline_key && kt && strcmp(kt, "PEM") != 0) {
-        errf(errstr, errstr_size,
-             "ssl.keystore.key and ssl.keystore.certificate.chain are PEM text: "
-             "ssl.keystore.type must be PEM or empty");
+        kp_errf(errstr, errstr_size,
+                "ssl.keystore.key and ssl.keystore.certificate.chain are PEM text: "
+                "ssl.keystore.type must be PEM or empty");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
     t->enabled = 1;
@@ -266,38 +256,38 @@ static kprod_err_t resolve_sasl(const kp_conf_view *v, kp_sasl_settings *s, char
     s->mech = (kp_sasl_mech)v->num[KP_P_SASL_MECHANISM];
     const char *mech = kp_sasl_mech_name(s->mech);
     if (s->mech == KP_SASL_GSSAPI) {
-        errf(errstr, errstr_size,
-             "sasl.mechanism=GSSAPI (Kerberos%s) is not supported by kprod: set sasl.mechanism "
-             "to PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER",
-             v->set[KP_P_SASL_MECHANISM] ? "" : ", Java's default");
+        kp_errf(errstr, errstr_size,
+                "sasl.mechanism=GSSAPI (Kerberos%s) is not supported by kprod: set sasl.mechanism "
+                "to PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER",
+                v->set[KP_P_SASL_MECHANISM] ? "" : ", Java's default");
         return KPROD_ERR__INVALID_CONFIG;
     }
     const char *jaas = TEXT(KP_P_SASL_JAAS_CONFIG);
     const char *user = TEXT(KP_P_SASL_USERNAME), *pass = v->text[KP_P_SASL_PASSWORD];
     if (jaas && (user || pass)) {
-        errf(errstr, errstr_size,
-             "sasl.jaas.config and sasl.username/sasl.password are both set: give the "
-             "credentials one way");
+        kp_errf(errstr, errstr_size,
+                "sasl.jaas.config and sasl.username/sasl.password are both set: give the "
+                "credentials one way");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
     if (jaas) {
         char why[256];
         kprod_err_t err = kp_jaas_parse(jaas, &s->oauth, why, sizeof(why));
         if (err) { /* checked when set: only out of memory is left */
-            errf(errstr, errstr_size, "sasl.jaas.config: %s", why);
+            kp_errf(errstr, errstr_size, "sasl.jaas.config: %s", why);
             return err;
         }
         if (s->oauth.module == KP_JAAS_KERBEROS) {
-            errf(errstr, errstr_size,
-                 "sasl.jaas.config names Krb5LoginModule: GSSAPI (Kerberos) "
-                 "is not supported by kprod");
+            kp_errf(errstr, errstr_size,
+                    "sasl.jaas.config names Krb5LoginModule: GSSAPI (Kerberos) "
+                    "is not supported by kprod");
             return KPROD_ERR__INVALID_CONFIG;
         }
         if (!module_matches(s->oauth.module, s->mech)) {
-            errf(errstr, errstr_size,
-                 "sasl.jaas.config's login module does not go with sasl.mechanism=%s: "
-                 "expected %s",
-                 mech, module_for(s->mech));
+            kp_errf(errstr, errstr_size,
+                    "sasl.jaas.config's login module does not go with sasl.mechanism=%s: "
+                    "expected %s",
+                    mech, module_for(s->mech));
             return KPROD_ERR__CONFLICTING_CONFIG;
         }
         user = kp_jaas_get(&s->oauth, "username");
@@ -308,11 +298,11 @@ static kprod_err_t resolve_sasl(const kp_conf_view *v, kp_sasl_settings *s, char
         s->token_opaque = v->token_opaque;
         s->oauth_unsecured = !s->token_cb;
         if (!s->token_cb && !jaas) {
-            errf(errstr, errstr_size,
-                 "sasl.mechanism=OAUTHBEARER needs tokens: set a token callback "
-                 "(kprod_conf_set_oauthbearer_token_cb) or, for Kafka's unsecured test tokens, "
-                 "sasl.jaas.config=%s required unsecuredLoginStringClaim_sub=\"<principal>\";",
-                 module_for(s->mech));
+            kp_errf(errstr, errstr_size,
+                    "sasl.mechanism=OAUTHBEARER needs tokens: set a token callback "
+                    "(kprod_conf_set_oauthbearer_token_cb) or, for Kafka's unsecured test tokens, "
+                    "sasl.jaas.config=%s required unsecuredLoginStringClaim_sub=\"<principal>\";",
+                    module_for(s->mech));
             return KPROD_ERR__INVALID_CONFIG;
         }
         if (s->oauth_unsecured) {
@@ -327,7 +317,7 @@ static kprod_err_t resolve_sasl(const kp_conf_view *v, kp_sasl_settings *s, char
                 kp_oauthbearer_unsecured_token(&s->oauth, 0, &t, &expiry, why, sizeof(why));
             kp_buf_free(&t);
             if (err) {
-                errf(errstr, errstr_size, "%s", why);
+                kp_errf(errstr, errstr_size, "%s", why);
                 return err;
             }
         }
@@ -335,10 +325,10 @@ static kprod_err_t resolve_sasl(const kp_conf_view *v, kp_sasl_settings *s, char
     }
     /* PLAIN and SCRAM: the module's options (or librdkafka's names) */
     if (!user || !*user || !pass) {
-        errf(errstr, errstr_size,
-             "sasl.mechanism=%s needs a user name and password: sasl.jaas.config=%s required "
-             "username=\"...\" password=\"...\"; (or sasl.username and sasl.password)",
-             mech, module_for(s->mech));
+        kp_errf(errstr, errstr_size,
+                "sasl.mechanism=%s needs a user name and password: sasl.jaas.config=%s required "
+                "username=\"...\" password=\"...\"; (or sasl.username and sasl.password)",
+                mech, module_for(s->mech));
         return KPROD_ERR__INVALID_CONFIG;
     }
     char *u = strdup(user), *p = strdup(pass);
@@ -360,7 +350,7 @@ kprod_err_t kp_conf_resolve_security(const kp_conf_view *v, kp_config *o, char *
         err = resolve_sasl(v, &o->sasl, errstr, errstr_size);
     }
     if (err == KPROD_ERR__NO_MEMORY)
-        errf(errstr, errstr_size, "Out of memory resolving the security settings");
+        kp_errf(errstr, errstr_size, "Out of memory resolving the security settings");
     if (err)
         kp_config_security_free(o);
     return err;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "errdetail.h"
+
 struct kp_tls_ctx {
     SSL_CTX *ctx;
     int verify_peer;
@@ -28,18 +30,6 @@ struct kp_tls {
 
 /* Largest store or PEM file read; real ones are a few KiB. */
 #define KP_TLS_MAX_FILE (1 << 20)
-
-static int errf(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int errf(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (errstr && errstr_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* OpenSSL's reason for the last failure on this thread ("bad decrypt"),
  * and the queue emptied. */
@@ -70,7 +60,7 @@ static int read_file(const char *what, const char *path, file_data *fd, char *er
     fd->len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return errf(errstr, errstr_size, "%s %s: cannot open: %s", what, path, strerror(errno));
+        return kp_errf(errstr, errstr_size, "%s %s: cannot open: %s", what, path, strerror(errno));
     fd->data = malloc(KP_TLS_MAX_FILE);
     fd->len = fd->data ? fread(fd->data, 1, KP_TLS_MAX_FILE, f) : 0;
     int bad = !fd->data || ferror(f) || (fd->len == KP_TLS_MAX_FILE && fgetc(f) != EOF);
@@ -78,7 +68,7 @@ static int read_file(const char *what, const char *path, file_data *fd, char *er
     if (bad) {
         free(fd->data);
         fd->data = NULL;
-        return errf(errstr, errstr_size, "%s %s: cannot read it (1 MiB at most)", what, path);
+        return kp_errf(errstr, errstr_size, "%s %s: cannot read it (1 MiB at most)", what, path);
     }
     return 0;
 }
@@ -107,11 +97,11 @@ static store_fmt sniff(const file_data *fd) {
 }
 
 static int jks_error(const char *prop, const char *path, char *errstr, size_t errstr_size) {
-    return errf(errstr, errstr_size,
-                "%s %s is a Java JKS store, which kprod cannot read: convert it to PKCS12 "
-                "(keytool -importkeystore -srckeystore %s -destkeystore store.p12 "
-                "-deststoretype PKCS12) and point %s at the new file",
-                prop, path, path, prop);
+    return kp_errf(errstr, errstr_size,
+                   "%s %s is a Java JKS store, which kprod cannot read: convert it to PKCS12 "
+                   "(keytool -importkeystore -srckeystore %s -destkeystore store.p12 "
+                   "-deststoretype PKCS12) and point %s at the new file",
+                   prop, path, path, prop);
 }
 
 /* Which format to read a store as: the type set, else what the bytes say. */
@@ -161,21 +151,21 @@ static int load_truststore(SSL_CTX *ctx, const kp_tls_settings *s, char *errstr,
         int n = b ? add_pem_cas(store, b) : 0;
         BIO_free(b);
         return n > 0 ? 0
-                     : errf(errstr, errstr_size,
-                            "ssl.truststore.certificates holds no PEM certificate");
+                     : kp_errf(errstr, errstr_size,
+                               "ssl.truststore.certificates holds no PEM certificate");
     }
     const char *path = s->truststore_location;
     if (!path) {
         if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-            return errf(errstr, errstr_size, "cannot load the system's CA certificates: %s",
-                        ossl_reason(why, sizeof(why)));
+            return kp_errf(errstr, errstr_size, "cannot load the system's CA certificates: %s",
+                           ossl_reason(why, sizeof(why)));
         return 0;
     }
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (SSL_CTX_load_verify_locations(ctx, NULL, path) != 1)
-            return errf(errstr, errstr_size, "ssl.truststore.location %s: %s", path,
-                        ossl_reason(why, sizeof(why)));
+            return kp_errf(errstr, errstr_size, "ssl.truststore.location %s: %s", path,
+                           ossl_reason(why, sizeof(why)));
         return 0;
     }
     file_data fd;
@@ -185,15 +175,15 @@ static int load_truststore(SSL_CTX *ctx, const kp_tls_settings *s, char *errstr,
     store_fmt fmt;
     int rc = b ? store_format(s->truststore_type, &fd, "ssl.truststore.location", path, &fmt,
                               errstr, errstr_size)
-               : errf(errstr, errstr_size, "out of memory");
+               : kp_errf(errstr, errstr_size, "out of memory");
     if (rc == 0 && fmt == FMT_PKCS12) {
         X509 *cert = NULL;
         STACK_OF(X509) *ca = NULL;
         if (pkcs12_open(b, s->truststore_password, NULL, NULL, &cert, &ca) != 0) {
-            rc = errf(errstr, errstr_size,
-                      "ssl.truststore.location %s: not a PKCS12 store this password opens "
-                      "(ssl.truststore.password): %s",
-                      path, ossl_reason(why, sizeof(why)));
+            rc = kp_errf(errstr, errstr_size,
+                         "ssl.truststore.location %s: not a PKCS12 store this password opens "
+                         "(ssl.truststore.password): %s",
+                         path, ossl_reason(why, sizeof(why)));
         } else {
             int n = 0;
             if (cert && X509_STORE_add_cert(store, cert) == 1)
@@ -201,16 +191,16 @@ static int load_truststore(SSL_CTX *ctx, const kp_tls_settings *s, char *errstr,
             for (int i = 0; ca && i < sk_X509_num(ca); i++)
                 n += X509_STORE_add_cert(store, sk_X509_value(ca, i)) == 1;
             if (n == 0)
-                rc = errf(errstr, errstr_size, "ssl.truststore.location %s holds no certificate",
-                          path);
+                rc = kp_errf(errstr, errstr_size, "ssl.truststore.location %s holds no certificate",
+                             path);
         }
         X509_free(cert);
         sk_X509_pop_free(ca, X509_free);
     } else if (rc == 0 && add_pem_cas(store, b) == 0) {
-        rc = errf(errstr, errstr_size,
-                  "ssl.truststore.location %s holds no PEM certificate (PKCS12? set "
-                  "ssl.truststore.type=PKCS12)",
-                  path);
+        rc = kp_errf(errstr, errstr_size,
+                     "ssl.truststore.location %s holds no PEM certificate (PKCS12? set "
+                     "ssl.truststore.type=PKCS12)",
+                     path);
     }
     BIO_free(b);
     file_free(&fd);
@@ -258,17 +248,17 @@ static int use_identity(SSL_CTX *ctx, EVP_PKEY *key, X509 *cert, STACK_OF(X509) 
     char why[200];
     if (X509_check_private_key(cert, key) != 1) {
         ERR_clear_error();
-        return errf(errstr, errstr_size, "%s: the private key does not belong to the certificate",
-                    what);
+        return kp_errf(errstr, errstr_size,
+                       "%s: the private key does not belong to the certificate", what);
     }
     if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
-        return errf(errstr, errstr_size, "%s: %s", what, ossl_reason(why, sizeof(why)));
+        return kp_errf(errstr, errstr_size, "%s: %s", what, ossl_reason(why, sizeof(why)));
     for (int i = 0; chain && i < sk_X509_num(chain); i++)
         if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i)) != 1)
-            return errf(errstr, errstr_size, "%s: %s", what, ossl_reason(why, sizeof(why)));
+            return kp_errf(errstr, errstr_size, "%s: %s", what, ossl_reason(why, sizeof(why)));
     if (SSL_CTX_check_private_key(ctx) != 1)
-        return errf(errstr, errstr_size, "%s: the private key does not belong to the certificate",
-                    what);
+        return kp_errf(errstr, errstr_size,
+                       "%s: the private key does not belong to the certificate", what);
     return 0;
 }
 
@@ -307,23 +297,23 @@ static int load_identity(SSL_CTX *ctx, const kp_tls_settings *s, char *errstr, s
     X509 *cert = NULL;
     STACK_OF(X509) *chain = NULL;
     if (rc == 0 && (!kb || !cb))
-        rc = errf(errstr, errstr_size, "out of memory reading %s", what);
+        rc = kp_errf(errstr, errstr_size, "out of memory reading %s", what);
     if (rc == 0 && fmt == FMT_PKCS12) {
         rc = pkcs12_open(kb, s->keystore_password, s->key_password, &key, &cert, &chain);
         if (rc != 0 || !key || !cert)
-            rc = errf(errstr, errstr_size,
-                      "%s %s: no key and certificate this password opens "
-                      "(ssl.keystore.password, ssl.key.password): %s",
-                      what, s->keystore_location, ossl_reason(why, sizeof(why)));
+            rc = kp_errf(errstr, errstr_size,
+                         "%s %s: no key and certificate this password opens "
+                         "(ssl.keystore.password, ssl.key.password): %s",
+                         what, s->keystore_location, ossl_reason(why, sizeof(why)));
     } else if (rc == 0) {
         rc = pem_identity(kb, cb, s->key_password, &key, &cert, &chain);
         if (rc == -1)
-            rc = errf(errstr, errstr_size, "%s: cannot read the private key (%s%s)", what,
-                      ossl_reason(why, sizeof(why)),
-                      s->key_password ? "; is ssl.key.password right?"
-                                      : "; if it is encrypted, set ssl.key.password");
+            rc = kp_errf(errstr, errstr_size, "%s: cannot read the private key (%s%s)", what,
+                         ossl_reason(why, sizeof(why)),
+                         s->key_password ? "; is ssl.key.password right?"
+                                         : "; if it is encrypted, set ssl.key.password");
         else if (rc == -2)
-            rc = errf(errstr, errstr_size, "%s: no PEM certificate with the key", what);
+            rc = kp_errf(errstr, errstr_size, "%s: no PEM certificate with the key", what);
     }
     if (rc == 0)
         rc = use_identity(ctx, key, cert, chain, what, errstr, errstr_size);
@@ -374,8 +364,8 @@ static int set_suites(SSL_CTX *ctx, const char *list, char *errstr, size_t errst
             /* Each must be known on its own: OpenSSL skips unknown names in a list. */
             if (SSL_CTX_set_cipher_list(ctx, ossl) != 1) {
                 ERR_clear_error();
-                return errf(errstr, errstr_size,
-                            "ssl.cipher.suites: OpenSSL does not know the suite %s", name);
+                return kp_errf(errstr, errstr_size,
+                               "ssl.cipher.suites: OpenSSL does not know the suite %s", name);
             }
         }
         size_t used = strlen(dst);
@@ -383,9 +373,9 @@ static int set_suites(SSL_CTX *ctx, const char *list, char *errstr, size_t errst
     }
     char why[200];
     if (*v12 && SSL_CTX_set_cipher_list(ctx, v12) != 1)
-        return errf(errstr, errstr_size, "ssl.cipher.suites: %s", ossl_reason(why, sizeof(why)));
+        return kp_errf(errstr, errstr_size, "ssl.cipher.suites: %s", ossl_reason(why, sizeof(why)));
     if (*v13 && SSL_CTX_set_ciphersuites(ctx, v13) != 1)
-        return errf(errstr, errstr_size, "ssl.cipher.suites: %s", ossl_reason(why, sizeof(why)));
+        return kp_errf(errstr, errstr_size, "ssl.cipher.suites: %s", ossl_reason(why, sizeof(why)));
     return 0;
 }
 
@@ -397,7 +387,7 @@ kprod_err_t kp_tls_ctx_new(const kp_tls_settings *s, kp_tls_ctx **out, char *err
     SSL_CTX *ctx = c ? SSL_CTX_new(TLS_client_method()) : NULL;
     if (!ctx) {
         free(c);
-        errf(errstr, errstr_size, "out of memory making the TLS context");
+        kp_errf(errstr, errstr_size, "out of memory making the TLS context");
         return KPROD_ERR__NO_MEMORY;
     }
     c->ctx = ctx;
@@ -444,7 +434,7 @@ kp_tls *kp_tls_new(kp_tls_ctx *ctx, int fd, const char *host, int port, char *wh
     kp_tls *t = calloc(1, sizeof(*t));
     if (!t || !(t->ssl = SSL_new(ctx->ctx)) || SSL_set_fd(t->ssl, fd) != 1) {
         kp_tls_free(t);
-        errf(why, why_size, "out of memory starting TLS with %s:%d", host, port);
+        kp_errf(why, why_size, "out of memory starting TLS with %s:%d", host, port);
         return NULL;
     }
     snprintf(t->host, sizeof(t->host), "%s", host);
@@ -461,8 +451,8 @@ kp_tls *kp_tls_new(kp_tls_ctx *ctx, int fd, const char *host, int port, char *wh
                        : X509_VERIFY_PARAM_set1_host(param, host, 0);
         if (ok != 1) {
             kp_tls_free(t);
-            errf(why, why_size, "cannot check the certificate of %s:%d against that name", host,
-                 port);
+            kp_errf(why, why_size, "cannot check the certificate of %s:%d against that name", host,
+                    port);
             return NULL;
         }
     }
@@ -507,33 +497,35 @@ static kp_tls_status failed(kp_tls *t, int ret, const char *during, char *why, s
     long verify = SSL_get_verify_result(t->ssl);
     if (verify != X509_V_OK) {
         const char *hint = verify_hint(verify);
-        errf(why, why_size, "TLS %s with %s:%d failed: certificate verify failed: %s%s%s", during,
-             t->host, t->port, X509_verify_cert_error_string(verify), *hint ? ": " : "", hint);
+        kp_errf(why, why_size, "TLS %s with %s:%d failed: certificate verify failed: %s%s%s",
+                during, t->host, t->port, X509_verify_cert_error_string(verify), *hint ? ": " : "",
+                hint);
     } else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !code)) {
         if (strcmp(during, "handshake") != 0) {
-            errf(why, why_size, "TLS %s with %s:%d failed: %s", during, t->host, t->port,
-                 sys_errno ? strerror(sys_errno) : "connection closed");
+            kp_errf(why, why_size, "TLS %s with %s:%d failed: %s", during, t->host, t->port,
+                    sys_errno ? strerror(sys_errno) : "connection closed");
             return KP_TLS_BROKEN;
         }
-        errf(why, why_size,
-             "TLS %s with %s:%d failed: the broker closed the connection%s%s (is this a "
-             "PLAINTEXT or SASL_PLAINTEXT listener? They close on a TLS hello)",
-             during, t->host, t->port, sys_errno ? ": " : "", sys_errno ? strerror(sys_errno) : "");
+        kp_errf(why, why_size,
+                "TLS %s with %s:%d failed: the broker closed the connection%s%s (is this a "
+                "PLAINTEXT or SASL_PLAINTEXT listener? They close on a TLS hello)",
+                during, t->host, t->port, sys_errno ? ": " : "",
+                sys_errno ? strerror(sys_errno) : "");
     } else if (ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER ||
                ERR_GET_REASON(code) == SSL_R_PACKET_LENGTH_TOO_LONG) {
-        errf(why, why_size,
-             "TLS %s with %s:%d failed: the broker does not speak TLS there (%s): a PLAINTEXT "
-             "or SASL_PLAINTEXT listener? Use security.protocol PLAINTEXT or SASL_PLAINTEXT "
-             "for it",
-             during, t->host, t->port, reason);
+        kp_errf(why, why_size,
+                "TLS %s with %s:%d failed: the broker does not speak TLS there (%s): a PLAINTEXT "
+                "or SASL_PLAINTEXT listener? Use security.protocol PLAINTEXT or SASL_PLAINTEXT "
+                "for it",
+                during, t->host, t->port, reason);
     } else if (strstr(reason, "certificate required") || strstr(reason, "bad certificate") ||
                strstr(reason, "unknown ca")) {
-        errf(why, why_size,
-             "TLS %s with %s:%d failed: the broker refused kprod's certificate (%s): does the "
-             "listener require a client certificate (ssl.keystore.*) signed by a CA it trusts?",
-             during, t->host, t->port, reason);
+        kp_errf(why, why_size,
+                "TLS %s with %s:%d failed: the broker refused kprod's certificate (%s): does the "
+                "listener require a client certificate (ssl.keystore.*) signed by a CA it trusts?",
+                during, t->host, t->port, reason);
     } else {
-        errf(why, why_size, "TLS %s with %s:%d failed: %s", during, t->host, t->port, reason);
+        kp_errf(why, why_size, "TLS %s with %s:%d failed: %s", during, t->host, t->port, reason);
     }
     return KP_TLS_FAILED;
 }
