@@ -148,15 +148,19 @@ kprod_err_t kp_scram_server_first(kp_scram *s, const uint8_t *msg, size_t len, k
                     "SCRAM server nonce does not extend the client's (a replayed or forged "
                     "exchange)");
     long iterations = 0;
-    for (size_t i = 0; i < ilen && iterations <= KP_SCRAM_MAX_ITERATIONS; i++) {
+    for (size_t i = 0; i < ilen; i++) {
         if (iter[i] < '0' || iter[i] > '9')
             return fail(why, why_size, AUTH, "SCRAM iteration count is not a number");
-        iterations = iterations * 10 + (iter[i] - '0');
+        if (iterations <= KP_SCRAM_MAX_ITERATIONS) /* no overflow: the bound is checked below */
+            iterations = iterations * 10 + (iter[i] - '0');
     }
+    /* The count as read (digits only: no text of the server's is echoed). */
     if (ilen == 0 || iterations < KP_SCRAM_MIN_ITERATIONS || iterations > KP_SCRAM_MAX_ITERATIONS)
-        return fail(
-            why, why_size, AUTH, "SCRAM iteration count outside %d..%d (the server asked for %.*s)",
-            KP_SCRAM_MIN_ITERATIONS, KP_SCRAM_MAX_ITERATIONS, ilen > 12 ? 12 : (int)ilen, iter);
+        return fail(why, why_size, AUTH, "SCRAM iteration count %s%ld outside %d..%d",
+                    iterations > KP_SCRAM_MAX_ITERATIONS ? "above " : "",
+                    iterations > KP_SCRAM_MAX_ITERATIONS ? (long)KP_SCRAM_MAX_ITERATIONS
+                                                         : iterations,
+                    KP_SCRAM_MIN_ITERATIONS, KP_SCRAM_MAX_ITERATIONS);
     uint8_t saltb[256];
     long saltn = slen <= 4 * (sizeof(saltb) / 3) - 4 ? kp_b64_decode(salt, slen, saltb) : -1;
     if (saltn <= 0)

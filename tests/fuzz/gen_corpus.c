@@ -284,11 +284,10 @@ static void gen_init_producer_id(void) {
 
 /* ---- SASL: tests/unit/test_proto_sasl.c, tests/unit/test_scram.c ---- */
 
-#define SASL_HS_OK                                                                                 \
-    "0000 00000002 0005 504c41494e 000d 534352414d2d5348412d353132" /* HS_RESP_OK                  \
-                                                                     */
-#define SASL_HS_UNSUPPORTED "0021 00000001 0005 504c41494e"         /* HS_RESP_UNSUPPORTED */
-#define SASL_AUTH_V0 "0000 ffff 00000005 723d616263"                /* AUTH_RESP_V0 */
+/* HS_RESP_OK */
+#define SASL_HS_OK "0000 00000002 0005 504c41494e 000d 534352414d2d5348412d353132"
+#define SASL_HS_UNSUPPORTED "0021 00000001 0005 504c41494e" /* HS_RESP_UNSUPPORTED */
+#define SASL_AUTH_V0 "0000 ffff 00000005 723d616263"        /* AUTH_RESP_V0 */
 #define SASL_AUTH_V1                                                                               \
     "003a 0015 41757468656e7469636174696f6e206661696c6564 00000000 0000000000000000"
 #define SASL_AUTH_V2 "0000 00 06 723d616263 00000000000927c0 01 05 02 abcd" /* AUTH_RESP_V2 */
@@ -305,7 +304,9 @@ static void gen_sasl(void) {
         "\x04r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
         "i=4096\0v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
     write_file(t, "scram_rfc7677", scram, sizeof(scram) - 1);
-    /* ---- FindCoordinator: tests/unit/test_proto_find_coordinator.c ---- */
+}
+
+/* ---- FindCoordinator: tests/unit/test_proto_find_coordinator.c ---- */
 
 #define FC_RESP_V1 "0000000a 0000 ffff 00000001 0009 6c6f63616c686f7374 00002384" /* RESP_V1 */
 #define FC_RESP_V3 "00000000 000f 0a 6e6f74207265616479 ffffffff 01 ffffffff 00"  /* RESP_V3 */
@@ -313,17 +314,17 @@ static void gen_sasl(void) {
     "00000000 03 02 61 00000001 0a 6c6f63616c686f7374 00002384 0000 00 00"                         \
     "03 6263 ffffffff 01 ffffffff 000f 04 6e6f70 01 05 01 ff 00"
 
-    static void gen_find_coordinator(void) {
-        const char *t = "find_coordinator";
-        int lo = KP_FIND_COORDINATOR_MIN_VER;
-        resp_seed(t, "v1", lo, 1, FC_RESP_V1);
-        resp_seed(t, "v2", lo, 2, FC_RESP_V1);
-        resp_seed(t, "v3", lo, 3, FC_RESP_V3);
-        resp_seed(t, "v4", lo, 4, FC_RESP_V4);
-        resp_seed(t, "v6", lo, 6, FC_RESP_V4);
-    }
+static void gen_find_coordinator(void) {
+    const char *t = "find_coordinator";
+    int lo = KP_FIND_COORDINATOR_MIN_VER;
+    resp_seed(t, "v1", lo, 1, FC_RESP_V1);
+    resp_seed(t, "v2", lo, 2, FC_RESP_V1);
+    resp_seed(t, "v3", lo, 3, FC_RESP_V3);
+    resp_seed(t, "v4", lo, 4, FC_RESP_V4);
+    resp_seed(t, "v6", lo, 6, FC_RESP_V4);
+}
 
-    /* ---- transactions: tests/unit/test_proto_txn.c ---- */
+/* ---- transactions: tests/unit/test_proto_txn.c ---- */
 
 #define TX_PART_V0 "0000000a 00000001 0001 74 00000002 00000000 0000 00000005 0033" /* V0 */
 #define TX_PART_V3 "00000000 02 02 74 03 00000000 0000 00 00000005 0033 00 00 01 09 02 abcd"
@@ -331,28 +332,28 @@ static void gen_sasl(void) {
 #define TX_SIMPLE_V3 "00000000 0000 00"                    /* SIMPLE_V3 */
 #define TX_END_V5 "00000000 0000 0000000000001234 0004 00" /* END_V5 */
 
-    /* A fuzz_txn seed: byte 0 is the decoder (mod 4) and version - lowest (/4). */
-    static void txn_seed(const char *name, int api, int rel_version, const char *h) {
-        size_t n;
-        uint8_t *b = hex((uint8_t)(api + 4 * rel_version), h, &n);
-        write_file("txn", name, b, n);
-        free(b);
-    }
+/* A fuzz_txn seed: byte 0 is the decoder (mod 4) and version - lowest (/4). */
+static void txn_seed(const char *name, int api, int rel_version, const char *h) {
+    size_t n;
+    uint8_t *b = hex((uint8_t)(api + 4 * rel_version), h, &n);
+    write_file("txn", name, b, n);
+    free(b);
+}
 
-    static void gen_txn(void) {
-        txn_seed("add_partitions_v0", 0, 0, TX_PART_V0);
-        txn_seed("add_partitions_v3", 0, 3, TX_PART_V3);
-        txn_seed("offset_commit_v0", 1, 0, TX_PART_V0);
-        txn_seed("offset_commit_v3", 1, 3, TX_PART_V3);
-        txn_seed("offset_commit_v5", 1, 5, TX_PART_V3);
-        txn_seed("add_offsets_v0", 2, 0, TX_SIMPLE_V0);
-        txn_seed("add_offsets_v4", 2, 4, TX_SIMPLE_V3);
-        txn_seed("end_txn_v0", 3, 0, TX_SIMPLE_V0);
-        txn_seed("end_txn_v4", 3, 4, TX_SIMPLE_V3);
-        txn_seed("end_txn_v5", 3, 5, TX_END_V5);
-    }
+static void gen_txn(void) {
+    txn_seed("add_partitions_v0", 0, 0, TX_PART_V0);
+    txn_seed("add_partitions_v3", 0, 3, TX_PART_V3);
+    txn_seed("offset_commit_v0", 1, 0, TX_PART_V0);
+    txn_seed("offset_commit_v3", 1, 3, TX_PART_V3);
+    txn_seed("offset_commit_v5", 1, 5, TX_PART_V3);
+    txn_seed("add_offsets_v0", 2, 0, TX_SIMPLE_V0);
+    txn_seed("add_offsets_v4", 2, 4, TX_SIMPLE_V3);
+    txn_seed("end_txn_v0", 3, 0, TX_SIMPLE_V0);
+    txn_seed("end_txn_v4", 3, 4, TX_SIMPLE_V3);
+    txn_seed("end_txn_v5", 3, 5, TX_END_V5);
+}
 
-    /* ---- ListOffsets: tests/unit/test_proto_list_offsets.c ---- */
+/* ---- ListOffsets: tests/unit/test_proto_list_offsets.c ---- */
 
 #define LS_P0 "00000000 0000 ffffffffffffffff 0000000000000009"
 #define LS_P1 "00000001 0006 ffffffffffffffff ffffffffffffffff"
@@ -361,17 +362,17 @@ static void gen_sasl(void) {
 #define LS_RESP_V4 "0000000a 00000001 0001 74 00000002" LS_P0 "00000007" LS_P1 "ffffffff"
 #define LS_RESP_V6 "00000000 02 02 74 03" LS_P0 "00000007 00" LS_P1 "ffffffff 01 03 00 00 00"
 
-    static void gen_list_offsets(void) {
-        const char *t = "list_offsets";
-        int lo = KP_LIST_OFFSETS_MIN_VER;
-        resp_seed(t, "v1", lo, 1, LS_RESP_V1);
-        resp_seed(t, "v2", lo, 2, LS_RESP_V2);
-        resp_seed(t, "v4", lo, 4, LS_RESP_V4);
-        resp_seed(t, "v6", lo, 6, LS_RESP_V6);
-        resp_seed(t, "v10", lo, 10, LS_RESP_V6);
-    }
+static void gen_list_offsets(void) {
+    const char *t = "list_offsets";
+    int lo = KP_LIST_OFFSETS_MIN_VER;
+    resp_seed(t, "v1", lo, 1, LS_RESP_V1);
+    resp_seed(t, "v2", lo, 2, LS_RESP_V2);
+    resp_seed(t, "v4", lo, 4, LS_RESP_V4);
+    resp_seed(t, "v6", lo, 6, LS_RESP_V6);
+    resp_seed(t, "v10", lo, 10, LS_RESP_V6);
+}
 
-    /* ---- Fetch: tests/unit/test_proto_fetch.c, plus real batches ---- */
+/* ---- Fetch: tests/unit/test_proto_fetch.c, plus real batches ---- */
 
 #define FE_HEAD "00000000 0000 0000000000000009 0000000000000008"
 #define FE_ABORTED "0000000000001234 0000000000000003"
@@ -399,278 +400,273 @@ static void gen_sasl(void) {
     "00000000 0000 00000000 02" FE_TOPIC_ID "02" FE_V12_PART "00"                                  \
     "01 00 15 02 00000002 0a 6c6f63616c686f7374 00002385 00 00"
 
-    /* A records region: three batches of the library's writer (plain,
-     * idempotent, transactional lz4) and the first 30 bytes of a fourth, as a
-     * broker cuts it (test_round_trip in test_proto_fetch.c). */
-    static void records_region(kp_buf * out) {
-        static const struct {
-            int64_t base;
-            int n, codec, txn;
-            int64_t pid;
-        } b[] = {{0, 2, KP_CODEC_NONE, 0, -1},
-                 {2, 5, KP_CODEC_NONE, 0, 9},
-                 {7, 6, KP_CODEC_LZ4, 1, 9},
-                 {13, 3, KP_CODEC_NONE, 1, 9}};
-        for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-            kp_rb_writer w;
-            kp_rb_writer_init(&w, 0);
-            for (int r = 0; r < b[i].n; r++) {
-                char v[64];
-                int vl =
-                    snprintf(v, sizeof(v), "value %d of a fetched batch, padded to compress", r);
-                check(kp_rb_append(&w, 1700000000000LL + r, NULL, -1, v, vl, NULL, 0) == 0,
-                      "append");
-            }
-            kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
-            o.codec = b[i].codec;
-            o.producer_id = b[i].pid;
-            o.producer_epoch = b[i].pid < 0 ? -1 : 0;
-            o.base_sequence = b[i].pid < 0 ? -1 : (int32_t)b[i].base;
-            o.is_transactional = b[i].txn;
-            check(kp_rb_seal(&w, &o) == KPROD_ERR_NO_ERROR, "seal");
-            kp_be32_write(w.buf.data + KP_RB_OFF_BASE_OFFSET + 4, (uint32_t)b[i].base);
-            size_t take = i == 3 ? 30 : w.buf.len;
-            kp_buf_put_raw(out, w.buf.data, take);
-            kp_rb_writer_free(&w);
+/* A records region: three batches of the library's writer (plain,
+ * idempotent, transactional lz4) and the first 30 bytes of a fourth, as a
+ * broker cuts it (test_round_trip in test_proto_fetch.c). */
+static void records_region(kp_buf *out) {
+    static const struct {
+        int64_t base;
+        int n, codec, txn;
+        int64_t pid;
+    } b[] = {{0, 2, KP_CODEC_NONE, 0, -1},
+             {2, 5, KP_CODEC_NONE, 0, 9},
+             {7, 6, KP_CODEC_LZ4, 1, 9},
+             {13, 3, KP_CODEC_NONE, 1, 9}};
+    for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+        kp_rb_writer w;
+        kp_rb_writer_init(&w, 0);
+        for (int r = 0; r < b[i].n; r++) {
+            char v[64];
+            int vl = snprintf(v, sizeof(v), "value %d of a fetched batch, padded to compress", r);
+            check(kp_rb_append(&w, 1700000000000LL + r, NULL, -1, v, vl, NULL, 0) == 0, "append");
         }
+        kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
+        o.codec = b[i].codec;
+        o.producer_id = b[i].pid;
+        o.producer_epoch = b[i].pid < 0 ? -1 : 0;
+        o.base_sequence = b[i].pid < 0 ? -1 : (int32_t)b[i].base;
+        o.is_transactional = b[i].txn;
+        check(kp_rb_seal(&w, &o) == KPROD_ERR_NO_ERROR, "seal");
+        kp_be32_write(w.buf.data + KP_RB_OFF_BASE_OFFSET + 4, (uint32_t)b[i].base);
+        size_t take = i == 3 ? 30 : w.buf.len;
+        kp_buf_put_raw(out, w.buf.data, take);
+        kp_rb_writer_free(&w);
     }
+}
 
-    /* A Fetch answer at version v around the records region (one partition). */
-    static void fetch_with_records(const char *name, int16_t v, const kp_buf *recs) {
-        int flex = v >= 12;
-        kp_buf b;
-        kp_buf_init(&b, 0);
-        kp_buf_put_i8(&b, (int8_t)(v - KP_FETCH_MIN_VER));
-        kp_buf_put_i32(&b, 0);
-        if (v >= 7) {
-            kp_buf_put_i16(&b, 0);
-            kp_buf_put_i32(&b, 0);
-        }
-        kp_codec_put_arrlen(&b, flex, 1);
-        if (v >= 13)
-            kp_buf_put_raw(&b, "0123456789abcdef", 16);
-        else
-            kp_codec_put_str(&b, flex, "t");
-        kp_codec_put_arrlen(&b, flex, 1);
-        kp_buf_put_i32(&b, 0);
+/* A Fetch answer at version v around the records region (one partition). */
+static void fetch_with_records(const char *name, int16_t v, const kp_buf *recs) {
+    int flex = v >= 12;
+    kp_buf b;
+    kp_buf_init(&b, 0);
+    kp_buf_put_i8(&b, (int8_t)(v - KP_FETCH_MIN_VER));
+    kp_buf_put_i32(&b, 0);
+    if (v >= 7) {
         kp_buf_put_i16(&b, 0);
-        kp_buf_put_i64(&b, 16);
-        kp_buf_put_i64(&b, 16);
-        if (v >= 5)
-            kp_buf_put_i64(&b, 0);
-        kp_codec_put_arrlen(&b, flex, 0);
-        if (v >= 11)
-            kp_buf_put_i32(&b, -1);
-        if (flex)
-            kp_buf_put_compact_bytes(&b, recs->data, (int32_t)recs->len);
-        else
-            kp_buf_put_bytes(&b, recs->data, (int32_t)recs->len);
-        kp_codec_put_tags(&b, flex);
-        kp_codec_put_tags(&b, flex);
-        kp_codec_put_tags(&b, flex);
-        check(!b.oom, "fetch seed");
-        write_file("fetch", name, b.data, b.len);
-        kp_buf_free(&b);
+        kp_buf_put_i32(&b, 0);
     }
+    kp_codec_put_arrlen(&b, flex, 1);
+    if (v >= 13)
+        kp_buf_put_raw(&b, "0123456789abcdef", 16);
+    else
+        kp_codec_put_str(&b, flex, "t");
+    kp_codec_put_arrlen(&b, flex, 1);
+    kp_buf_put_i32(&b, 0);
+    kp_buf_put_i16(&b, 0);
+    kp_buf_put_i64(&b, 16);
+    kp_buf_put_i64(&b, 16);
+    if (v >= 5)
+        kp_buf_put_i64(&b, 0);
+    kp_codec_put_arrlen(&b, flex, 0);
+    if (v >= 11)
+        kp_buf_put_i32(&b, -1);
+    if (flex)
+        kp_buf_put_compact_bytes(&b, recs->data, (int32_t)recs->len);
+    else
+        kp_buf_put_bytes(&b, recs->data, (int32_t)recs->len);
+    kp_codec_put_tags(&b, flex);
+    kp_codec_put_tags(&b, flex);
+    kp_codec_put_tags(&b, flex);
+    check(!b.oom, "fetch seed");
+    write_file("fetch", name, b.data, b.len);
+    kp_buf_free(&b);
+}
 
-    static void gen_fetch_and_batches(void) {
-        const char *t = "fetch";
-        int lo = KP_FETCH_MIN_VER;
-        resp_seed(t, "v4", lo, 4, FE_RESP_V4);
-        resp_seed(t, "v5", lo, 5, FE_RESP_V5);
-        resp_seed(t, "v7", lo, 7, FE_RESP_V7);
-        resp_seed(t, "v11", lo, 11, FE_RESP_V11);
-        resp_seed(t, "v12", lo, 12, FE_RESP_V12);
-        resp_seed(t, "v13", lo, 13, FE_RESP_V13);
-        resp_seed(t, "v16", lo, 16, FE_RESP_V16);
-        resp_seed(t, "v18", lo, 18, FE_RESP_V16);
-        kp_buf recs;
-        kp_buf_init(&recs, 0);
-        records_region(&recs);
-        fetch_with_records("v4_batches", 4, &recs);
-        fetch_with_records("v12_batches", 12, &recs);
-        fetch_with_records("v18_batches", 18, &recs);
-        /* batch_iter: byte 0 bit 0 = check CRCs. */
-        uint8_t *b = malloc(recs.len + 1);
-        memcpy(b + 1, recs.data, recs.len);
-        b[0] = 1;
-        write_file("batch_iter", "batches_crc", b, recs.len + 1);
-        b[0] = 0;
-        write_file("batch_iter", "batches_no_crc", b, recs.len + 1);
-        free(b);
-        kp_buf_free(&recs);
+static void gen_fetch_and_batches(void) {
+    const char *t = "fetch";
+    int lo = KP_FETCH_MIN_VER;
+    resp_seed(t, "v4", lo, 4, FE_RESP_V4);
+    resp_seed(t, "v5", lo, 5, FE_RESP_V5);
+    resp_seed(t, "v7", lo, 7, FE_RESP_V7);
+    resp_seed(t, "v11", lo, 11, FE_RESP_V11);
+    resp_seed(t, "v12", lo, 12, FE_RESP_V12);
+    resp_seed(t, "v13", lo, 13, FE_RESP_V13);
+    resp_seed(t, "v16", lo, 16, FE_RESP_V16);
+    resp_seed(t, "v18", lo, 18, FE_RESP_V16);
+    kp_buf recs;
+    kp_buf_init(&recs, 0);
+    records_region(&recs);
+    fetch_with_records("v4_batches", 4, &recs);
+    fetch_with_records("v12_batches", 12, &recs);
+    fetch_with_records("v18_batches", 18, &recs);
+    /* batch_iter: byte 0 bit 0 = check CRCs. */
+    uint8_t *b = malloc(recs.len + 1);
+    memcpy(b + 1, recs.data, recs.len);
+    b[0] = 1;
+    write_file("batch_iter", "batches_crc", b, recs.len + 1);
+    b[0] = 0;
+    write_file("batch_iter", "batches_no_crc", b, recs.len + 1);
+    free(b);
+    kp_buf_free(&recs);
+}
+
+/* ---- record batches: tests/unit/test_record_batch.c ---- */
+
+/* mode byte (see fuzz_record_batch.c), then the batch. */
+static void batch_seed(const char *name, uint8_t mode, const uint8_t *batch, size_t len) {
+    uint8_t *b = malloc(len + 1);
+    b[0] = mode;
+    memcpy(b + 1, batch, len);
+    write_file("record_batch", name, b, len + 1);
+    free(b);
+}
+
+/* test_exact_bytes' three records (null key, null value, headers with and
+ * without a value, a negative timestamp delta), sealed with codec. */
+static void exact_batch(kp_rb_writer *w, int codec) {
+    const int64_t t0 = 1700000000000LL;
+    const kprod_header_t hdrs[] = {{"h1", "x", 1}, {"n", NULL, 0}};
+    kp_rb_writer_init(w, 0);
+    check(kp_rb_append(w, t0, "ignored", -1, "v0", 2, NULL, 0) == 0, "append");
+    check(kp_rb_append(w, t0 + 5, "", 0, NULL, -1, hdrs, 2) == 0, "append");
+    check(kp_rb_append(w, t0 - 10, "k", 1, "", 0, NULL, 0) == 0, "append");
+    kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
+    o.codec = codec;
+    o.producer_id = 1234;
+    o.producer_epoch = 5;
+    o.base_sequence = 42;
+    check(kp_rb_seal(w, &o) == KPROD_ERR_NO_ERROR, "seal");
+}
+
+/* 24 text records, so that every codec really compresses. */
+static void text_batch(kp_rb_writer *w, int codec) {
+    kp_rb_writer_init(w, 0);
+    for (int i = 0; i < 24; i++) {
+        char key[16], value[64];
+        int kl = snprintf(key, sizeof(key), "key-%d", i % 5);
+        int vl = snprintf(value, sizeof(value), "value %d of the fuzz seed batch", i);
+        kprod_header_t h = {"trace", "abc", 3};
+        check(kp_rb_append(w, 1700000000000LL + i, key, kl, value, vl, &h, i % 3 == 0) == 0,
+              "append");
     }
+    kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
+    o.codec = codec;
+    o.is_transactional = codec == KP_CODEC_LZ4;
+    check(kp_rb_seal(w, &o) == KPROD_ERR_NO_ERROR, "seal");
+    kp_rb_header h;
+    check(kp_rb_header_decode(w->buf.data, w->buf.len, &h) == KPROD_ERR_NO_ERROR &&
+              (h.attributes & KP_RB_ATTR_CODEC_MASK) == codec,
+          "text batch compressed with its codec");
+}
 
-    /* ---- record batches: tests/unit/test_record_batch.c ---- */
+/* A batch around a records region given as bytes (compressed or not). */
+static void raw_batch(const char *name, int codec, int32_t count, const uint8_t *recs,
+                      size_t rlen) {
+    size_t len = KP_RB_HEADER_SIZE + rlen;
+    uint8_t *b = calloc(1, len);
+    kp_be32_write(b + KP_RB_OFF_BATCH_LENGTH, (uint32_t)(len - 12));
+    b[KP_RB_OFF_MAGIC] = KP_RB_MAGIC;
+    b[KP_RB_OFF_ATTRIBUTES + 1] = (uint8_t)codec;
+    kp_be32_write(b + KP_RB_OFF_RECORD_COUNT, (uint32_t)count);
+    if (rlen)
+        memcpy(b + KP_RB_HEADER_SIZE, recs, rlen);
+    kp_rb_set_producer(b, len, -1, -1, -1); /* and the CRC */
+    batch_seed(name, (uint8_t)codec, b, len);
+    free(b);
+}
 
-    /* mode byte (see fuzz_record_batch.c), then the batch. */
-    static void batch_seed(const char *name, uint8_t mode, const uint8_t *batch, size_t len) {
-        uint8_t *b = malloc(len + 1);
-        b[0] = mode;
-        memcpy(b + 1, batch, len);
-        write_file("record_batch", name, b, len + 1);
-        free(b);
+static void gen_record_batch(void) {
+    static const char *const cname[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    char name[64];
+    for (int codec = KP_CODEC_NONE; codec <= KP_CODEC_ZSTD; codec++) {
+        kp_rb_writer w;
+        exact_batch(&w, codec); /* too small to compress: sealed uncompressed */
+        snprintf(name, sizeof(name), "exact_%s", cname[codec]);
+        batch_seed(name, (uint8_t)(w.buf.data[KP_RB_OFF_ATTRIBUTES + 1] & KP_CODEC_MASK),
+                   w.buf.data, w.buf.len);
+        if (codec == KP_CODEC_NONE) /* as given: the header checks with a valid CRC */
+            batch_seed("exact_none_as_is", 0x08, w.buf.data, w.buf.len);
+        kp_rb_writer_free(&w);
+        text_batch(&w, codec);
+        snprintf(name, sizeof(name), "text_%s", cname[codec]);
+        batch_seed(name, (uint8_t)codec, w.buf.data, w.buf.len);
+        snprintf(name, sizeof(name), "text_%s_small_limit", cname[codec]);
+        batch_seed(name, (uint8_t)(codec | 0x10), w.buf.data, w.buf.len);
+        kp_rb_writer_free(&w);
+        /* Each codec's encoding of no bytes at all, zero records. */
+        kp_buf c;
+        kp_buf_init(&c, 0);
+        check(kp_compress(codec, KP_LEVEL_DEFAULT, NULL, 0, &c) == KPROD_ERR_NO_ERROR,
+              "compress nothing");
+        snprintf(name, sizeof(name), "empty_%s", cname[codec]);
+        raw_batch(name, codec, 0, c.data, c.len);
+        kp_buf_free(&c);
     }
+    /* test_hostile_records: the smallest record, an empty header name. */
+    static const uint8_t smallest[] = {0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00};
+    raw_batch("raw_smallest_record", KP_CODEC_NONE, 1, smallest, sizeof(smallest));
+    static const uint8_t empty_name[] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x00, 0x01};
+    raw_batch("raw_empty_header_name", KP_CODEC_NONE, 1, empty_name, sizeof(empty_name));
+    /* Raw (unframed) snappy, as librdkafka accepts it: "\0" is 0 bytes. */
+    static const uint8_t raw_snappy_empty[] = {0x00};
+    raw_batch("raw_snappy_empty", KP_CODEC_SNAPPY, 0, raw_snappy_empty, 1);
+}
 
-    /* test_exact_bytes' three records (null key, null value, headers with and
-     * without a value, a negative timestamp delta), sealed with codec. */
-    static void exact_batch(kp_rb_writer * w, int codec) {
-        const int64_t t0 = 1700000000000LL;
-        const kprod_header_t hdrs[] = {{"h1", "x", 1}, {"n", NULL, 0}};
-        kp_rb_writer_init(w, 0);
-        check(kp_rb_append(w, t0, "ignored", -1, "v0", 2, NULL, 0) == 0, "append");
-        check(kp_rb_append(w, t0 + 5, "", 0, NULL, -1, hdrs, 2) == 0, "append");
-        check(kp_rb_append(w, t0 - 10, "k", 1, "", 0, NULL, 0) == 0, "append");
-        kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
-        o.codec = codec;
-        o.producer_id = 1234;
-        o.producer_epoch = 5;
-        o.base_sequence = 42;
-        check(kp_rb_seal(w, &o) == KPROD_ERR_NO_ERROR, "seal");
+/* ---- properties files: tests/unit/test_config.c ---- */
+
+static void text_seed(const char *name, const char *s) { write_file("props", name, s, strlen(s)); }
+
+static void gen_props(void) {
+    text_seed("syntax", /* test_props_syntax */
+              "# comment\n! also a comment \\\na=1\n  b : 2  \nc 3\n\nd = one, \\\n    two, \\\n"
+              "    three\ne\\=x\\:y=\\t\\n\\\\\\u00e9\nf\r\ng=ends\\\\\rh\t=\t\\ lead\n"
+              "\t# indented comment\ni=\\u20ac");
+    text_seed("producer", /* test_load_file */
+              "# A producer.properties written for the Java client\n"
+              "bootstrap.servers=broker1:9092,\\\n                  broker2:9092\n"
+              "acks: all\nlinger.ms 20\ncompression.type = zstd\n"
+              "key.serializer=org.apache.kafka.common.serialization.StringSerializer\n"
+              "value.serializer=org.apache.kafka.common.serialization.ByteArraySerializer\n"
+              "enable.idempotence=true\nclient.id=app\\u0031\n");
+    text_seed("errors", "a=1\nb=\\u12\nc=\\uD83D\\uDE00\nlinger_ms=5\nretries = \\\n  lots\n");
+    text_seed("bom", "\xEF\xBB\xBF"
+                     "acks=all\nlinger.ms=5\n");
+    text_seed("stop", "acks=1\nfuzz.stop=1\nlinger.ms=5\n");
+    /* Every property at its default: each setter once. */
+    size_t cap = 1 << 16, n = 0;
+    char *all = malloc(cap);
+    for (int i = 0; i < KP_P__COUNT; i++) {
+        const kp_conf_prop *p = &kp_conf_props[i];
+        n += (size_t)snprintf(all + n, cap - n, "%s=%s\n", p->name, p->defval ? p->defval : "");
     }
+    all[n] = '\0';
+    text_seed("defaults", all);
+    free(all);
 
-    /* 24 text records, so that every codec really compresses. */
-    static void text_batch(kp_rb_writer * w, int codec) {
-        kp_rb_writer_init(w, 0);
-        for (int i = 0; i < 24; i++) {
-            char key[16], value[64];
-            int kl = snprintf(key, sizeof(key), "key-%d", i % 5);
-            int vl = snprintf(value, sizeof(value), "value %d of the fuzz seed batch", i);
-            kprod_header_t h = {"trace", "abc", 3};
-            check(kp_rb_append(w, 1700000000000LL + i, key, kl, value, vl, &h, i % 3 == 0) == 0,
-                  "append");
-        }
-        kp_rb_seal_opts o = KP_RB_SEAL_OPTS_INIT;
-        o.codec = codec;
-        o.is_transactional = codec == KP_CODEC_LZ4;
-        check(kp_rb_seal(w, &o) == KPROD_ERR_NO_ERROR, "seal");
-        kp_rb_header h;
-        check(kp_rb_header_decode(w->buf.data, w->buf.len, &h) == KPROD_ERR_NO_ERROR &&
-                  (h.attributes & KP_RB_ATTR_CODEC_MASK) == codec,
-              "text batch compressed with its codec");
+    /* The dictionary: names, aliases, and the syntax's special bytes. */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/props.dict", outdir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "gen_corpus: cannot write %s\n", path);
+        exit(1);
     }
+    for (int i = 0; i < KP_P__COUNT; i++)
+        fprintf(f, "\"%s\"\n", kp_conf_props[i].name);
+    for (size_t i = 0; i < kp_conf_alias_count; i++)
+        fprintf(f, "\"%s\"\n", kp_conf_aliases[i].name);
+    fprintf(f, "\"\\\\u\"\n\"\\\\\\x0a\"\n\"\\xef\\xbb\\xbf\"\n\"true\"\n\"false\"\n");
+    fclose(f);
+}
 
-    /* A batch around a records region given as bytes (compressed or not). */
-    static void raw_batch(const char *name, int codec, int32_t count, const uint8_t *recs,
-                          size_t rlen) {
-        size_t len = KP_RB_HEADER_SIZE + rlen;
-        uint8_t *b = calloc(1, len);
-        kp_be32_write(b + KP_RB_OFF_BATCH_LENGTH, (uint32_t)(len - 12));
-        b[KP_RB_OFF_MAGIC] = KP_RB_MAGIC;
-        b[KP_RB_OFF_ATTRIBUTES + 1] = (uint8_t)codec;
-        kp_be32_write(b + KP_RB_OFF_RECORD_COUNT, (uint32_t)count);
-        if (rlen)
-            memcpy(b + KP_RB_HEADER_SIZE, recs, rlen);
-        kp_rb_set_producer(b, len, -1, -1, -1); /* and the CRC */
-        batch_seed(name, (uint8_t)codec, b, len);
-        free(b);
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
     }
-
-    static void gen_record_batch(void) {
-        static const char *const cname[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-        char name[64];
-        for (int codec = KP_CODEC_NONE; codec <= KP_CODEC_ZSTD; codec++) {
-            kp_rb_writer w;
-            exact_batch(&w, codec); /* too small to compress: sealed uncompressed */
-            snprintf(name, sizeof(name), "exact_%s", cname[codec]);
-            batch_seed(name, (uint8_t)(w.buf.data[KP_RB_OFF_ATTRIBUTES + 1] & KP_CODEC_MASK),
-                       w.buf.data, w.buf.len);
-            if (codec == KP_CODEC_NONE) /* as given: the header checks with a valid CRC */
-                batch_seed("exact_none_as_is", 0x08, w.buf.data, w.buf.len);
-            kp_rb_writer_free(&w);
-            text_batch(&w, codec);
-            snprintf(name, sizeof(name), "text_%s", cname[codec]);
-            batch_seed(name, (uint8_t)codec, w.buf.data, w.buf.len);
-            snprintf(name, sizeof(name), "text_%s_small_limit", cname[codec]);
-            batch_seed(name, (uint8_t)(codec | 0x10), w.buf.data, w.buf.len);
-            kp_rb_writer_free(&w);
-            /* Each codec's encoding of no bytes at all, zero records. */
-            kp_buf c;
-            kp_buf_init(&c, 0);
-            check(kp_compress(codec, KP_LEVEL_DEFAULT, NULL, 0, &c) == KPROD_ERR_NO_ERROR,
-                  "compress nothing");
-            snprintf(name, sizeof(name), "empty_%s", cname[codec]);
-            raw_batch(name, codec, 0, c.data, c.len);
-            kp_buf_free(&c);
-        }
-        /* test_hostile_records: the smallest record, an empty header name. */
-        static const uint8_t smallest[] = {0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00};
-        raw_batch("raw_smallest_record", KP_CODEC_NONE, 1, smallest, sizeof(smallest));
-        static const uint8_t empty_name[] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x00, 0x01};
-        raw_batch("raw_empty_header_name", KP_CODEC_NONE, 1, empty_name, sizeof(empty_name));
-        /* Raw (unframed) snappy, as librdkafka accepts it: "\0" is 0 bytes. */
-        static const uint8_t raw_snappy_empty[] = {0x00};
-        raw_batch("raw_snappy_empty", KP_CODEC_SNAPPY, 0, raw_snappy_empty, 1);
-    }
-
-    /* ---- properties files: tests/unit/test_config.c ---- */
-
-    static void text_seed(const char *name, const char *s) {
-        write_file("props", name, s, strlen(s));
-    }
-
-    static void gen_props(void) {
-        text_seed(
-            "syntax", /* test_props_syntax */
-            "# comment\n! also a comment \\\na=1\n  b : 2  \nc 3\n\nd = one, \\\n    two, \\\n"
-            "    three\ne\\=x\\:y=\\t\\n\\\\\\u00e9\nf\r\ng=ends\\\\\rh\t=\t\\ lead\n"
-            "\t# indented comment\ni=\\u20ac");
-        text_seed("producer", /* test_load_file */
-                  "# A producer.properties written for the Java client\n"
-                  "bootstrap.servers=broker1:9092,\\\n                  broker2:9092\n"
-                  "acks: all\nlinger.ms 20\ncompression.type = zstd\n"
-                  "key.serializer=org.apache.kafka.common.serialization.StringSerializer\n"
-                  "value.serializer=org.apache.kafka.common.serialization.ByteArraySerializer\n"
-                  "enable.idempotence=true\nclient.id=app\\u0031\n");
-        text_seed("errors", "a=1\nb=\\u12\nc=\\uD83D\\uDE00\nlinger_ms=5\nretries = \\\n  lots\n");
-        text_seed("bom", "\xEF\xBB\xBF"
-                         "acks=all\nlinger.ms=5\n");
-        text_seed("stop", "acks=1\nfuzz.stop=1\nlinger.ms=5\n");
-        /* Every property at its default: each setter once. */
-        size_t cap = 1 << 16, n = 0;
-        char *all = malloc(cap);
-        for (int i = 0; i < KP_P__COUNT; i++) {
-            const kp_conf_prop *p = &kp_conf_props[i];
-            n += (size_t)snprintf(all + n, cap - n, "%s=%s\n", p->name, p->defval ? p->defval : "");
-        }
-        all[n] = '\0';
-        text_seed("defaults", all);
-        free(all);
-
-        /* The dictionary: names, aliases, and the syntax's special bytes. */
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/props.dict", outdir);
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            fprintf(stderr, "gen_corpus: cannot write %s\n", path);
-            exit(1);
-        }
-        for (int i = 0; i < KP_P__COUNT; i++)
-            fprintf(f, "\"%s\"\n", kp_conf_props[i].name);
-        for (size_t i = 0; i < kp_conf_alias_count; i++)
-            fprintf(f, "\"%s\"\n", kp_conf_aliases[i].name);
-        fprintf(f, "\"\\\\u\"\n\"\\\\\\x0a\"\n\"\\xef\\xbb\\xbf\"\n\"true\"\n\"false\"\n");
-        fclose(f);
-    }
-
-    int main(int argc, char **argv) {
-        if (argc != 2) {
-            fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
-            return 2;
-        }
-        outdir = argv[1];
-        mkdir_p(outdir);
-        gen_api_versions();
-        gen_metadata();
-        gen_metadata_apply();
-        gen_produce();
-        gen_init_producer_id();
-        gen_sasl();
-        gen_find_coordinator();
-        gen_txn();
-        gen_list_offsets();
-        gen_fetch_and_batches();
-        gen_record_batch();
-        gen_props();
-        return failures ? 1 : 0;
-    }
+    outdir = argv[1];
+    mkdir_p(outdir);
+    gen_api_versions();
+    gen_metadata();
+    gen_metadata_apply();
+    gen_produce();
+    gen_init_producer_id();
+    gen_sasl();
+    gen_find_coordinator();
+    gen_txn();
+    gen_list_offsets();
+    gen_fetch_and_batches();
+    gen_record_batch();
+    gen_props();
+    return failures ? 1 : 0;
+}
