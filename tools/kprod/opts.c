@@ -98,11 +98,15 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
         const char *p = a->props[i];
         const char *eq = strchr(p, '=');
         if (!eq || eq == p) {
-            cli_err(cmd, "-X '%s': expected name=value", p);
+            /* Not echoed: a mistyped "-X ssl.key.password:..." holds a secret. */
+            cli_err(cmd, "-X argument %zu: expected name=value (not shown: it may hold a secret)",
+                    i + 1);
             goto fail;
         }
+        /* The name only: the library's message shows the value where it is
+         * no secret, and never a secret's. */
         char what[300];
-        snprintf(what, sizeof(what), "-X %s", p);
+        snprintf(what, sizeof(what), "-X %.*s", (int)(eq - p), p);
         size_t name_len = (size_t)(eq - p);
         char *name = malloc(name_len + 1);
         if (!name) {

@@ -197,6 +197,7 @@ static void sig_block(sig_ctl *sc) {
     sigaction(SIGTERM, &sa, &sc->prev_term);
     pthread_mutex_init(&sc->lock, NULL);
     sc->wake[0] = sc->wake[1] = -1;
+    sc->started = 0; /* sig_end after a failed kprod_new must not cancel a thread */
     atomic_init(&sc->sig, 0);
 }
 
@@ -355,9 +356,12 @@ static void send_record(produce_run *run, const char *file, long line, const cha
     if (err != KPROD_ERR_NO_ERROR) {
         /* No report follows a refused send: count and free here. */
         free(tag);
-        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC) {
-            /* No metadata for the topic within max.block.ms: every later
-             * record would wait as long again. Count the rest, send none. */
+        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC ||
+            err == KPROD_ERR__SSL || err == KPROD_ERR_SASL_AUTHENTICATION_FAILED ||
+            err == KPROD_ERR_UNSUPPORTED_SASL_MECHANISM || err == KPROD_ERR_ILLEGAL_SASL_STATE) {
+            /* No metadata for the topic within max.block.ms, or the brokers
+             * refuse us: every later record would wait as long again. Count
+             * the rest, send none (the log said why). */
             run->unsent_err = err;
             count_unsent(run, file, line);
             return;
