@@ -27,6 +27,7 @@ typedef struct cli_perf_opts {
     long keys;             /* 0: null keys; N: the keys "0".."N-1" in turn */
     double interval_s;     /* progress every so many seconds; 0: none */
     int record_size_given; /* -s was on the command line */
+    int print_metrics;     /* --print-metrics: the client's statistics after the run */
 } cli_perf_opts;
 
 /* The defaults: no rate limit, payloads cut at newlines, progress every 5 s. */
@@ -45,7 +46,8 @@ enum {
     CLI_PERF_OPT_PAYLOAD_DELIM,
     CLI_PERF_OPT_PAYLOAD_MONOTONIC,
     CLI_PERF_OPT_INTERVAL,
-    CLI_PERF_OPT_REPORTING_INTERVAL
+    CLI_PERF_OPT_REPORTING_INTERVAL,
+    CLI_PERF_OPT_PRINT_METRICS
 };
 extern const struct option cli_perf_long_opts[];
 

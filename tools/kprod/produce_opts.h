@@ -27,6 +27,7 @@ typedef struct produce_opts {
     int stamp;         /* --stamp (or --run): a kprod-stamp header (stamp.h) */
     const char *run;   /* --run; NULL: a fresh run id */
     int quiet;         /* -q */
+    long stats_ms;     /* --stats-interval; 0: none */
     char **inputs;     /* FILE arguments; none: standard input */
     int n_inputs;
 } produce_opts;

@@ -3,7 +3,8 @@
  * (src/protocol: Metadata, ListOffsets, Fetch, ApiVersions). The kprod
  * library is a producer and offers no consumer API, so this is the one
  * part of the tool that uses more than kprod.h; it keeps no state of the
- * library's and opens its own connections (PLAINTEXT, as the library).
+ * library's and opens its own connections: PLAINTEXT only (no TLS or SASL
+ * yet, which the producer speaks).
  *
  * Every call returns a Kafka error code (the broker's), or one of
  * _TRANSPORT (connection failed; the caller may retry after fresh
