@@ -14,6 +14,7 @@ void kp_idem_init(kp_idem *idem, const kp_config *cfg, kp_rl *rl) {
     idem->cfg = cfg;
     idem->rl = rl;
     idem->enabled = cfg->enable_idempotence;
+    idem->managed = cfg->transactional_id != NULL;
     idem->producer_id = -1;
     idem->producer_epoch = -1;
     idem->gen = 1; /* partitions start at 0: theirs is always older */
@@ -24,6 +25,17 @@ int kp_idem_ready(const kp_idem *idem) {
 }
 
 kprod_err_t kp_idem_fatal(const kp_idem *idem) { return idem->fatal_err; }
+
+void kp_idem_set_producer(kp_idem *idem, int64_t producer_id, int16_t producer_epoch) {
+    KP_DEBUG(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+             "producer id %lld epoch %d -> producer id %lld epoch %d (transaction)",
+             (long long)idem->producer_id, (int)idem->producer_epoch, (long long)producer_id,
+             (int)producer_epoch);
+    idem->producer_id = producer_id;
+    idem->producer_epoch = producer_epoch;
+    idem->gen++; /* every partition starts again at sequence 0 */
+    idem->bump_needed = 0;
+}
 
 static void set_fatal(kp_idem *idem, kprod_err_t err, const char *why) {
     if (idem->fatal_err)
@@ -110,7 +122,7 @@ static const kp_req_handler *pid_handler(kp_idem *idem) {
 }
 
 int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight) {
-    if (!idem->enabled || idem->pid_inflight || idem->fatal_err)
+    if (!idem->enabled || idem->managed || idem->pid_inflight || idem->fatal_err)
         return INT64_MAX;
     if (idem->producer_id >= 0 && !idem->bump_needed)
         return INT64_MAX;
@@ -198,11 +210,18 @@ int kp_idem_retriable(kp_idem *idem, kp_idem_part *part, const kp_batch *b, kpro
         /* Not the next batch: an earlier one failed first and this one
          * follows it again. The next batch itself: a real gap between
          * broker and client; a new epoch restarts the sequences and the
-         * batch is resent under it (as the Java client does). */
-        if (has_seq(idem, b) && b->base_seq == part->acked_next_seq)
+         * batch is resent under it (as the Java client does). In a
+         * transaction the gap fails the transaction instead (its abort
+         * starts a new epoch). */
+        int next = has_seq(idem, b) && b->base_seq == part->acked_next_seq;
+        if (next && idem->managed)
+            return 0;
+        if (next)
             need_bump(idem, "OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch of a partition");
         return 1;
     }
+    if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID && idem->managed)
+        return 0; /* the transaction fails; its abort starts a new epoch */
     if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID) {
         /* The broker lost our state (e.g. retention removed it): nothing of
          * this batch was written; resend it under a bumped epoch. */
@@ -224,11 +243,16 @@ void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     (void)part;
     if (!idem->enabled || !has_seq(idem, b))
         return;
-    if (b->err == KPROD_ERR_INVALID_PRODUCER_EPOCH) {
-        set_fatal(idem, KPROD_ERR_INVALID_PRODUCER_EPOCH,
-                  "the broker fenced this producer's epoch (INVALID_PRODUCER_EPOCH)");
+    if (b->err == KPROD_ERR_INVALID_PRODUCER_EPOCH || b->err == KPROD_ERR_PRODUCER_FENCED) {
+        set_fatal(idem, b->err,
+                  b->err == KPROD_ERR_PRODUCER_FENCED
+                      ? "another producer with this transactional.id fenced this one "
+                        "(PRODUCER_FENCED)"
+                      : "the broker fenced this producer's epoch (INVALID_PRODUCER_EPOCH)");
         return;
     }
+    if (idem->managed)
+        return; /* the transaction fails; its abort starts a new epoch */
     /* The batch had a sequence and will never be acknowledged: the broker
      * and kprod now disagree on what comes next, so start a new epoch. */
     need_bump(idem, "a batch with a sequence failed or expired");

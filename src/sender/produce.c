@@ -36,7 +36,9 @@ struct kp_produce {
     int req_cap;
     int inflight; /* batches in flight, all partitions */
     int closing;
-    int may_send; /* this turn's */
+    int may_send;              /* this turn's */
+    int transactional;         /* transactional.id set */
+    const char *txn_abort_why; /* the transaction failed or is aborting (this turn) */
 };
 
 /* Stands in for a partition that metadata has not named (yet). */
@@ -49,8 +51,10 @@ static kp_spart *part_of(kp_produce *pc, const kp_batch *b) {
 
 kp_produce *kp_produce_new(const kp_produce_deps *deps) {
     kp_produce *pc = calloc(1, sizeof(*pc));
-    if (pc)
+    if (pc) {
         pc->d = *deps;
+        pc->transactional = kp_txn_enabled(deps->txn);
+    }
     return pc;
 }
 
@@ -67,6 +71,7 @@ void kp_produce_free(kp_produce *pc) {
 
 int kp_produce_inflight(const kp_produce *pc) { return pc->inflight; }
 void kp_produce_closing(kp_produce *pc) { pc->closing = 1; }
+void kp_produce_txn_aborting(kp_produce *pc, const char *why) { pc->txn_abort_why = why; }
 
 /* ---- outcomes ---- */
 
@@ -166,6 +171,24 @@ static void note_final(const kp_produce *pc, kp_batch *b, kprod_err_t err) {
     }
 }
 
+/* In a transaction that failed or is being aborted, an attempt's end is
+ * the batch's end: _TXN_ABORTED, whether it was stored (then possibly
+ * persisted: read_committed readers never see it) or not. */
+static void txn_aborted(kp_produce *pc, kp_batch *b, kp_outcome *o) {
+    if (!o->err)
+        b->possibly_persisted = 1;
+    o->done = 1;
+    o->err = KPROD_ERR__TXN_ABORTED;
+    set_detail(b, "%s", pc->txn_abort_why);
+}
+
+/* A record of a transaction failed for good: so does the transaction. */
+static void txn_failed(kp_produce *pc, const kp_batch *b) {
+    if (b->err && b->err != KPROD_ERR__TXN_ABORTED && b->err != KPROD_ERR__PURGED_ON_CLOSE &&
+        b->err != KPROD_ERR__FATAL)
+        kp_txn_record_failed(pc->d.txn, b->err, b->errstr);
+}
+
 /* Decides each batch's fate after an attempt: finished ones give their
  * buffers back and are queued for their reports (after the accumulator's
  * lock is released: the thread woken to serve them takes it too), the
@@ -204,18 +227,22 @@ static void settle(kp_produce *pc, const kp_broker *br, kp_batch *const *batches
                 f.retriable =
                     kprod_err_is_retriable(err) || kp_idem_retriable(pc->d.idem, &sp->idem, b, err);
             kp_outcome o = kp_decide_outcome(&f, now, random());
-            count_outcome(sp, b, o, now);
             if (err && err != KPROD_ERR_DUPLICATE_SEQUENCE_NUMBER &&
                 err != KPROD_ERR__MSG_TIMED_OUT && err != KPROD_ERR__PURGED_ON_CLOSE)
                 note_attempt(b, br, err);
+            if (pc->txn_abort_why && !closing)
+                txn_aborted(pc, b, &o);
+            count_outcome(sp, b, o, now);
             if (o.done) {
                 b->err = o.err;
-                if (o.err)
+                if (o.err && o.err != KPROD_ERR__TXN_ABORTED)
                     note_final(pc, b, o.err);
                 if (o.err)
                     kp_idem_failed(pc->d.idem, &sp->idem, b);
                 else
                     kp_idem_acked(pc->d.idem, &sp->idem, b);
+                if (pc->transactional)
+                    txn_failed(pc, b);
                 finished[nf++] = b;
             } else {
                 b->retry_at_ms = o.retry_at_ms;
@@ -426,9 +453,15 @@ static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, 
     kp_spart *sp = part_of(pc, head);
     kp_broker *br = leader_of(pc, sp);
     int ix = br ? br->index : 0;
+    /* A transaction's partition goes once it joined the transaction (a
+     * partition metadata has not named yet first needs its leader). */
+    int may_send = pc->may_send;
+    if (may_send && pc->transactional && sp != &no_part)
+        may_send =
+            kp_txn_may_send(pc->d.txn, sp, head->topic_name, head->topic_id, head->partition);
     kp_head_facts f = {
         .ready = ready,
-        .may_send = pc->may_send,
+        .may_send = may_send,
         .created_ms = head->created_ms,
         .delivery_timeout_ms = pc->d.cfg->delivery_timeout_ms,
         .attempts = head->attempts,
@@ -505,6 +538,7 @@ static kprod_err_t seal(kp_produce *pc, kp_batch *b) {
         .producer_epoch = pc->d.idem->producer_epoch,
         .base_sequence = b->base_seq,
         .partition_leader_epoch = -1,
+        .is_transactional = pc->transactional,
     };
     if (!pc->d.cfg->enable_idempotence) {
         o.producer_id = -1;
@@ -538,11 +572,11 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
             if (at < expire_at)
                 expire_at = at;
         }
-        int16_t ver = kp_rl_version(br, KP_API_PRODUCE);
+        int16_t ver = kp_txn_produce_version(pc->d.txn, kp_rl_version(br, KP_API_PRODUCE));
         kp_frame f;
         kp_buf *out = kp_rl_begin(pc->d.rl, br, KP_API_PRODUCE, ver, &f);
         kp_produce_req_writer w;
-        kp_produce_req_begin(&w, out, ver, NULL, (int16_t)pc->d.cfg->acks,
+        kp_produce_req_begin(&w, out, ver, kp_txn_id(pc->d.txn), (int16_t)pc->d.cfg->acks,
                              (int32_t)pc->d.cfg->request_timeout_ms, ntopics);
         for (int i = 0; i < n;) {
             int j = i;
@@ -556,8 +590,11 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
          * a report never comes request.timeout.ms after delivery.timeout.ms. */
         err = kp_rl_send(pc->d.rl, &f, kp_produce_req_end(&w), pc->d.cfg->acks != 0, expire_at,
                          produce_handler(pc), req);
-        if (!err)
+        if (!err) {
+            if (pc->transactional)
+                kp_txn_batch_written(pc->d.txn);
             return;
+        }
         free(req);
     }
     for (int i = 0; i < n; i++)
@@ -644,6 +681,8 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
         count_failed(pc, b);
         explain_wait(pc, b);
         kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
+        if (pc->transactional)
+            txn_failed(pc, b);
     }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
 

@@ -16,6 +16,7 @@
 #include "sender/metadata.h"
 #include "sender/parts.h"
 #include "sender/request.h"
+#include "sender/txn.h"
 
 typedef struct kp_produce kp_produce;
 
@@ -27,6 +28,7 @@ typedef struct kp_produce_deps {
     kp_parts *parts;
     kp_idem *idem;
     kp_md *md;
+    kp_txn *txn; /* transactions: which partitions may go, failures to tell */
 } kp_produce_deps;
 
 kp_produce *kp_produce_new(const kp_produce_deps *deps);
@@ -41,5 +43,9 @@ int kp_produce_inflight(const kp_produce *pc);
 void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err, const char *why);
 /* From now on every batch whose request fails is _PURGED_ON_CLOSE. */
 void kp_produce_closing(kp_produce *pc);
+/* While why is non-NULL (the transaction failed or is being aborted),
+ * every batch whose attempt ends is reported _TXN_ABORTED with that text,
+ * delivered or not; the sender sets it each turn (kp_txn_abort_why). */
+void kp_produce_txn_aborting(kp_produce *pc, const char *why);
 
 #endif

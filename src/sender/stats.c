@@ -208,6 +208,13 @@ kprod_err_t kp_sc_collect(kp_sc *sc, kp_stats_snap *s) {
     s->producer_id = sc->d.idem->producer_id;
     s->producer_epoch = sc->d.idem->producer_epoch;
     s->epoch_bumps = (int64_t)sc->d.idem->bumps;
+    kp_txn_counts tc;
+    kp_txn_counts_get(sc->d.txn, &tc);
+    s->transactional = kp_txn_enabled(sc->d.txn);
+    s->txn_state = kp_txn_state_name(tc.state);
+    s->transaction_protocol = tc.protocol;
+    s->transactions_committed = (int64_t)tc.committed;
+    s->transactions_aborted = (int64_t)tc.aborted;
     return KPROD_ERR_NO_ERROR;
 }
 

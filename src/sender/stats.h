@@ -1,5 +1,6 @@
 /* The statistics collector: reads the counters the request layer, the
- * produce client, the idempotence client and the accumulator keep, into a
+ * produce client, the idempotence and transaction clients and the
+ * accumulator keep, into a
  * snapshot (stats_render.h); every statistics.interval.ms it hands the JSON
  * document to the statistics callback (through the report queue), and it
  * answers kprod_stats_get calls.
@@ -17,6 +18,7 @@
 #include "sender/idempotence.h"
 #include "sender/parts.h"
 #include "sender/request.h"
+#include "sender/txn.h"
 #include "stats_render.h"
 
 typedef struct kp_sc kp_sc;
@@ -27,6 +29,7 @@ typedef struct kp_sc_deps {
     kp_parts *parts;
     kp_acc *acc;
     const kp_idem *idem;
+    kp_txn *txn;
     kp_reports *reports;
     void (*wake)(void *); /* wakes the sender thread for a kp_sc_get */
     void *wake_opaque;
