@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char topic[128], txn_id[128];
 
@@ -105,6 +106,19 @@ static void test_commit_abort_commit(void **state) {
     const char *want = getenv("KPROD_TXN_PROTOCOL");
     if (want && *want)
         assert_int_equal(proto, atoi(want));
+    /* The document with its transactions section fits the closed schema. */
+    char path[] = "/tmp/kprod-txn-stats-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_true(write(fd, json, strlen(json)) == (ssize_t)strlen(json));
+    close(fd);
+    char out[8192];
+    if (kpt_sh(out, sizeof(out),
+               "python3 '%s/tests/tools/check_schema.py' "
+               "'%s/docs/statistics.schema.json' '%s' 2>&1",
+               kpt_src_dir(), kpt_src_dir(), path) != 0)
+        fail_msg("the statistics document does not fit the schema:\n%s", out);
+    unlink(path);
     kprod_stats_destroy(st);
     assert_int_equal(kprod_close(p, 10000), KPROD_ERR_NO_ERROR);
 
@@ -134,7 +148,6 @@ static void test_commit_abort_commit(void **state) {
      * committed ones in every partition, so read_committed's first 42
      * would hold some if it did not filter them, and read_uncommitted's 51
      * hold all nine. */
-    char out[8192];
     assert_int_equal(kpt_console_read(kpt_brokers(), topic, "read_committed", 42, out, sizeof(out)),
                      42);
     assert_null(strstr(out, "a-"));
