@@ -231,6 +231,10 @@ kprod_err_t kp_sender_fatal(kp_sender *s, char *errstr, size_t errstr_size) {
     if (errstr && errstr_size)
         snprintf(errstr, errstr_size, "%s", err ? s->fatal_str : "");
     pthread_mutex_unlock(&s->fatal_lock);
+    /* The transaction client's, before the loop's next turn publishes it
+     * (a transaction call may just have returned it). */
+    if (!err)
+        err = kp_txn_fatal_copy(s->txn, errstr, errstr_size);
     return err;
 }
 

@@ -123,6 +123,9 @@ const char *kp_txn_id(const kp_txn *t);
 /* The fatal error (0 none) and its text. */
 kprod_err_t kp_txn_fatal(const kp_txn *t);
 const char *kp_txn_fatal_str(const kp_txn *t);
+/* The same from any thread (under the client's lock), the text copied:
+ * a call that just returned the fatal error finds it here at once. */
+kprod_err_t kp_txn_fatal_copy(kp_txn *t, char *why, size_t why_size);
 /* Another part of the sender hit a fatal error: the client stops too, and
  * a waiting call returns err. */
 void kp_txn_set_fatal(kp_txn *t, kprod_err_t err, const char *why);

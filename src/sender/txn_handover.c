@@ -378,6 +378,15 @@ kprod_err_t kp_txn_fatal(const kp_txn *t) {
 
 const char *kp_txn_fatal_str(const kp_txn *t) { return t->fatal_str; }
 
+kprod_err_t kp_txn_fatal_copy(kp_txn *t, char *why, size_t why_size) {
+    pthread_mutex_lock(&t->lock);
+    kprod_err_t err = kp_txn__state(t) == KP_TXN_FATAL ? t->fatal_err : KPROD_ERR_NO_ERROR;
+    if (err && why && why_size)
+        snprintf(why, why_size, "%s", t->fatal_str);
+    pthread_mutex_unlock(&t->lock);
+    return err;
+}
+
 void kp_txn_close(kp_txn *t) {
     pthread_mutex_lock(&t->lock);
     t->closed = 1;
