@@ -5,7 +5,9 @@
 #   3. build build/ (-DKPROD_WERROR=ON), build-asan/ (+ -DKPROD_SANITIZE=ON)
 #      and build-tsan/ (+ -DKPROD_TSAN=ON)
 #   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
-#      build-asan/; the threaded tests (TSAN_TESTS) in build-tsan/
+#      build-asan/; the transaction tests against Kafka 3.9 (-L kafka39,
+#      tests/tools/kafka_v1.sh) in build/; the threaded tests (TSAN_TESTS)
+#      in build-tsan/
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
 #   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
 #      build-fuzz/). 20 s per target, not the 60 s one might like, keeps the
@@ -39,7 +41,7 @@ for a in "$@"; do
     --no-deps) no_deps=1 ;;
     --no-fuzz) no_fuzz=1 ;;
     -h | --help)
-        sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -120,6 +122,18 @@ if ((${#trees[@]} > 0)); then
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }
         done
+        if [[ " ${trees[*]} " == *" build "* ]]; then
+            step "ctest build: kafka39 (transactions, classic protocol, Kafka 3.9)"
+            if bash tests/tools/kafka_v1.sh start; then
+                KPROD_BROKERS=$(bash tests/tools/kafka_v1.sh brokers) \
+                    KPROD_KAFKA_DATA=$(bash tests/tools/kafka_v1.sh data) \
+                    ctest --test-dir build -L kafka39 --output-on-failure --no-tests=ignore ||
+                    { failed+=("kafka39"); tests_failed=1; }
+            else
+                failed+=("kafka39 broker start")
+            fi
+            bash tests/tools/kafka_v1.sh stop || true
+        fi
         if ((tsan)); then
             step "ctest build-tsan: $TSAN_TESTS"
             TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \

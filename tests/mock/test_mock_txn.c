@@ -57,6 +57,8 @@ static int setup(void **state) {
     g_mock = kpt_mock_start(3);
     kpt_unique_topic(g_topic, sizeof(g_topic), "mocktxn");
     kpt_mock_ok(g_mock, "topic %s 3 3", g_topic);
+    for (int part = 0; part < 3; part++) /* one Produce request per partition */
+        kpt_mock_ok(g_mock, "leader %s %d %d", g_topic, part, part + 1);
     char err[512], id[64];
     kprod_conf_t *conf = kprod_conf_new();
     snprintf(id, sizeof(id), "%s-id", g_topic);
