@@ -162,8 +162,11 @@ int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight) {
 /* A partition's state from an older generation counts as new. */
 static void sync_part(const kp_idem *idem, kp_idem_part *part) {
     if (part->gen != idem->gen) {
+        /* gen 0: never used (the table is zeroed): no producer known */
+        int64_t known = part->gen ? part->known_pid : -1;
         memset(part, 0, sizeof(*part));
         part->gen = idem->gen;
+        part->known_pid = known;
     }
 }
 
@@ -183,7 +186,12 @@ int kp_idem_may_send(const kp_idem *idem, kp_idem_part *part, int part_inflight,
      * first could fail (NOT_LEADER_OR_FOLLOWER while a new topic's leader
      * starts) and the second be stored, out of order. Until a batch of the
      * partition is acknowledged, batches go one at a time. */
-    if (!part->acked)
+    /* A transaction's new epoch (each one with Transactions V2) on a
+     * partition that knows the producer id is another matter: the broker
+     * takes only sequence 0 first under a new epoch of a producer it knows
+     * (and answers OUT_OF_ORDER_SEQUENCE_NUMBER to a later batch, which is
+     * then resent after it), so batches need not wait for the first. */
+    if (!part->acked && !(idem->managed && part->known_pid == idem->producer_id))
         return part_inflight == 0;
     return part_inflight < KP_IDEM_MAX_INFLIGHT;
 }
@@ -237,6 +245,7 @@ void kp_idem_acked(const kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     sync_part(idem, part);
     part->acked = 1;
     part->acked_next_seq = seq_add(b->base_seq, b->w.count);
+    part->known_pid = idem->producer_id;
 }
 
 void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {

@@ -39,6 +39,9 @@ typedef struct kp_idem_part {
     int32_t next_seq;       /* sequence of the next new batch */
     int32_t acked_next_seq; /* sequence after the last acknowledged batch */
     int acked;              /* a batch of this partition was acknowledged */
+    /* Kept across generations: the producer id of the last acknowledged
+     * batch (-1 none): the partition's leader knows this producer. */
+    int64_t known_pid;
 } kp_idem_part;
 
 typedef struct kp_idem {
