@@ -155,6 +155,17 @@ static txn_ctx *ctx_new(kp_txn *t, kp_txn_api api, int n) {
 
 static void backoff(kp_txn *t, int64_t ms) { t->retry_at_ms = kp_now_ms() + ms; }
 
+/* Starts a request of api (key, version ver) on b: its context, with n
+ * partition slots, and in *out the buffer to encode the body into; NULL
+ * when out of memory (then nothing was begun). */
+static txn_ctx *begin_req(kp_txn *t, kp_broker *b, kp_txn_api api, int16_t key, int16_t ver, int n,
+                          kp_frame *f, kp_buf **out) {
+    txn_ctx *c = ctx_new(t, api, n);
+    if (c)
+        *out = kp_rl_begin(t->d.rl, b, key, ver, f);
+    return c;
+}
+
 /* Sends the request begun in f with its encoder's err. 0 when it is out;
  * else the context is freed and the error returned (an encoder's refusal:
  * _INVALID_ARG; out of memory: asked again after the backoff). */
@@ -471,13 +482,14 @@ static void answer(kp_txn *t, kp_broker *b, txn_ctx *c, kprod_err_t lost, int16_
 
 static void ask_init_pid(kp_txn *t, kp_broker *b, int bump) {
     int16_t ver = kp_rl_version(b, KP_API_INIT_PRODUCER_ID);
-    txn_ctx *c = ctx_new(t, KP_TXN_API_INIT_PRODUCER_ID, 0);
+    kp_frame f;
+    kp_buf *out;
+    txn_ctx *c =
+        begin_req(t, b, KP_TXN_API_INIT_PRODUCER_ID, KP_API_INIT_PRODUCER_ID, ver, 0, &f, &out);
     if (!c)
         return;
     c->bump = bump;
     const kp_idem *idem = t->d.idem;
-    kp_frame f;
-    kp_buf *out = kp_rl_begin(t->d.rl, b, KP_API_INIT_PRODUCER_ID, ver, &f);
     send_req(t, &f,
              kp_init_producer_id_req_encode(
                  out, ver, t->d.cfg->transactional_id, (int32_t)t->d.cfg->transaction_timeout_ms,
@@ -557,12 +569,13 @@ static void ask_add_partitions(kp_txn *t, kp_broker *b) {
 
 static void ask_add_offsets(kp_txn *t, kp_broker *b) {
     int16_t ver = kp_rl_version(b, KP_API_ADD_OFFSETS_TO_TXN);
-    txn_ctx *c = ctx_new(t, KP_TXN_API_ADD_OFFSETS, 0);
+    kp_frame f;
+    kp_buf *out;
+    txn_ctx *c =
+        begin_req(t, b, KP_TXN_API_ADD_OFFSETS, KP_API_ADD_OFFSETS_TO_TXN, ver, 0, &f, &out);
     if (!c)
         return;
     const kp_idem *idem = t->d.idem;
-    kp_frame f;
-    kp_buf *out = kp_rl_begin(t->d.rl, b, KP_API_ADD_OFFSETS_TO_TXN, ver, &f);
     send_req(t, &f,
              kp_add_offsets_to_txn_req_encode(out, ver, t->d.cfg->transactional_id,
                                               idem->producer_id, idem->producer_epoch,
@@ -580,12 +593,13 @@ static int16_t capped(const kp_txn *t, kp_broker *b, int16_t key, int16_t v2_fro
 static void ask_commit_offsets(kp_txn *t, kp_broker *b) {
     const kp_txn_offsets *o = t->op.offs;
     int16_t ver = capped(t, b, KP_API_TXN_OFFSET_COMMIT, 5);
-    txn_ctx *c = ctx_new(t, KP_TXN_API_TXN_OFFSET_COMMIT, 0);
+    kp_frame f;
+    kp_buf *out;
+    txn_ctx *c =
+        begin_req(t, b, KP_TXN_API_TXN_OFFSET_COMMIT, KP_API_TXN_OFFSET_COMMIT, ver, 0, &f, &out);
     if (!c)
         return;
     const kp_idem *idem = t->d.idem;
-    kp_frame f;
-    kp_buf *out = kp_rl_begin(t->d.rl, b, KP_API_TXN_OFFSET_COMMIT, ver, &f);
     kprod_err_t err =
         send_req(t, &f,
                  kp_txn_req_offset_commit(out, ver, t->d.cfg->transactional_id, &o->group,
@@ -602,12 +616,12 @@ static void ask_commit_offsets(kp_txn *t, kp_broker *b) {
 
 static void ask_end(kp_txn *t, kp_broker *b, int commit) {
     int16_t ver = capped(t, b, KP_API_END_TXN, 5);
-    txn_ctx *c = ctx_new(t, KP_TXN_API_END_TXN, 0);
+    kp_frame f;
+    kp_buf *out;
+    txn_ctx *c = begin_req(t, b, KP_TXN_API_END_TXN, KP_API_END_TXN, ver, 0, &f, &out);
     if (!c)
         return;
     const kp_idem *idem = t->d.idem;
-    kp_frame f;
-    kp_buf *out = kp_rl_begin(t->d.rl, b, KP_API_END_TXN, ver, &f);
     send_req(t, &f,
              kp_end_txn_req_encode(out, ver, t->d.cfg->transactional_id, idem->producer_id,
                                    idem->producer_epoch, commit),

@@ -41,11 +41,16 @@ kprod_err_t kp_txn_resp_find(kp_rd *r, int16_t ver, const char *key, kp_txn_coor
 
 /* ---- InitProducerId ---- */
 
-kprod_err_t kp_txn_resp_init_pid(kp_rd *r, int16_t ver, kp_txn_pid *out) {
-    kp_init_producer_id_resp resp;
+/* No producer named, no error: what every answer starts as. */
+static void pid_clear(kp_txn_pid *out) {
     out->producer_id = -1;
     out->producer_epoch = -1;
     out->err = KPROD_ERR_NO_ERROR;
+}
+
+kprod_err_t kp_txn_resp_init_pid(kp_rd *r, int16_t ver, kp_txn_pid *out) {
+    kp_init_producer_id_resp resp;
+    pid_clear(out);
     if (kp_init_producer_id_resp_decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
         return KPROD_ERR__BAD_MSG;
     out->err = (kprod_err_t)resp.error_code;
@@ -143,14 +148,23 @@ static kprod_err_t match_partitions(const kp_txn_partitions_resp *resp, const kp
     return err;
 }
 
-kprod_err_t kp_txn_resp_add_partitions(kp_rd *r, int16_t ver, const kp_txn_tp *tps, int n,
-                                       kprod_err_t *errs) {
+/* Decodes a per-partition answer with decode and matches it. */
+static kprod_err_t
+partitions_answer(kp_rd *r, int16_t ver,
+                  kprod_err_t (*decode)(kp_rd *, int16_t, kp_txn_partitions_resp *),
+                  const kp_txn_tp *tps, size_t stride, int n, kprod_err_t *errs) {
     kp_txn_partitions_resp resp;
-    if (kp_add_partitions_to_txn_resp_decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
+    if (decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
         return KPROD_ERR__BAD_MSG;
-    kprod_err_t err = match_partitions(&resp, tps, sizeof(*tps), n, errs);
+    kprod_err_t err = match_partitions(&resp, tps, stride, n, errs);
     kp_txn_partitions_resp_free(&resp);
     return err;
+}
+
+kprod_err_t kp_txn_resp_add_partitions(kp_rd *r, int16_t ver, const kp_txn_tp *tps, int n,
+                                       kprod_err_t *errs) {
+    return partitions_answer(r, ver, kp_add_partitions_to_txn_resp_decode, tps, sizeof(*tps), n,
+                             errs);
 }
 
 kprod_err_t kp_txn_req_offset_commit(kp_buf *out, int16_t ver, const char *txn_id,
@@ -183,21 +197,15 @@ kprod_err_t kp_txn_req_offset_commit(kp_buf *out, int16_t ver, const char *txn_i
 
 kprod_err_t kp_txn_resp_offset_commit(kp_rd *r, int16_t ver, const kp_txn_off *offs, int n,
                                       kprod_err_t *errs) {
-    kp_txn_partitions_resp resp;
-    if (kp_txn_offset_commit_resp_decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
-        return KPROD_ERR__BAD_MSG;
-    kprod_err_t err = match_partitions(&resp, &offs[0].tp, sizeof(*offs), n, errs);
-    kp_txn_partitions_resp_free(&resp);
-    return err;
+    return partitions_answer(r, ver, kp_txn_offset_commit_resp_decode, &offs[0].tp, sizeof(*offs),
+                             n, errs);
 }
 
 /* ---- AddOffsetsToTxn, EndTxn ---- */
 
 kprod_err_t kp_txn_resp_add_offsets(kp_rd *r, int16_t ver, kp_txn_pid *out) {
     kp_txn_resp resp;
-    out->producer_id = -1;
-    out->producer_epoch = -1;
-    out->err = KPROD_ERR_NO_ERROR;
+    pid_clear(out);
     if (kp_add_offsets_to_txn_resp_decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
         return KPROD_ERR__BAD_MSG;
     out->err = (kprod_err_t)resp.error_code;
@@ -206,9 +214,7 @@ kprod_err_t kp_txn_resp_add_offsets(kp_rd *r, int16_t ver, kp_txn_pid *out) {
 
 kprod_err_t kp_txn_resp_end(kp_rd *r, int16_t ver, kp_txn_pid *out) {
     kp_txn_resp resp;
-    out->producer_id = -1;
-    out->producer_epoch = -1;
-    out->err = KPROD_ERR_NO_ERROR;
+    pid_clear(out);
     if (kp_end_txn_resp_decode(r, ver, &resp) != KPROD_ERR_NO_ERROR)
         return KPROD_ERR__BAD_MSG;
     out->err = (kprod_err_t)resp.error_code;
