@@ -23,7 +23,8 @@
 #define PROG "rdkafka_perf"
 
 static const char help_text[] =
-    "Usage: rdkafka_perf [-b BROKERS] -t TOPIC -n NUM (-s SIZE | --payload-file FILE)\n"
+    "Usage: rdkafka_perf [-b BROKERS] -t TOPIC -n NUM\n"
+    "                    (-s SIZE | --payload-file FILE | --payload-monotonic)\n"
     "                    [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
     "                    [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
     "                    [--transactional-id ID] [--transaction-duration-ms MS]\n"
@@ -186,7 +187,9 @@ static int rk_commit(void *ctx) {
     return txn_failed("rd_kafka_commit_transaction", e);
 }
 
-int main(int argc, char **argv) {
+/* The program after its command line's --producer-props groups were
+ * expanded (main). */
+static int run(int argc, char **argv) {
     cli_perf_opts o = CLI_PERF_OPTS_INIT;
     const char *topic = NULL, *brokers = NULL;
     int c;
@@ -290,4 +293,13 @@ int main(int argc, char **argv) {
     rd_kafka_topic_destroy(x.rkt);
     rd_kafka_destroy(x.rk);
     return cli_perf_finish(x.pf);
+}
+
+int main(int argc, char **argv) {
+    char **args = cli_perf_expand_args(PROG, argc, argv, &argc); /* --producer-props A=1 B=2 */
+    if (!args)
+        return CLI_EXIT_USAGE;
+    int rc = run(argc, args);
+    free(args);
+    return rc;
 }

@@ -183,7 +183,8 @@ KPROD_API const char *kprod_version(void);
     X(UNKNOWN_LEADER_EPOCH, 75, 1,                                                                 \
       "The leader epoch in the request is newer than the epoch on the broker")                     \
     X(UNSUPPORTED_COMPRESSION_TYPE, 76, 0,                                                         \
-      "The requesting client does not support the compression type of given partition")            \
+      "The requesting client does not support the compression type of given partition (zstd "      \
+      "needs Kafka 2.1 or later)")                                                                 \
     X(STALE_BROKER_EPOCH, 77, 0, "Broker epoch has changed")                                       \
     X(OFFSET_NOT_AVAILABLE, 78, 1,                                                                 \
       "The leader high watermark has not caught up since a recent leader election")                \

@@ -30,7 +30,7 @@ run() {
 
 step "Installing missing dependencies and building (build/)"
 bash scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DKPROD_WERROR=ON >/dev/null
+cmake -S . -B build -G Ninja >/dev/null
 cmake --build build
 
 LOCAL=127.0.0.1:${KPROD_KAFKA_PORT:-9092}

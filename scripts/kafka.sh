@@ -105,7 +105,7 @@ An independent consumer for tests (kcat, i.e. librdkafka, not kprod):
                            with length 0
       HEADERS              name=value pairs joined by ",", in record order,
                            empty when none (a null header value prints as
-                           an empty one)
+                           NULL, as kcat prints it)
       Records of one partition come in offset order; partitions interleave.
       Keys, values and headers containing TAB or newline break the line
       format: tests must not use them when parsing with this command.

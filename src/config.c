@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_table.h"
 #include "props.h"
@@ -372,6 +373,19 @@ static void note(char **notes, const char *fmt, ...) {
     *notes = n;
 }
 
+/* One warning for each Java property that is set but not acted on, unless
+ * set to its inert value (see kp_conf_prop.not_applied). */
+static void note_not_applied(const kprod_conf_t *c, char **notes) {
+    for (int i = 0; i < KP_P__COUNT; i++) {
+        const char *inert, *why = kp_conf_not_applied((kp_conf_id)i, &inert);
+        const char *v = c->text[i] ? c->text[i] : "";
+        if (!why || !c->set[i] || (inert && strcasecmp(v, inert) == 0))
+            continue;
+        note(notes, "%s=%.60s%s is accepted but not applied: %s", kp_conf_props[i].name, v,
+             strlen(v) > 60 ? "..." : "", why);
+    }
+}
+
 /* "a:1 , b:2" -> "a:1,b:2" (entries were validated when set). */
 static char *normalize_list(const char *s) {
     char *d = malloc(strlen(s) + 1), *o = d;
@@ -492,6 +506,10 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     o->connections_max_idle_ms = v[KP_P_CONNECTIONS_MAX_IDLE_MS];
     o->transaction_timeout_ms = v[KP_P_TRANSACTION_TIMEOUT_MS];
     o->delivery_thread = v[KP_P_DELIVERY_REPORT_MODE] == 1;
+    o->dns_canonical_bootstrap = v[KP_P_CLIENT_DNS_LOOKUP] == 1;
+    o->send_buffer_bytes = (int32_t)v[KP_P_SEND_BUFFER_BYTES];
+    o->receive_buffer_bytes = (int32_t)v[KP_P_RECEIVE_BUFFER_BYTES];
+    note_not_applied(c, &o->notes);
 
     err = resolve_idempotence(c, o, errstr, errstr_size);
     if (err)

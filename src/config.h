@@ -49,7 +49,10 @@ typedef struct kp_config {
     char *sasl_mechanism; /* stored only: SASL is not implemented */
     kp_ser_kind key_serializer;
     kp_ser_kind value_serializer;
-    int delivery_thread; /* 1: delivery.report.mode=thread, 0: poll */
+    int delivery_thread;          /* 1: delivery.report.mode=thread, 0: poll */
+    int dns_canonical_bootstrap;  /* client.dns.lookup=resolve_canonical_bootstrap_servers_only */
+    int32_t send_buffer_bytes;    /* SO_SNDBUF; -1: the OS default */
+    int32_t receive_buffer_bytes; /* SO_RCVBUF; -1: the OS default */
 
     /* Callbacks from kprod_conf_set_*(); NULL when not set. A serializer
      * callback makes the matching *_serializer KP_CONFIG_SER_USER. */
@@ -72,7 +75,9 @@ typedef struct kp_config {
     kp_log log;
 
     /* What resolving changed silently, one sentence per line, for the
-     * producer to log (Java logs these as warnings); NULL when nothing. */
+     * producer to log (Java logs these as warnings); NULL when nothing.
+     * Also one line per Java property that is set but not applied
+     * (kp_conf_prop.not_applied). */
     char *notes;
 } kp_config;
 

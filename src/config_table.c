@@ -27,6 +27,11 @@ static const char *const serializer_values[] = {"bytes", "string", "int32",
 static const char *const security_values[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL",
                                               NULL};
 static const char *const report_mode_values[] = {"poll", "thread", NULL};
+static const char *const dns_lookup_values[] = {"use_all_dns_ips",
+                                                "resolve_canonical_bootstrap_servers_only", NULL};
+static const char *const recovery_values[] = {"none", "rebootstrap", NULL};
+static const char *const recording_level_values[] = {"INFO", "DEBUG", "TRACE", NULL};
+static const char *const allocation_values[] = {"full", "incremental", NULL};
 
 static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                            size_t errstr_size);
@@ -42,6 +47,8 @@ static int check_non_empty(const kp_conf_prop *p, const char *value, int64_t *nu
                            size_t errstr_size);
 static int check_debug(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                        size_t errstr_size);
+static int check_enum_nocase(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                             size_t errstr_size);
 
 /* Shorthands keeping one property per line or two. */
 #define P_INT(n, d, lo, hi, doc)                                                                   \
@@ -52,6 +59,13 @@ static int check_debug(const kp_conf_prop *p, const char *value, int64_t *num, c
     { n, KP_CONF_BOOL, d, 0, 1, NULL, NULL, NULL, doc }
 #define P_ENUM(n, d, vals, doc)                                                                    \
     { n, KP_CONF_ENUM, d, 0, 0, vals, NULL, NULL, doc }
+/* A consumer or admin client property of CommonClientConfigs: the Java
+ * producer ignores it (with a warning), and so does kprod. */
+#define P_NOT_PRODUCER(n)                                                                          \
+    {                                                                                              \
+        n, KP_CONF_STRING, NULL, 0, 0, NULL, NULL, "any string",                                   \
+            "A consumer or admin client property (CommonClientConfigs)."                           \
+    }
 
 const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
     [KP_P_BOOTSTRAP_SERVERS] = {"bootstrap.servers", KP_CONF_LIST, "", 0, 0, NULL, check_bootstrap,
@@ -138,13 +152,13 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
         P_LONG("reconnect.backoff.max.ms", "1000", 0, I64_MAX, "Longest wait before reconnecting."),
     [KP_P_SOCKET_SETUP_TIMEOUT_MS] =
         P_LONG("socket.connection.setup.timeout.ms", "10000", 0, I64_MAX,
-               "How long a connection attempt may take; grows "
-               "exponentially on failures."),
+               "How long one connection attempt (TCP connect, then the version handshake) "
+               "may take before the next address or broker is tried."),
     [KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS] =
         P_LONG("socket.connection.setup.timeout.max.ms", "30000", 0, I64_MAX,
-               "Longest a connection attempt may take."),
+               "Java: the connection setup timeout grows after failures up to this."),
     [KP_P_CONNECTIONS_MAX_IDLE_MS] = P_LONG("connections.max.idle.ms", "540000", -1, I64_MAX,
-                                            "Close a connection idle this long; -1 never."),
+                                            "Java: close a connection idle this long; -1 never."),
     [KP_P_TRANSACTIONAL_ID] = {"transactional.id", KP_CONF_STRING, NULL, 0, 0, NULL,
                                check_non_empty, "a non-empty string",
                                "Identity of a transactional producer (needs idempotence): "
@@ -181,7 +195,143 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
         P_INT("statistics.interval.ms", "0", 0, 86400000,
               "librdkafka's name: how often the statistics document (docs/STATISTICS.md) goes "
               "to the statistics callback; 0 never. kprod_stats_get() works either way."),
+    [KP_P_CLIENT_DNS_LOOKUP] =
+        P_ENUM("client.dns.lookup", "use_all_dns_ips", dns_lookup_values,
+               "`use_all_dns_ips`: every address a broker's name resolves to is tried in turn "
+               "before the connection counts as failed. "
+               "`resolve_canonical_bootstrap_servers_only`: at kprod_new() each bootstrap "
+               "entry is resolved and replaced by the canonical names of its addresses "
+               "(reverse lookup), as Java does for Kerberos; entries that do not resolve "
+               "stay as given."),
+    [KP_P_SEND_BUFFER_BYTES] = P_INT("send.buffer.bytes", "131072", -1, I32_MAX,
+                                     "SO_SNDBUF of every broker connection; -1 (or 0): the "
+                                     "operating system's default (Linux then sizes it "
+                                     "automatically)."),
+    [KP_P_RECEIVE_BUFFER_BYTES] = P_INT("receive.buffer.bytes", "32768", -1, I32_MAX,
+                                        "SO_RCVBUF of every broker connection, set before "
+                                        "connecting; -1 (or 0): the operating system's default."),
+    [KP_P_METADATA_MAX_IDLE_MS] =
+        {"metadata.max.idle.ms", KP_CONF_LONG, "300000", 5000, I64_MAX, NULL, NULL, NULL,
+         "Java: a topic not produced to for this long leaves the metadata."},
+    [KP_P_METADATA_RECOVERY_STRATEGY] = {"metadata.recovery.strategy", KP_CONF_ENUM, "rebootstrap",
+                                         0, 0, recovery_values, check_enum_nocase,
+                                         "none, rebootstrap (any case)",
+                                         "Java: what to do when no known broker answers."},
+    [KP_P_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS] =
+        {"metadata.recovery.rebootstrap.trigger.ms", KP_CONF_LONG, "300000", 0, I64_MAX, NULL, NULL,
+         NULL, "Java: how long without metadata before rebootstrapping."},
+    [KP_P_PARTITIONER_ADAPTIVE] = {"partitioner.adaptive.partitioning.enable", KP_CONF_BOOL, "true",
+                                   0, 1, NULL, NULL, NULL,
+                                   "Java: the sticky partitioner favours faster brokers."},
+    [KP_P_PARTITIONER_AVAILABILITY_TIMEOUT_MS] =
+        {"partitioner.availability.timeout.ms", KP_CONF_LONG, "0", 0, I64_MAX, NULL, NULL, NULL,
+         "Java: a partition whose leader lags this long is avoided; 0 off."},
+    [KP_P_ENABLE_METRICS_PUSH] = {"enable.metrics.push", KP_CONF_BOOL, "true", 0, 1, NULL, NULL,
+                                  NULL, "Java: push client metrics to the cluster (KIP-714)."},
+    [KP_P_METRICS_SAMPLE_WINDOW_MS] = {"metrics.sample.window.ms", KP_CONF_LONG, "30000", 0,
+                                       I64_MAX, NULL, NULL, NULL,
+                                       "Java: the window of a metrics sample."},
+    [KP_P_METRICS_NUM_SAMPLES] = {"metrics.num.samples", KP_CONF_INT, "2", 1, I32_MAX, NULL, NULL,
+                                  NULL, "Java: samples kept per metric."},
+    [KP_P_METRICS_RECORDING_LEVEL] = {"metrics.recording.level", KP_CONF_ENUM, "INFO", 0, 0,
+                                      recording_level_values, NULL, NULL,
+                                      "Java: the highest level of metrics recorded."},
+    [KP_P_METRIC_REPORTERS] = {"metric.reporters", KP_CONF_LIST,
+                               "org.apache.kafka.common.metrics.JmxReporter", 0, 0, NULL, NULL,
+                               "Java class names, comma-separated",
+                               "Java: classes that receive the metrics."},
+    [KP_P_INTERCEPTOR_CLASSES] = {"interceptor.classes", KP_CONF_LIST, "", 0, 0, NULL, NULL,
+                                  "Java class names, comma-separated",
+                                  "Java: classes that see each record before it is sent."},
+    [KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS] =
+        P_LONG("bootstrap.resolve.timeout.ms", "0", 0, I64_MAX,
+               "Java: how long the producer's construction retries resolving "
+               "bootstrap.servers."),
+    [KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY] = {"buffer.memory.allocation.strategy", KP_CONF_ENUM,
+                                                "full", 0, 0, allocation_values, check_enum_nocase,
+                                                "full, incremental (any case)",
+                                                "Java: how batch buffers take buffer.memory."},
+    [KP_P_CONFIG_PROVIDERS] = {"config.providers", KP_CONF_LIST, "", 0, 0, NULL, NULL,
+                               "names, comma-separated",
+                               "Java: providers that fill in ${provider:path:key} values."},
+    [KP_P_METADATA_CLUSTER_CHECK_ENABLE] =
+        P_BOOL("metadata.cluster.check.enable", "true",
+               "Java: metadata from a broker of another cluster (another cluster id) is "
+               "refused."),
+    [KP_P_PARTITIONER_RACK_AWARE] = P_BOOL("partitioner.rack.aware", "false",
+                                           "Java: records without a key prefer partitions whose "
+                                           "leader is in client.rack."),
+    [KP_P_CLIENT_RACK] = {"client.rack", KP_CONF_STRING, "", 0, 0, NULL, NULL, "any string",
+                          "Java: the rack of the client, for partitioner.rack.aware."},
+    [KP_P_GROUP_ID] = P_NOT_PRODUCER("group.id"),
+    [KP_P_GROUP_INSTANCE_ID] = P_NOT_PRODUCER("group.instance.id"),
+    [KP_P_MAX_POLL_INTERVAL_MS] = P_NOT_PRODUCER("max.poll.interval.ms"),
+    [KP_P_REBALANCE_TIMEOUT_MS] = P_NOT_PRODUCER("rebalance.timeout.ms"),
+    [KP_P_SESSION_TIMEOUT_MS] = P_NOT_PRODUCER("session.timeout.ms"),
+    [KP_P_HEARTBEAT_INTERVAL_MS] = P_NOT_PRODUCER("heartbeat.interval.ms"),
+    [KP_P_DEFAULT_API_TIMEOUT_MS] = P_NOT_PRODUCER("default.api.timeout.ms"),
 };
+
+/* Java properties accepted but not acted on (kp_conf_not_applied). */
+typedef struct not_applied {
+    kp_conf_id id;
+    const char *inert; /* the value that gives no warning; NULL: none */
+    const char *why;
+} not_applied;
+
+#define NOT_PRODUCER "not a producer property; the Java producer ignores it too"
+
+static const not_applied not_applied_props[] = {
+    {KP_P_CONNECTIONS_MAX_IDLE_MS, "-1",
+     "kprod keeps idle connections open (a broker that closes one is reconnected when needed)"},
+    {KP_P_SOCKET_SETUP_TIMEOUT_MAX_MS, NULL,
+     "the timeout does not grow after failures: every attempt gets "
+     "socket.connection.setup.timeout.ms (lowered to this maximum when above it)"},
+    {KP_P_METADATA_MAX_IDLE_MS, NULL, "kprod keeps the metadata of every topic it has sent to"},
+    {KP_P_METADATA_RECOVERY_STRATEGY, "rebootstrap",
+     "kprod always falls back to bootstrap.servers when no broker it knows answers "
+     "(rebootstrap)"},
+    {KP_P_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS, NULL,
+     "kprod tries bootstrap.servers as soon as no broker it knows answers"},
+    {KP_P_PARTITIONER_ADAPTIVE, "false",
+     "kprod's sticky partitioner does not weigh brokers by their queue length"},
+    {KP_P_PARTITIONER_AVAILABILITY_TIMEOUT_MS, "0",
+     "kprod's sticky partitioner does not avoid slow partitions"},
+    {KP_P_ENABLE_METRICS_PUSH, "false", "kprod does not push client metrics (KIP-714)"},
+    {KP_P_METRICS_SAMPLE_WINDOW_MS, NULL, "kprod has no Java metrics registry"},
+    {KP_P_METRICS_NUM_SAMPLES, NULL, "kprod has no Java metrics registry"},
+    {KP_P_METRICS_RECORDING_LEVEL, NULL, "kprod has no Java metrics registry"},
+    {KP_P_METRIC_REPORTERS, "", "kprod cannot load Java classes"},
+    {KP_P_INTERCEPTOR_CLASSES, "", "kprod cannot load Java classes and has no interceptors yet"},
+    {KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS, NULL,
+     "kprod_new() does not resolve bootstrap.servers: names are resolved at each connection "
+     "attempt, retried until max.block.ms"},
+    {KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY, NULL,
+     "kprod charges buffer.memory as each batch grows, whatever is set here"},
+    {KP_P_CONFIG_PROVIDERS, "", "kprod cannot load Java config providers"},
+    {KP_P_METADATA_CLUSTER_CHECK_ENABLE, "false", "kprod does not compare cluster ids"},
+    {KP_P_PARTITIONER_RACK_AWARE, "false", "kprod's partitioner does not weigh racks"},
+    {KP_P_CLIENT_RACK, "", "kprod's partitioner does not weigh racks"},
+    {KP_P_GROUP_ID, NULL, NOT_PRODUCER},
+    {KP_P_GROUP_INSTANCE_ID, NULL, NOT_PRODUCER},
+    {KP_P_MAX_POLL_INTERVAL_MS, NULL, NOT_PRODUCER},
+    {KP_P_REBALANCE_TIMEOUT_MS, NULL, NOT_PRODUCER},
+    {KP_P_SESSION_TIMEOUT_MS, NULL, NOT_PRODUCER},
+    {KP_P_HEARTBEAT_INTERVAL_MS, NULL, NOT_PRODUCER},
+    {KP_P_DEFAULT_API_TIMEOUT_MS, NULL, NOT_PRODUCER},
+};
+
+const char *kp_conf_not_applied(kp_conf_id id, const char **inert) {
+    for (size_t i = 0; i < sizeof(not_applied_props) / sizeof(not_applied_props[0]); i++)
+        if (not_applied_props[i].id == id) {
+            if (inert)
+                *inert = not_applied_props[i].inert;
+            return not_applied_props[i].why;
+        }
+    if (inert)
+        *inert = NULL;
+    return NULL;
+}
 
 const kp_conf_alias kp_conf_aliases[] = {
     {"metadata.broker.list", KP_P_BOOTSTRAP_SERVERS, KP_CONV_SAME},
@@ -211,19 +361,7 @@ static const unsupported unsupported_names[] = {
      "use buffer.memory"},
     {"ssl.", "TLS is not supported by kprod yet"},
     {"sasl.", "SASL is not supported by kprod yet (sasl.mechanism is stored only)"},
-    {"interceptor.classes", "Java interceptor classes are not supported by kprod"},
-    {"metric.reporters", "Java metrics reporters are not supported by kprod"},
-    {"metrics.", "Java client metrics are not supported by kprod"},
-    {"enable.metrics.push", "client metrics push (KIP-714) is not supported by kprod"},
     {"security.providers", "Java security providers are not supported by kprod"},
-    {"client.dns.lookup", "DNS lookup modes are not supported by kprod"},
-    {"send.buffer.bytes", "socket buffer sizes are not configurable in kprod yet"},
-    {"receive.buffer.bytes", "socket buffer sizes are not configurable in kprod yet"},
-    {"partitioner.adaptive.partitioning.enable", "adaptive partitioning is not supported by kprod"},
-    {"partitioner.availability.timeout.ms", "adaptive partitioning is not supported by kprod"},
-    {"metadata.max.idle.ms", "not supported by kprod yet"},
-    {"metadata.recovery.strategy", "rebootstrapping is not supported by kprod yet"},
-    {"metadata.recovery.rebootstrap.trigger.ms", "rebootstrapping is not supported by kprod yet"},
 };
 
 const size_t kp_conf_unsupported_count = sizeof(unsupported_names) / sizeof(unsupported_names[0]);
@@ -502,6 +640,21 @@ static int check_non_empty(const kp_conf_prop *p, const char *value, int64_t *nu
     return -1;
 }
 
+/* Java's CaseInsensitiveValidString: the value as listed, in any case. */
+static int check_enum_nocase(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
+                             size_t errstr_size) {
+    int i = find_value(p, value, 1);
+    if (i >= 0) {
+        *num = i;
+        return 0;
+    }
+    char acc[256];
+    values_text(p, acc, sizeof(acc));
+    err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected one of %s (any case)",
+            p->name, value, acc);
+    return -1;
+}
+
 /* ---- lookup ---- */
 
 int kp_conf_find(const char *name, kp_conf_id *id, const kp_conf_alias **alias) {
@@ -619,6 +772,60 @@ static const char *conv_text(kp_conf_conv c) {
     return "";
 }
 
+/* One row of a property table: name, type, default, accepted, then the
+ * cells of `extra` (n of them). */
+static void md_prop_row(FILE *f, kp_conf_id id, const char *const *extra, int n) {
+    const kp_conf_prop *p = &kp_conf_props[id];
+    char acc[256], def[96];
+    kp_conf_accepts_text(p, acc, sizeof(acc));
+    if (id == KP_P_BOOTSTRAP_SERVERS)
+        snprintf(def, sizeof(def), "(required)");
+    else if (!p->defval)
+        snprintf(def, sizeof(def), "(none)");
+    else if (!*p->defval)
+        snprintf(def, sizeof(def), "(empty)");
+    else
+        snprintf(def, sizeof(def), "`%s`", p->defval);
+    fprintf(f, "| `%s` |", p->name);
+    md_cell(f, type_name(p->type));
+    md_cell(f, def);
+    md_cell(f, acc);
+    for (int i = 0; i < n; i++)
+        md_cell(f, extra[i]);
+    fputc('\n', f);
+}
+
+/* The section on Java properties that are accepted but not applied. */
+static void md_not_applied(FILE *f) {
+    fputs("\n## Accepted but not applied\n\n"
+          "Java client properties (Kafka 4.x ProducerConfig and CommonClientConfigs) that\n"
+          "kprod accepts so that a Java properties file loads unchanged, but does not act\n"
+          "on. Values are checked as Java checks them. Each one that is set gives one\n"
+          "warning when the producer is created, naming it and saying why, unless it is\n"
+          "set to the value in the column \"Silent when\" (the value that asks for\n"
+          "nothing kprod lacks; compared ignoring case).\n\n"
+          "| Property | Type | Default | Accepted | Silent when | Meaning, and why kprod does not "
+          "apply it |\n"
+          "|---|---|---|---|---|---|\n",
+          f);
+    for (int i = 0; i < KP_P__COUNT; i++) {
+        const char *inert, *why = kp_conf_not_applied((kp_conf_id)i, &inert);
+        if (!why)
+            continue;
+        char silent[96];
+        if (!inert)
+            snprintf(silent, sizeof(silent), "(never)");
+        else if (!*inert)
+            snprintf(silent, sizeof(silent), "(empty)");
+        else
+            snprintf(silent, sizeof(silent), "`%s`", inert);
+        char text[512];
+        snprintf(text, sizeof(text), "%s Not applied: %s.", kp_conf_props[i].doc, why);
+        const char *extra[] = {silent, text};
+        md_prop_row(f, (kp_conf_id)i, extra, 2);
+    }
+}
+
 void kp_conf_write_markdown(FILE *f) {
     fputs("# kprod configuration\n\n"
           "<!-- Generated from src/config_table.c by kp_conf_write_markdown(): do not edit.\n"
@@ -630,30 +837,16 @@ void kp_conf_write_markdown(FILE *f) {
           "accepted as aliases. Every value is checked when it is set: an unknown name or\n"
           "a bad value is an error saying what is accepted, and a close known name is\n"
           "suggested for a typo. Values are trimmed of surrounding blanks; integers take\n"
-          "an optional sign and digits only; booleans are `true` or `false` in any case.\n\n"
+          "an optional sign and digits only; booleans are `true` or `false` in any case.\n"
+          "Java properties that kprod accepts without acting on them are listed apart,\n"
+          "under \"Accepted but not applied\"; each gives a warning when set.\n\n"
           "## Properties\n\n"
           "| Property | Type | Default | Accepted | Description |\n"
           "|---|---|---|---|---|\n",
           f);
-    for (int i = 0; i < KP_P__COUNT; i++) {
-        const kp_conf_prop *p = &kp_conf_props[i];
-        char acc[256], def[96];
-        kp_conf_accepts_text(p, acc, sizeof(acc));
-        if (i == KP_P_BOOTSTRAP_SERVERS)
-            snprintf(def, sizeof(def), "(required)");
-        else if (!p->defval)
-            snprintf(def, sizeof(def), "(none)");
-        else if (!*p->defval)
-            snprintf(def, sizeof(def), "(empty)");
-        else
-            snprintf(def, sizeof(def), "`%s`", p->defval);
-        fprintf(f, "| `%s` |", p->name);
-        md_cell(f, type_name(p->type));
-        md_cell(f, def);
-        md_cell(f, acc);
-        md_cell(f, p->doc);
-        fputc('\n', f);
-    }
+    for (int i = 0; i < KP_P__COUNT; i++)
+        if (!kp_conf_not_applied((kp_conf_id)i, NULL))
+            md_prop_row(f, (kp_conf_id)i, &kp_conf_props[i].doc, 1);
     fputs("\n## Rules between properties\n\n"
           "Checked when the producer is created (`kprod_new`), as the Java client does:\n\n"
           "- `bootstrap.servers` must name at least one broker.\n"
@@ -672,8 +865,10 @@ void kp_conf_write_markdown(FILE *f) {
           "  `socket.connection.setup.timeout.ms` above its `.max.ms`) is lowered to the\n"
           "  maximum.\n"
           "- A serializer or partitioner set with a `kprod_conf_set_*()` callback wins over\n"
-          "  `key.serializer` / `value.serializer` / `partitioner.class`.\n\n"
-          "## librdkafka names\n\n"
+          "  `key.serializer` / `value.serializer` / `partitioner.class`.\n",
+          f);
+    md_not_applied(f);
+    fputs("\n## librdkafka names\n\n"
           "| librdkafka name | kprod property | Value |\n"
           "|---|---|---|\n",
           f);

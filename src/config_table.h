@@ -55,6 +55,35 @@ typedef enum kp_conf_id {
     KP_P_DEBUG,
     KP_P_LOG_LEVEL,
     KP_P_STATISTICS_INTERVAL_MS,
+    /* Java client properties for sockets and DNS (CommonClientConfigs). */
+    KP_P_CLIENT_DNS_LOOKUP,
+    KP_P_SEND_BUFFER_BYTES,
+    KP_P_RECEIVE_BUFFER_BYTES,
+    /* Accepted so that Java files load, not acted on (kp_conf_prop.not_applied). */
+    KP_P_METADATA_MAX_IDLE_MS,
+    KP_P_METADATA_RECOVERY_STRATEGY,
+    KP_P_METADATA_RECOVERY_REBOOTSTRAP_TRIGGER_MS,
+    KP_P_PARTITIONER_ADAPTIVE,
+    KP_P_PARTITIONER_AVAILABILITY_TIMEOUT_MS,
+    KP_P_ENABLE_METRICS_PUSH,
+    KP_P_METRICS_SAMPLE_WINDOW_MS,
+    KP_P_METRICS_NUM_SAMPLES,
+    KP_P_METRICS_RECORDING_LEVEL,
+    KP_P_METRIC_REPORTERS,
+    KP_P_INTERCEPTOR_CLASSES,
+    KP_P_BOOTSTRAP_RESOLVE_TIMEOUT_MS, /* new in Kafka 4.3/4.4 */
+    KP_P_BUFFER_MEMORY_ALLOCATION_STRATEGY,
+    KP_P_CONFIG_PROVIDERS,
+    KP_P_METADATA_CLUSTER_CHECK_ENABLE,
+    KP_P_PARTITIONER_RACK_AWARE,
+    KP_P_CLIENT_RACK,
+    KP_P_GROUP_ID, /* consumer and admin client properties of CommonClientConfigs */
+    KP_P_GROUP_INSTANCE_ID,
+    KP_P_MAX_POLL_INTERVAL_MS,
+    KP_P_REBALANCE_TIMEOUT_MS,
+    KP_P_SESSION_TIMEOUT_MS,
+    KP_P_HEARTBEAT_INTERVAL_MS,
+    KP_P_DEFAULT_API_TIMEOUT_MS,
     KP_P__COUNT
 } kp_conf_id;
 
@@ -88,6 +117,14 @@ struct kp_conf_prop {
 };
 
 extern const kp_conf_prop kp_conf_props[KP_P__COUNT];
+
+/* Why property id is accepted but not acted on (a Java client property
+ * taken so that a Java file loads), or NULL when kprod applies it. The
+ * sentence becomes the one warning (kp_config.notes) given when the
+ * property is set, unless it is set to *inert (compared ignoring case: the
+ * value that asks for nothing kprod lacks, e.g. enable.metrics.push=false;
+ * *inert is NULL when every value warns). inert may be NULL. */
+const char *kp_conf_not_applied(kp_conf_id id, const char **inert);
 
 /* librdkafka names, mapped onto a kprod property. */
 typedef enum kp_conf_conv {

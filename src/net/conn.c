@@ -61,7 +61,25 @@ static int64_t jittered_backoff(const kp_conn *c) {
                          c->failures, random());
 }
 
-/* Tries the next resolved address; returns 0 when a connect is under way. */
+/* send.buffer.bytes / receive.buffer.bytes, as Java sets them: before
+ * connect (the receive buffer decides the window scale offered in the SYN),
+ * and not at all for -1 (nor 0, which Java refuses at connect time). A
+ * size the kernel adjusts is not an error: it keeps its own, as for Java. */
+static void set_buffers(const kp_conn *c, int fd) {
+    int v;
+    if (c->settings->send_buffer > 0) {
+        v = c->settings->send_buffer;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+    }
+    if (c->settings->receive_buffer > 0) {
+        v = c->settings->receive_buffer;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+    }
+}
+
+/* Tries the next resolved address; returns 0 when a connect is under way.
+ * Every address the name resolved to is tried before the attempt counts
+ * as failed: client.dns.lookup=use_all_dns_ips. */
 static int try_next_address(kp_conn *c, int64_t now_ms) {
     while (c->next_addr) {
         struct addrinfo *ai = c->next_addr;
@@ -74,6 +92,7 @@ static int try_next_address(kp_conn *c, int64_t now_ms) {
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        set_buffers(c, fd);
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
             snprintf(c->err, sizeof(c->err), "connect to %s:%d: %s", c->host, c->port,
                      strerror(errno));

@@ -43,7 +43,9 @@ typedef struct kp_conn_settings {
     int64_t setup_timeout_ms;     /* socket.connection.setup.timeout.ms */
     int64_t reconnect_backoff_ms; /* reconnect.backoff.ms */
     int64_t reconnect_backoff_max_ms;
-    uint32_t max_frame; /* receive.message.max.bytes */
+    uint32_t max_frame;     /* receive.message.max.bytes */
+    int32_t send_buffer;    /* send.buffer.bytes: SO_SNDBUF; <= 0 leaves the OS default */
+    int32_t receive_buffer; /* receive.buffer.bytes: SO_RCVBUF; <= 0 likewise */
     const kp_log *log;
 } kp_conn_settings;
 

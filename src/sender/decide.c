@@ -77,3 +77,9 @@ kp_outcome kp_decide_outcome(const kp_outcome_facts *f, int64_t now_ms, long rnd
     o.retry_at_ms = d > INT64_MAX - now_ms ? INT64_MAX : now_ms + d;
     return o;
 }
+
+kprod_err_t kp_decide_codec(kp_codec codec, int produce_version) {
+    if (codec == KP_CODEC_ZSTD && produce_version >= 0 && produce_version < 7)
+        return KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    return KPROD_ERR_NO_ERROR;
+}

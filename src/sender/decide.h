@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kprod.h"
+#include "protocol/compression.h"
 
 /* Where a head batch's leader connection stands. */
 typedef enum kp_link {
@@ -75,6 +76,14 @@ typedef struct kp_outcome {
 
 /* Decides a batch's fate after an attempt. rnd feeds the backoff's jitter. */
 kp_outcome kp_decide_outcome(const kp_outcome_facts *f, int64_t now_ms, long rnd);
+
+/* May a batch compressed with codec go to a broker whose Produce version
+ * (the one negotiated) is produce_version? zstd needs Produce v7 (Kafka
+ * 2.1, KIP-110): an older broker stores what it cannot read or fails every
+ * record with UNKNOWN_SERVER_ERROR, so the batch is refused here, as the
+ * Java client refuses it, with UNSUPPORTED_COMPRESSION_TYPE (not
+ * retriable). NO_ERROR otherwise, also for a version not known (-1). */
+kprod_err_t kp_decide_codec(kp_codec codec, int produce_version);
 
 /* Errors after which the partition's leader may have moved. */
 int kp_is_leader_error(kprod_err_t err);

@@ -249,7 +249,6 @@ void kp_idem_acked(const kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
 }
 
 void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
-    (void)part;
     if (!idem->enabled || !has_seq(idem, b))
         return;
     if (b->err == KPROD_ERR_INVALID_PRODUCER_EPOCH || b->err == KPROD_ERR_PRODUCER_FENCED) {
@@ -262,6 +261,16 @@ void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     }
     if (idem->managed)
         return; /* the transaction fails; its abort starts a new epoch */
+    sync_part(idem, part);
+    if (!b->possibly_persisted && part->next_seq == seq_add(b->base_seq, b->w.count)) {
+        /* Certainly not stored (every attempt was refused or never left),
+         * and no later batch of the partition has a sequence: the broker
+         * still expects this batch's first sequence, so the next batch
+         * takes it. Without this, a broker refusing every batch (an old
+         * one, say) would cost an InitProducerId per failed batch. */
+        part->next_seq = b->base_seq;
+        return;
+    }
     /* The batch had a sequence and will never be acknowledged: the broker
      * and kprod now disagree on what comes next, so start a new epoch. */
     need_bump(idem, "a batch with a sequence failed or expired");

@@ -144,6 +144,13 @@ static void note_attempt(kp_batch *b, const kp_broker *br, kprod_err_t err) {
     else if (err == KPROD_ERR__TRANSPORT || err == KPROD_ERR_REQUEST_TIMED_OUT ||
              err == KPROD_ERR__NO_MEMORY)
         set_detail(b, "%s", br->conn.err[0] ? br->conn.err : kprod_err_str(err));
+    else if (err == KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE) /* refused here: kp_decide_codec */
+        set_detail(b,
+                   "the leader of partition %d of topic '%s', broker %d (%s:%d), takes Produce "
+                   "up to v%d; zstd needs v7, Kafka 2.1 or later: not sent (choose another "
+                   "compression.type)",
+                   (int)b->partition, b->topic_name, (int)br->id, br->conn.host, br->conn.port,
+                   (int)kp_rl_version(br, KP_API_PRODUCE));
     else
         set_detail(b, "broker %d (%s:%d) answered %s for partition %d of topic '%s': %s%s",
                    (int)br->id, br->conn.host, br->conn.port, kprod_err_name(err),
@@ -686,14 +693,25 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {
     }
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
 
+    int kept = 0;
     for (int i = 0; i < pc->taken.n; i++) {
         kp_batch *b = pc->taken.v[i];
         kp_spart *sp = part_of(pc, b);
         sp->inflight++;
         pc->inflight++;
+        /* A codec the leader cannot take fails the batch before it gets a
+         * sequence: nothing is sent, so no epoch bump follows. */
+        int ver = sp->leader_broker ? kp_rl_version(sp->leader_broker, KP_API_PRODUCE) : -1;
+        kprod_err_t err = kp_decide_codec(pc->d.cfg->compression_type, ver);
+        if (err) {
+            settle(pc, sp->leader_broker, &b, &err, 1);
+            continue;
+        }
         kp_idem_assign_seq(pc->d.idem, &sp->idem, b);
         b->attempts++;
+        pc->taken.v[kept++] = b;
     }
+    pc->taken.n = kept;
     send_taken(pc);
     return wake_at;
 }

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "hostport.h"
+#include "net/dns.h"
 #include "protocol/api_keys.h"
 #include "protocol/api_versions.h"
 #include "protocol/header.h"
@@ -218,6 +219,21 @@ static void on_written(kp_conn *c, kp_inflight *req, void *opaque) {
 
 /* ---- brokers ---- */
 
+/* One bootstrap.servers entry: as given, or with
+ * client.dns.lookup=resolve_canonical_bootstrap_servers_only the canonical
+ * names of its addresses (as given when it does not resolve now; a later
+ * connection attempt resolves it again). Ids -1, -2, ... 0 or -1 (memory). */
+static int add_bootstrap(kp_rl *rl, const char *host, int port, int32_t *id) {
+    char names[16][KP_DNS_NAME_MAX];
+    int n = rl->cfg->dns_canonical_bootstrap ? kp_dns_canonical_names(host, names, 16) : 0;
+    if (n == 0)
+        return broker_add(rl, (*id)--, host, port) ? 0 : -1;
+    for (int i = 0; i < n; i++)
+        if (!broker_add(rl, (*id)--, names[i], port))
+            return -1;
+    return 0;
+}
+
 kp_rl *kp_rl_new(const kp_config *cfg) {
     kp_rl *rl = calloc(1, sizeof(*rl));
     if (!rl)
@@ -227,13 +243,15 @@ kp_rl *kp_rl_new(const kp_config *cfg) {
     rl->conn_settings.reconnect_backoff_ms = cfg->reconnect_backoff_ms;
     rl->conn_settings.reconnect_backoff_max_ms = cfg->reconnect_backoff_max_ms;
     rl->conn_settings.max_frame = (uint32_t)cfg->receive_message_max_bytes;
+    rl->conn_settings.send_buffer = cfg->send_buffer_bytes;
+    rl->conn_settings.receive_buffer = cfg->receive_buffer_bytes;
     rl->conn_settings.log = &cfg->log;
     rl->handlers.on_response = on_response;
     rl->handlers.on_fail = on_fail;
     rl->handlers.on_written = on_written;
     rl->handlers.on_connected = on_connected;
     rl->handlers.opaque = rl;
-    /* bootstrap.servers was validated entry by entry: ids -1, -2, ... */
+    /* bootstrap.servers was validated entry by entry. */
     const char *s = cfg->bootstrap_servers;
     int32_t id = -1;
     while (s && *s) {
@@ -245,7 +263,7 @@ kp_rl *kp_rl_new(const kp_config *cfg) {
         char host[256];
         int port;
         if (kp_split_hostport(s, n, host, sizeof(host), &port) == 0 &&
-            !broker_add(rl, id--, host, port)) {
+            add_bootstrap(rl, host, port, &id) != 0) {
             kp_rl_free(rl);
             return NULL;
         }

@@ -3,26 +3,21 @@
 # topic is read back with an independent consumer (scripts/kafka.sh
 # consume): every record there, values of the asked size, the keys 0..9,
 # one partition per key. The RESULT line is complete and consistent
-# (delivered = records, ok=1, p50 <= p95 <= p99 <= p99.9 <= max). Then a
-# payload file, the rate limit (-r) with its progress lines, transactions
-# (a commit every 1,000 records: all 3,500 read back read_committed), and a
-# topic that does not exist (exit status 1, in bounded time).
+# (delivered = records, ok=1, p50 <= p95 <= p99 <= p99.9 <= max), after
+# Kafka's final line in kafka-producer-perf-test's exact wording. Then
+# Kafka's options (--producer-props, --producer.config), a payload file
+# (also cut at a delimiter of several bytes), --payload-monotonic, the
+# rate limit (-r) with its progress lines, transactions (a commit every
+# 1,000 records: all 3,500 read back read_committed), and a topic that
+# does not exist (exit status 1, in bounded time).
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
 
 # field NAME FILE: the value of NAME= in FILE's RESULT line.
 field() { sed -nE "s/^RESULT .*\b$1=([^ ]+).*/\1/p" "$2"; }
 
-topic=kprod_cli_perf_$$_$RANDOM
-if ! bash "$KPROD_SRC/scripts/kafka.sh" topics --bootstrap-server "$BROKERS" --create \
-    --topic "$topic" --partitions 3 --replication-factor 1 >"$tmp/create" 2>&1; then
-    show "$tmp/create"
-    echo "cannot create topic $topic on $BROKERS (is the broker running?)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+topic=$(new_topic kprod_cli_perf 3) || exit 1
 
 # ---- 3,000 keyed records of 100 bytes ----
 if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic" -n 3000 -s 100 -k 10 -q \
@@ -30,8 +25,18 @@ if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic" -n 3000 -s 100 -k 10 
     fail "kprod perf -n 3000: exit status $?"
     show "$tmp/run.err"
 fi
-grep -qE "^kprod perf: 3000 records sent, 3000 delivered, 0 failed in [0-9.]+ s: " "$tmp/run.out" &&
-    ok || { fail "no final line for 3000 delivered"; show "$tmp/run.out"; }
+grep -qE "^kprod perf: 3000 of 3000 records delivered, 0 failed, in [0-9.]+ s; latency ms: p50 " \
+    "$tmp/run.out" && ok || { fail "no kprod line for 3000 delivered"; show "$tmp/run.out"; }
+# The last two lines: Kafka's, word for word (parsers of
+# kafka-producer-perf-test's output find it), then RESULT.
+tail -n 2 "$tmp/run.out" | head -n 1 | grep -qE '^3000 records sent, [0-9]+\.[0-9]{6} records/sec \([0-9]+\.[0-9]{2} MB/sec\), [0-9]+\.[0-9]{2} ms avg latency, [0-9]+\.[0-9]{2} ms max latency, [0-9]+ ms 50th, [0-9]+ ms 95th, [0-9]+ ms 99th, [0-9]+ ms 99\.9th\.$' &&
+    ok || { fail "Kafka's final line is not next to last"; show "$tmp/run.out"; }
+tail -n 1 "$tmp/run.out" | grep -q '^RESULT ' && ok || fail "RESULT is not the last line"
+[[ $(grep -c 'records sent' "$tmp/run.out") == 1 ]] && ok || fail "'records sent' on more than Kafka's line"
+# Kafka's line and RESULT tell the same: whole ms of the same percentiles.
+kafka_p99=$(sed -nE 's/.* ([0-9]+) ms 99th.*/\1/p' "$tmp/run.out")
+awk -v k="$kafka_p99" -v r="$(field lat_p99_ms "$tmp/run.out")" 'BEGIN { exit !(k == int(r)) }' &&
+    ok || fail "p99: Kafka's line says $kafka_p99, RESULT $(field lat_p99_ms "$tmp/run.out")"
 [[ $(grep -c '^RESULT ' "$tmp/run.out") == 1 ]] && ok || fail "expected one RESULT line"
 [[ $(field client "$tmp/run.out") == kprod ]] && ok || fail "RESULT: client"
 [[ $(field delivered "$tmp/run.out") == 3000 && $(field failed "$tmp/run.out") == 0 &&
@@ -70,19 +75,74 @@ read -r badv badk badp nkeys <"$tmp/check"
 
 # ---- payload file ----
 printf 'alpha\nbeta\n\ngamma\n' >"$tmp/payloads"
-topic2=${topic}_file
-bash "$KPROD_SRC/scripts/kafka.sh" topics --bootstrap-server "$BROKERS" --create \
-    --topic "$topic2" --partitions 1 --replication-factor 1 >/dev/null 2>&1
+topic2=$(new_topic kprod_cli_perf_file 1) || exit 1
 if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic2" -n 60 --payload-file "$tmp/payloads" \
     -q >"$tmp/file.out" 2>"$tmp/file.err"; then ok; else
     fail "kprod perf --payload-file: exit status $?"
     show "$tmp/file.err"
 fi
-bash "$KPROD_SRC/scripts/kafka.sh" consume "$topic2" --brokers="$BROKERS" 60 >"$tmp/got2" 2>/dev/null
-cut -f7 "$tmp/got2" | sort -u | tr '\n' ' ' >"$tmp/values"
+read_back "$topic2" 60 | cut -f4 | sort -u | tr '\n' ' ' >"$tmp/values"
 [[ $(cat "$tmp/values") == "alpha beta gamma " ]] && ok ||
     fail "payload file: values read back: $(cat "$tmp/values")"
 [[ $(field mb_per_s "$tmp/file.out") =~ ^[0-9.]+$ ]] && ok || fail "payload file: RESULT line"
+
+# ---- Kafka's options: --producer-props (several words), --producer.config,
+# --payload-delimiter of several bytes ----
+printf 'one;;two;;three;x;;' >"$tmp/payloads2"
+printf 'acks=1\nlinger.ms=0\n' >"$tmp/perf.properties"
+if timeout 120 "$KPROD_BIN" perf --topic "$topic2" --num-records 40 --payload-file "$tmp/payloads2" \
+    --payload-delimiter ';;' --throughput -1 --producer.config "$tmp/perf.properties" \
+    --producer-props bootstrap.servers="$BROKERS" compression.type=gzip client.id=perf-props -q \
+    >"$tmp/kafka.out" 2>"$tmp/kafka.err"; then ok; else
+    fail "kprod perf with Kafka's options: exit status $?"
+    show "$tmp/kafka.err"
+fi
+read_back "$topic2" 100 | tail -n 40 | cut -f4 | sort -u | tr '\n' ' ' >"$tmp/values2"
+[[ $(cat "$tmp/values2") == "one three;x two " ]] && ok ||
+    fail "--payload-delimiter ';;': values read back: $(cat "$tmp/values2")"
+# --producer-props reach the producer: a bad value among them stops the run.
+timeout 60 "$KPROD_BIN" perf --topic "$topic2" --num-records 1 --record-size 1 \
+    --producer-props bootstrap.servers="$BROKERS" compression.type=brotli -q \
+    >"$tmp/bad.out" 2>"$tmp/bad.err"
+status=$?
+[[ $status == 2 ]] && grep -q brotli "$tmp/bad.err" && ok ||
+    { fail "--producer-props compression.type=brotli: exit status $status, expected 2"; show "$tmp/bad.err"; }
+
+# Kafka 4.2's names: --bootstrap-server, --command-property (several
+# words), --command-config, --reporting-interval (ms).
+printf 'linger.ms=1\n' >"$tmp/perf2.properties"
+if timeout 120 "$KPROD_BIN" perf --bootstrap-server "$BROKERS" --topic "$topic2" --num-records 300 \
+    --record-size 10 --throughput 200 --command-config "$tmp/perf2.properties" \
+    --command-property acks=all client.id=cmd-props --reporting-interval 400 \
+    >"$tmp/cmd.out" 2>"$tmp/cmd.err"; then ok; else
+    fail "kprod perf with Kafka 4.2's option names: exit status $?"
+    show "$tmp/cmd.err"
+fi
+n=$(grep -c '^kprod perf: [0-9]* records delivered, ' "$tmp/cmd.out")
+((n >= 2)) && ok || { fail "--reporting-interval 400: $n progress lines in 1.5 s"; show "$tmp/cmd.out"; }
+
+# The final line has the very shape of Kafka's own tool's (the pinned
+# release, run here against the same broker): every number aside, the
+# same characters.
+shape() { tail -n 1 | sed -E 's/[0-9]+/N/g'; }
+bash "$KAFKA_SH" run org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BROKERS" \
+    --topic "$topic2" --num-records 50 --record-size 10 --throughput -1 >"$tmp/java.out" 2>&1
+java_shape=$(shape <"$tmp/java.out")
+ours_shape=$(tail -n 2 "$tmp/run.out" | head -n 1 | shape)
+[[ -n $java_shape && $java_shape == "$ours_shape" ]] && ok ||
+    { fail "final line: Kafka's is '$java_shape', kprod's '$ours_shape'"; show "$tmp/java.out"; }
+
+# ---- --payload-monotonic: the values are 0..N-1 ----
+if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic2" -n 500 --payload-monotonic -q \
+    >"$tmp/mono.out" 2>"$tmp/mono.err"; then ok; else
+    fail "kprod perf --payload-monotonic: exit status $?"
+    show "$tmp/mono.err"
+fi
+read_back "$topic2" 950 | tail -n 500 | cut -f4 | sort -n >"$tmp/mono.got"
+seq 0 499 >"$tmp/mono.want"
+cmp -s "$tmp/mono.want" "$tmp/mono.got" && ok || fail "--payload-monotonic: values are not 0..499"
+[[ $(field bytes "$tmp/mono.out") == $(seq 0 499 | tr -d '\n' | wc -c) ]] && ok ||
+    fail "--payload-monotonic: RESULT bytes=$(field bytes "$tmp/mono.out")"
 
 # ---- rate limit: 300 records at 100/s take about 3 s; progress lines ----
 if timeout 60 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic" -n 300 -s 10 -r 100 --interval 1 \

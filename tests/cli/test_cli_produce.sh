@@ -8,40 +8,7 @@
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BROKERS=${KPROD_BROKERS:-127.0.0.1:9092}
-
-# read_back TOPIC COUNT: prints COUNT records of TOPIC, one line each, as
-#   partition<TAB>offset<TAB>key<TAB>value<TAB>headers
-# with headers as name=value pairs joined by ",". It reads the 8-field
-# format of `scripts/kafka.sh consume TOPIC COUNT` (PARTITION OFFSET
-# TIMESTAMP KEYLEN KEY VALUELEN VALUE HEADERS, see docs/TESTING.md) and
-# fails on a line that does not have 8 fields or whose KEYLEN or VALUELEN
-# does not match its bytes (LC_ALL=C: awk's length counts bytes), so a
-# change of that format cannot slip through as wrong columns.
-read_back() {
-    local rc
-    bash "$KPROD_SRC/scripts/kafka.sh" consume "$1" --brokers="$BROKERS" "$2" \
-        >"$tmp/consume.raw" || rc=$?
-    LC_ALL=C awk -F'\t' -v OFS='\t' '
-        NF != 8 { print "read_back: line " NR " has " NF " fields, not 8" >"/dev/stderr"; bad = 1; next }
-        $4 != ($4 < 0 ? -1 : length($5)) || $6 != ($6 < 0 ? -1 : length($7)) {
-            print "read_back: line " NR ": lengths do not match the key or value" >"/dev/stderr"
-            bad = 1
-            next
-        }
-        { print $1, $2, $5, $7, $8 }
-        END { exit bad }' "$tmp/consume.raw" || return 1
-    return "${rc:-0}"
-}
-
-topic=kprod_cli_produce_$$_$RANDOM
-if ! bash "$KPROD_SRC/scripts/kafka.sh" topics --bootstrap-server "$BROKERS" --create \
-    --topic "$topic" --partitions 3 --replication-factor 1 >"$tmp/create" 2>&1; then
-    show "$tmp/create"
-    echo "cannot create topic $topic on $BROKERS (is the broker running?)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+topic=$(new_topic kprod_cli_produce 3) || exit 1
 
 # ---- metadata of the new topic ----
 if timeout 60 "$KPROD_BIN" metadata -b "$BROKERS" -t "$topic" >"$tmp/md" 2>"$tmp/md.err"; then

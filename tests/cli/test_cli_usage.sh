@@ -49,7 +49,8 @@ expect 0 "perf" --help
 
 # ---- --help of each subcommand: man-page sections and every option ----
 # The options are taken from the long options table of each source file
-# (perf's is perf_driver.c's, shared with bench/rdkafka_perf), so an option
+# (produce's is produce_opts.c's; perf's is perf_driver.c's, shared with
+# bench/rdkafka_perf), so an option
 # added there without documentation fails here.
 for cmd in produce metadata perf; do
     expect 0 "SYNOPSIS" "$cmd" --help
@@ -62,6 +63,7 @@ for cmd in produce metadata perf; do
         fi
     done
     src=$KPROD_SRC/tools/kprod/$cmd.c
+    [[ $cmd == produce ]] && src=$KPROD_SRC/tools/kprod/produce_opts.c
     [[ $cmd == perf ]] && src=$KPROD_SRC/tools/kprod/perf_driver.c
     opts=$(grep -oE '\{"[a-z-]+", (no|required)_argument, NULL, ('"'"'.'"'"'|[A-Z_]+)\}' "$src")
     [[ -n $opts ]] || fail "no long options table found in $src"
@@ -75,6 +77,15 @@ for cmd in produce metadata perf; do
         fi
         passed=$((passed + 1))
     done <<<"$opts"
+done
+
+# ---- perf --help names every field of the RESULT line (taken from the
+# line's printf in perf_driver.c) in its list of fields ----
+"$KPROD_BIN" perf --help >"$tmp/perf.help"
+fields=$(sed -n '/printf("RESULT /,/\\n"/p' "$KPROD_SRC/tools/kprod/perf_driver.c" | grep -oE '[a-z_0-9]+=%' | tr -d '=%')
+[[ $(wc -w <<<"$fields") -ge 20 ]] && ok || fail "RESULT fields not found in perf_driver.c: $fields"
+for f in $fields; do
+    grep -qE "^        ($f |.*, $f(,|\$)|$f,)" "$tmp/perf.help" && ok || fail "kprod perf --help: RESULT field $f not explained"
 done
 
 # ---- bad options name the option and point to --help ----
@@ -96,7 +107,20 @@ expect 2 "no brokers" produce -t t
 expect 2 "-p" produce -b "$NOBROKER" -t t -p abc
 expect 2 "-p" produce -b "$NOBROKER" -t t -p -1
 expect 2 "-D" produce -b "$NOBROKER" -t t -D ''
-expect 2 "-D" produce -b "$NOBROKER" -t t -D ab
+expect 2 "-T" produce -b "$NOBROKER" -t t -T ''
+expect 2 "-c" produce -b "$NOBROKER" -t t -c 0
+expect 2 "-c" produce -b "$NOBROKER" -t t -c many
+expect 2 "not with -K" produce -b "$NOBROKER" -t t -k key -K :
+expect 2 "not with -K" produce -b "$NOBROKER" -t t -k key --reader-property parse.key=true
+expect 2 "-w needs FILE" produce -b "$NOBROKER" -t t -w
+expect 2 "not with -D" produce -b "$NOBROKER" -t t -w -D ab /etc/hostname
+expect 2 "not with -D" produce -b "$NOBROKER" -t t -w -T '|' /etc/hostname
+expect 2 "parse.keys" produce -b "$NOBROKER" -t t --reader-property parse.keys=true
+expect 2 "true or false" produce -b "$NOBROKER" -t t --reader-property parse.key=yes
+expect 2 "NAME=VALUE" produce -b "$NOBROKER" -t t --reader-property parse.key
+expect 2 "must differ" produce -b "$NOBROKER" -t t --reader-property parse.headers=true \
+    --reader-property headers.separator=:
+expect 2 "must differ" produce -b "$NOBROKER" -t t -K : --null-marker :
 expect 2 "\\q" produce -b "$NOBROKER" -t t -D '\q'
 expect 2 "-K" produce -b "$NOBROKER" -t t -K ''
 expect 2 "\\x" produce -b "$NOBROKER" -t t -K '\x4'
@@ -116,7 +140,12 @@ expect 2 "-r 0" perf -b "$NOBROKER" -t t -n 10 -s 100 -r 0
 expect 2 "-r" perf -b "$NOBROKER" -t t -n 10 -s 100 -r -2
 expect 2 "-k" perf -b "$NOBROKER" -t t -n 10 -s 100 -k many
 expect 2 "--payload-delimiter" perf -b "$NOBROKER" -t t -n 10 --payload-file /etc/hostname \
-    --payload-delimiter ab
+    --payload-delimiter "$(printf '%064d' 0)"
+expect 2 "exactly one" perf -b "$NOBROKER" -t t -n 10 -s 10 --payload-monotonic
+expect 2 "'--producer-props' needs an argument" perf -b "$NOBROKER" -t t -n 10 -s 1 --producer-props
+expect 2 "'--producer-props' needs an argument" perf -t t -n 10 -s 1 --producer-props -q
+expect 2 "no.such" perf -t t -n 10 -s 1 --producer-props bootstrap.servers="$NOBROKER" no.such=1
+expect 2 "no.such" perf -b "$NOBROKER" -t t -n 10 -s 1 --producer-props=no.such=1
 expect 2 "/nonexistent/payloads" perf -b "$NOBROKER" -t t -n 10 --payload-file /nonexistent/payloads
 : >"$tmp/empty.payloads"
 expect 2 "no payload" perf -b "$NOBROKER" -t t -n 10 --payload-file "$tmp/empty.payloads"

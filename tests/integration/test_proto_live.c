@@ -220,7 +220,11 @@ static uint8_t topic_id[16];
 
 static void kcat_produce(const char *values, int idempotent) {
     char out[4096];
-    int rc = kpt_sh(out, sizeof(out), "printf '%s' | kcat -P -q -b '%s' -t '%s' -p 0 %s 2>&1",
+    /* A long linger keeps each run's lines in one batch even when the
+     * machine is slow to feed them (kcat flushes at end of input anyway). */
+    int rc = kpt_sh(out, sizeof(out),
+                    "printf '%s' | kcat -P -q -b '%s' -t '%s' -p 0 -X queue.buffering.max.ms=2000 "
+                    "%s 2>&1",
                     values, kpt_brokers(), topic, idempotent ? "-X enable.idempotence=true" : "");
     if (rc != 0)
         fail_msg("kcat -P failed (%d): %s", rc, out);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -90,6 +91,33 @@ static void test_defaults_equal_java(void **state) {
         {"debug", ""},                              /* librdkafka's name: no traces */
         {"log_level", "6"},                         /* librdkafka's name and default */
         {"statistics.interval.ms", "0"},            /* librdkafka's name and default */
+        {"client.dns.lookup", "use_all_dns_ips"},
+        {"send.buffer.bytes", "131072"},
+        {"receive.buffer.bytes", "32768"},
+        {"metadata.max.idle.ms", "300000"},
+        {"metadata.recovery.strategy", "rebootstrap"},
+        {"metadata.recovery.rebootstrap.trigger.ms", "300000"},
+        {"partitioner.adaptive.partitioning.enable", "true"},
+        {"partitioner.availability.timeout.ms", "0"},
+        {"enable.metrics.push", "true"},
+        {"metrics.sample.window.ms", "30000"},
+        {"metrics.num.samples", "2"},
+        {"metrics.recording.level", "INFO"},
+        {"metric.reporters", "org.apache.kafka.common.metrics.JmxReporter"},
+        {"interceptor.classes", ""},
+        {"bootstrap.resolve.timeout.ms", "0"},
+        {"buffer.memory.allocation.strategy", "full"},
+        {"config.providers", ""},
+        {"metadata.cluster.check.enable", "true"},
+        {"partitioner.rack.aware", "false"},
+        {"client.rack", ""},
+        {"group.id", ""}, /* consumer and admin properties: no default here */
+        {"group.instance.id", ""},
+        {"max.poll.interval.ms", ""},
+        {"rebalance.timeout.ms", ""},
+        {"session.timeout.ms", ""},
+        {"heartbeat.interval.ms", ""},
+        {"default.api.timeout.ms", ""},
     };
     assert_int_equal(sizeof(java) / sizeof(java[0]), KP_P__COUNT);
     for (size_t i = 0; i < sizeof(java) / sizeof(java[0]); i++)
@@ -123,6 +151,9 @@ static void test_defaults_equal_java(void **state) {
     assert_int_equal(k.key_serializer, KP_SER_BYTES);
     assert_int_equal(k.value_serializer, KP_SER_BYTES);
     assert_int_equal(k.delivery_thread, 0);
+    assert_int_equal(k.dns_canonical_bootstrap, 0);
+    assert_int_equal(k.send_buffer_bytes, 131072);
+    assert_int_equal(k.receive_buffer_bytes, 32768);
     assert_null(k.notes);
     assert_null(k.partitioner_cb);
     assert_null(k.delivery_cb);
@@ -179,6 +210,33 @@ static const case_ cases[] = {
     {"debug", "broker,metadata", "brokers"},
     {"log_level", "7", "8"},
     {"statistics.interval.ms", "1000", "-1"},
+    {"client.dns.lookup", "resolve_canonical_bootstrap_servers_only", "default"},
+    {"send.buffer.bytes", "-1", "-2"},
+    {"receive.buffer.bytes", "65536", "64k"},
+    {"metadata.max.idle.ms", "5000", "4999"},
+    {"metadata.recovery.strategy", "NONE", "sometimes"},
+    {"metadata.recovery.rebootstrap.trigger.ms", "0", "-1"},
+    {"partitioner.adaptive.partitioning.enable", "false", "no"},
+    {"partitioner.availability.timeout.ms", "100", "-1"},
+    {"enable.metrics.push", "false", "off"},
+    {"metrics.sample.window.ms", "1000", "-1"},
+    {"metrics.num.samples", "3", "0"},
+    {"metrics.recording.level", "DEBUG", "debug"},
+    {"metric.reporters", "com.example.Reporter", NULL},
+    {"interceptor.classes", "com.example.A,com.example.B", NULL},
+    {"bootstrap.resolve.timeout.ms", "10000", "-1"},
+    {"buffer.memory.allocation.strategy", "INCREMENTAL", "some"},
+    {"config.providers", "file", NULL},
+    {"metadata.cluster.check.enable", "false", "0"},
+    {"partitioner.rack.aware", "true", "yes"},
+    {"client.rack", "rack-1", NULL},
+    {"group.id", "g", NULL},
+    {"group.instance.id", "i", NULL},
+    {"max.poll.interval.ms", "300000", NULL},
+    {"rebalance.timeout.ms", "60000", NULL},
+    {"session.timeout.ms", "45000", NULL},
+    {"heartbeat.interval.ms", "3000", NULL},
+    {"default.api.timeout.ms", "60000", NULL},
 };
 
 static void test_every_property_good_and_bad(void **state) {
@@ -309,10 +367,13 @@ static void test_unknown_property(void **state) {
     assert_int_equal(kprod_conf_set(c, "sasl.jaas.config", "x", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
     assert_non_null(strstr(errstr, "SASL"));
-    assert_int_equal(kprod_conf_set(c, "interceptor.classes", "", errstr, sizeof(errstr)),
+    /* Near a Java property that is accepted but not applied: still a typo. */
+    assert_int_equal(kprod_conf_set(c, "enable.metric.push", "false", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
-    assert_int_equal(kprod_conf_set(c, "metrics.num.samples", "2", errstr, sizeof(errstr)),
+    assert_non_null(strstr(errstr, "did you mean \"enable.metrics.push\""));
+    assert_int_equal(kprod_conf_set(c, "send.bufer.bytes", "1", errstr, sizeof(errstr)),
                      KPROD_ERR__UNKNOWN_PROPERTY);
+    assert_non_null(strstr(errstr, "did you mean \"send.buffer.bytes\""));
     char buf[16];
     assert_int_equal(kprod_conf_get(c, "nope", buf, sizeof(buf)), KPROD_ERR__UNKNOWN_PROPERTY);
     kprod_conf_destroy(c);
@@ -340,6 +401,175 @@ static void test_table_sane(void **state) {
         assert_int_equal(kp_conf_find(kp_conf_aliases[a].name, &id, &al), 0);
         assert_ptr_equal(al, &kp_conf_aliases[a]); /* not shadowed by a property */
     }
+}
+
+/* Every property of Kafka 4.x's ProducerConfig and CommonClientConfigs,
+ * as the kafka-clients jar lists them (ProducerConfig.configNames() and
+ * CommonClientConfigs' *_CONFIG fields, less ssl.* and sasl.*): kprod knows
+ * each one, as a property (applied or accepted without effect) or as a name
+ * it refuses with a reason. */
+static const char *const java_names[] = {
+    "acks",
+    "batch.size",
+    "bootstrap.servers",
+    "buffer.memory",
+    "client.dns.lookup",
+    "client.id",
+    "compression.gzip.level",
+    "compression.lz4.level",
+    "compression.type",
+    "compression.zstd.level",
+    "connections.max.idle.ms",
+    "delivery.timeout.ms",
+    "enable.idempotence",
+    "enable.metrics.push",
+    "interceptor.classes",
+    "key.serializer",
+    "linger.ms",
+    "max.block.ms",
+    "max.in.flight.requests.per.connection",
+    "max.request.size",
+    "metadata.max.age.ms",
+    "metadata.max.idle.ms",
+    "metadata.recovery.rebootstrap.trigger.ms",
+    "metadata.recovery.strategy",
+    "metric.reporters",
+    "metrics.num.samples",
+    "metrics.recording.level",
+    "metrics.sample.window.ms",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+    "partitioner.class",
+    "partitioner.ignore.keys",
+    "receive.buffer.bytes",
+    "reconnect.backoff.max.ms",
+    "reconnect.backoff.ms",
+    "request.timeout.ms",
+    "retries",
+    "retry.backoff.max.ms",
+    "retry.backoff.ms",
+    "security.protocol",
+    "security.providers",
+    "send.buffer.bytes",
+    "socket.connection.setup.timeout.max.ms",
+    "socket.connection.setup.timeout.ms",
+    "transaction.timeout.ms",
+    "transactional.id",
+    "value.serializer",
+    /* new in 4.3/4.4 (the pinned 4.4.0's jar) */
+    "bootstrap.resolve.timeout.ms",
+    "buffer.memory.allocation.strategy",
+    "client.rack",
+    "config.providers",
+    "metadata.cluster.check.enable",
+    "partitioner.rack.aware",
+    /* CommonClientConfigs beyond the producer's */
+    "group.id",
+    "group.instance.id",
+    "max.poll.interval.ms",
+    "rebalance.timeout.ms",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "default.api.timeout.ms",
+};
+
+static void test_java_names_known(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++) {
+        kp_conf_id id;
+        if (kp_conf_find(java_names[i], &id, NULL) != 0 && !kp_conf_unsupported_why(java_names[i]))
+            fail_msg("Java property %s is unknown to kprod", java_names[i]);
+    }
+}
+
+/* A value of p other than inert: the other boolean, another enum value,
+ * else a number (the remaining ones take any text or a number). */
+static const char *non_inert(const kp_conf_prop *p, const char *inert) {
+    if (p->type == KP_CONF_BOOL)
+        return strcasecmp(inert, "true") == 0 ? "false" : "true";
+    if (p->type == KP_CONF_ENUM)
+        return strcasecmp(p->values[0], inert) != 0 ? p->values[0] : p->values[1];
+    return "1";
+}
+
+/* A Java property that is accepted but not applied gives exactly one
+ * warning naming it, unless set to its inert value; applied ones and
+ * unset ones give none. */
+static void test_not_applied_warns_once(void **state) {
+    (void)state;
+    kprod_conf_t *c = conf_with_bootstrap();
+    kp_config k;
+    /* Java's defaults written out, as in a generated producer.properties:
+     * the applied ones and the inert ones are silent. */
+    set_ok(c, "client.dns.lookup", "use_all_dns_ips");
+    set_ok(c, "send.buffer.bytes", "131072");
+    set_ok(c, "receive.buffer.bytes", "-1");
+    set_ok(c, "enable.metrics.push", "FALSE");
+    set_ok(c, "interceptor.classes", "");
+    set_ok(c, "metric.reporters", "");
+    set_ok(c, "partitioner.adaptive.partitioning.enable", "false");
+    set_ok(c, "partitioner.availability.timeout.ms", "0");
+    set_ok(c, "metadata.recovery.strategy", "REBOOTSTRAP");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    if (k.notes)
+        fail_msg("unexpected notes: %s", k.notes);
+    kp_config_free(&k);
+
+    /* Every other value warns, once per property however often it is set. */
+    for (int i = 0; i < KP_P__COUNT; i++) {
+        const char *inert, *why = kp_conf_not_applied((kp_conf_id)i, &inert);
+        if (!why)
+            continue;
+        kprod_conf_t *d = conf_with_bootstrap();
+        const char *v = NULL;
+        for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++)
+            if (strcmp(cases[j].name, kp_conf_props[i].name) == 0)
+                v = cases[j].good;
+        assert_non_null(v);
+        if (inert && strcasecmp(v, inert) == 0)
+            v = non_inert(&kp_conf_props[i], inert);
+        set_ok(d, kp_conf_props[i].name, v);
+        set_ok(d, kp_conf_props[i].name, v);
+        assert_int_equal(resolve(d, &k), KPROD_ERR_NO_ERROR);
+        if (!k.notes || strchr(k.notes, '\n') || !strstr(k.notes, kp_conf_props[i].name) ||
+            !strstr(k.notes, why) || !strstr(k.notes, "not applied"))
+            fail_msg("%s=%s: want one warning naming it, got: %s", kp_conf_props[i].name, v,
+                     k.notes ? k.notes : "(none)");
+        kp_config_free(&k);
+        kprod_conf_destroy(d);
+    }
+
+    /* Several give one line each; a long value is cut short. */
+    set_ok(c, "group.id", "g");
+    set_ok(c, "interceptor.classes",
+           "com.example.interceptors.FirstInterceptor,com.example.interceptors.SecondInterceptor");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    assert_non_null(k.notes);
+    assert_non_null(strstr(k.notes, "group.id=g is accepted but not applied: not a producer"));
+    assert_non_null(strstr(k.notes, "interceptor.classes=com.example."));
+    assert_non_null(strstr(k.notes, "... is accepted but not applied: kprod cannot load Java"));
+    assert_ptr_equal(strchr(strchr(k.notes, '\n') + 1, '\n'), NULL);
+    kp_config_free(&k);
+    kprod_conf_destroy(c);
+}
+
+static void test_socket_and_dns_settings(void **state) {
+    (void)state;
+    kprod_conf_t *c = conf_with_bootstrap();
+    kp_config k;
+    set_ok(c, "client.dns.lookup", "resolve_canonical_bootstrap_servers_only");
+    set_ok(c, "send.buffer.bytes", "-1");
+    set_ok(c, "receive.buffer.bytes", "1048576");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    assert_int_equal(k.dns_canonical_bootstrap, 1);
+    assert_int_equal(k.send_buffer_bytes, -1);
+    assert_int_equal(k.receive_buffer_bytes, 1048576);
+    assert_null(k.notes);
+    kp_config_free(&k);
+    assert_int_equal(kprod_conf_set(c, "client.dns.lookup", "default", errstr, sizeof(errstr)),
+                     KPROD_ERR__INVALID_CONFIG);
+    assert_non_null(strstr(errstr, "use_all_dns_ips, resolve_canonical_bootstrap_servers_only"));
+    kprod_conf_destroy(c);
 }
 
 /* ---- aliases ---- */
@@ -427,21 +657,21 @@ static void test_serializers_and_callbacks(void **state) {
     }
     /* Callbacks are stored and win over the named serializer. */
     kprod_conf_t *c = conf_with_bootstrap();
-    int marker;
+    int marker[3];
     set_ok(c, "value.serializer", "string");
-    kprod_conf_set_value_serializer(c, (kprod_serializer_cb)1, &marker);
-    kprod_conf_set_partitioner(c, (kprod_partitioner_cb)2, &marker + 1);
-    kprod_conf_set_delivery_cb(c, (kprod_delivery_cb)3, &marker + 2);
+    kprod_conf_set_value_serializer(c, (kprod_serializer_cb)1, &marker[0]);
+    kprod_conf_set_partitioner(c, (kprod_partitioner_cb)2, &marker[1]);
+    kprod_conf_set_delivery_cb(c, (kprod_delivery_cb)3, &marker[2]);
     kp_config k;
     assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
     assert_int_equal(k.key_serializer, KP_SER_BYTES);
     assert_int_equal(k.value_serializer, KP_SER_USER);
     assert_true(k.value_serializer_cb == (kprod_serializer_cb)1);
-    assert_ptr_equal(k.value_serializer_opaque, &marker);
+    assert_ptr_equal(k.value_serializer_opaque, &marker[0]);
     assert_true(k.partitioner_cb == (kprod_partitioner_cb)2);
-    assert_ptr_equal(k.partitioner_opaque, &marker + 1);
+    assert_ptr_equal(k.partitioner_opaque, &marker[1]);
     assert_true(k.delivery_cb == (kprod_delivery_cb)3);
-    assert_ptr_equal(k.delivery_cb_opaque, &marker + 2);
+    assert_ptr_equal(k.delivery_cb_opaque, &marker[2]);
     assert_null(k.key_serializer_cb);
     kp_config_free(&k);
     kprod_conf_set_key_serializer(c, (kprod_serializer_cb)4, NULL);
@@ -981,6 +1211,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_numbers_strict),
         cmocka_unit_test(test_unknown_property),
         cmocka_unit_test(test_table_sane),
+        cmocka_unit_test(test_java_names_known),
+        cmocka_unit_test(test_not_applied_warns_once),
+        cmocka_unit_test(test_socket_and_dns_settings),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_serializers_and_callbacks),
         cmocka_unit_test(test_props_syntax),

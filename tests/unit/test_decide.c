@@ -5,6 +5,8 @@
  * or sleeps, so each case is exact and repeatable. */
 #include "testutil.h"
 
+#include <string.h>
+
 #include <limits.h>
 #include <stdint.h>
 
@@ -535,6 +537,27 @@ static void test_md_due_at_retry_time_when_wanted_and_earlier(void **state) {
     assert_int_equal(kp_md_due_at(&t), 300000);
 }
 
+/* zstd needs Produce v7 (Kafka 2.1): refused locally below it, with the
+ * error Java gives; every other codec goes to any version; an unknown
+ * version (-1) refuses nothing. */
+static void test_codec_zstd_needs_produce_v7(void **state) {
+    (void)state;
+    for (int v = -1; v <= 13; v++) {
+        kprod_err_t want =
+            v >= 0 && v < 7 ? KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE : KPROD_ERR_NO_ERROR;
+        assert_int_equal(kp_decide_codec(KP_CODEC_ZSTD, v), want);
+        assert_int_equal(kp_decide_codec(KP_CODEC_NONE, v), KPROD_ERR_NO_ERROR);
+        assert_int_equal(kp_decide_codec(KP_CODEC_GZIP, v), KPROD_ERR_NO_ERROR);
+        assert_int_equal(kp_decide_codec(KP_CODEC_SNAPPY, v), KPROD_ERR_NO_ERROR);
+        assert_int_equal(kp_decide_codec(KP_CODEC_LZ4, v), KPROD_ERR_NO_ERROR);
+    }
+    /* Not retriable: the batch fails at once; the text names the version. */
+    assert_false(kprod_err_is_retriable(KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE));
+    assert_int_equal(KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE, 76);
+    assert_non_null(strstr(kprod_err_str(KPROD_ERR_UNSUPPORTED_COMPRESSION_TYPE),
+                           "zstd needs Kafka 2.1 or later"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_head_sends_when_everything_allows),
@@ -570,6 +593,7 @@ int main(void) {
         /* Last: under UBSan (-fno-sanitize-recover) their overflow ends the run. */
         cmocka_unit_test(test_backoff_huge_max_does_not_overflow),
         cmocka_unit_test(test_outcome_huge_backoff_does_not_overflow_retry_time),
+        cmocka_unit_test(test_codec_zstd_needs_produce_v7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

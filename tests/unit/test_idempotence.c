@@ -324,15 +324,50 @@ static void test_old_generation_batch_gets_new_sequence(void **state) {
     expect_assign_seq(&fx.idem, &fx.part, &b, 0, 10);
 }
 
-/* A batch with a sequence that will never be acknowledged leaves a gap the
- * broker will refuse every later batch for: only a bump cures it. */
+/* A batch with a sequence that will never be acknowledged and may have
+ * been stored (an attempt went unanswered) leaves the broker and kprod
+ * unsure of the next sequence: only a bump cures it. */
 static void test_failed_sequenced_batch_asks_for_bump(void **state) {
     (void)state;
     fixture fx = start();
     kp_batch b = sequenced_batch(&fx.idem, &fx.part, 10);
+    b.possibly_persisted = 1;
     fail_batch(&fx.idem, &fx.part, &b, KPROD_ERR__MSG_TIMED_OUT);
     expect_bump_needed(&fx.idem, 1);
     assert_int_equal(kp_idem_fatal(&fx.idem), 0); /* a bump, not the end */
+}
+
+/* A batch the broker refused (so certainly did not store), with no later
+ * batch sequenced: the broker still expects its first sequence, so the
+ * next batch takes it and no InitProducerId is needed. A broker that
+ * refuses every batch (UNKNOWN_SERVER_ERROR from one too old for a codec)
+ * used to cost one InitProducerId per failed batch. */
+static void test_refused_last_batch_gives_back_its_sequences(void **state) {
+    (void)state;
+    fixture fx = start();
+    send_acked(&fx.idem, &fx.part, 5); /* the broker now expects 5 */
+    for (int i = 0; i < 6; i++) {
+        kp_batch b = sequenced_batch(&fx.idem, &fx.part, 10);
+        assert_int_equal(b.base_seq, 5);
+        fail_batch(&fx.idem, &fx.part, &b, KPROD_ERR_UNKNOWN_SERVER_ERROR);
+        expect_bump_needed(&fx.idem, 0);
+        assert_int_equal(fx.part.next_seq, 5);
+    }
+    kp_batch c = batch(3);
+    expect_assign_seq(&fx.idem, &fx.part, &c, 5, 8);
+}
+
+/* The same refusal with a later batch already sequenced leaves a gap that
+ * batch will run into: a bump, as before. */
+static void test_refused_batch_with_later_one_asks_for_bump(void **state) {
+    (void)state;
+    fixture fx = start();
+    send_acked(&fx.idem, &fx.part, 5);
+    kp_batch a = sequenced_batch(&fx.idem, &fx.part, 10);
+    kp_batch b = sequenced_batch(&fx.idem, &fx.part, 10);
+    assert_int_equal(b.base_seq, 15);
+    fail_batch(&fx.idem, &fx.part, &a, KPROD_ERR_MESSAGE_TOO_LARGE);
+    expect_bump_needed(&fx.idem, 1);
 }
 
 /* A batch that never got a sequence (expired before its first send)
@@ -406,6 +441,8 @@ int main(void) {
         cmocka_unit_test(test_new_generation_restarts_every_partition_at_zero),
         cmocka_unit_test(test_old_generation_batch_gets_new_sequence),
         cmocka_unit_test(test_failed_sequenced_batch_asks_for_bump),
+        cmocka_unit_test(test_refused_last_batch_gives_back_its_sequences),
+        cmocka_unit_test(test_refused_batch_with_later_one_asks_for_bump),
         cmocka_unit_test(test_failed_unsequenced_batch_needs_no_bump),
         cmocka_unit_test(test_invalid_producer_epoch_is_fatal),
         cmocka_unit_test(test_ready_only_with_producer_id_and_no_bump),

@@ -14,13 +14,16 @@
 
 #define CMD "kprod perf"
 
-static const char help_text[] =
+static const char help_head[] =
     "NAME\n"
     "    kprod perf - measure the producer: throughput, latency, CPU and memory\n"
     "\n"
     "SYNOPSIS\n"
-    "    kprod perf [-b BROKERS] -t TOPIC -n NUM (-s SIZE | --payload-file FILE)\n"
+    "    kprod perf [-b BROKERS] -t TOPIC -n NUM\n"
+    "               (-s SIZE | --payload-file FILE | --payload-monotonic)\n"
     "               [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
+    "               [--producer-props NAME=VALUE...] [--producer.config FILE]\n"
+    "               [--bootstrap-server BROKERS] [--reporting-interval MS]\n"
     "               [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
     "               [--transactional-id ID] [--transaction-duration-ms MS]\n"
     "               [--transaction-records N]\n"
@@ -28,16 +31,21 @@ static const char help_text[] =
     "DESCRIPTION\n"
     "    Sends NUM records to TOPIC as fast as the producer takes them, or at\n"
     "    the rate given by -r, and measures, like Kafka's\n"
-    "    kafka-producer-perf-test. Every record's delivery report is checked:\n"
+    "    kafka-producer-perf-test, whose options it takes too (--bootstrap-server,\n"
+    "    --topic, --num-records, --record-size, --throughput, --producer-props\n"
+    "    and --command-property, --producer.config and --command-config,\n"
+    "    --payload-file, --payload-delimiter, --payload-monotonic,\n"
+    "    --reporting-interval). Every record's delivery report is checked:\n"
     "    each record must be reported exactly once, as delivered.\n"
     "\n"
     "    Values are text-like (lowercase words from a fixed random vocabulary,\n"
     "    so compression has something to do), SIZE bytes each, each a different\n"
     "    window into 1 MiB of such text; or, with --payload-file, pieces of that\n"
-    "    file, chosen per record. Keys are null, or with -k the decimal numbers\n"
-    "    0..KEYS-1 in turn. The bytes depend only on the record's number, so\n"
-    "    every run (and bench/rdkafka_perf, the librdkafka reference) sends the\n"
-    "    same bytes.\n"
+    "    file, chosen per record; or, with --payload-monotonic, the record's\n"
+    "    number in decimal (0, 1, 2, ...), as Kafka's tool writes it. Keys are\n"
+    "    null, or with -k the decimal numbers 0..KEYS-1 in turn. The bytes\n"
+    "    depend only on the record's number, so every run (and\n"
+    "    bench/rdkafka_perf, the librdkafka reference) sends the same bytes.\n"
     "\n"
     "    Latency is the time from the call to kprod_send to the record's\n"
     "    delivery report, on a monotonic clock; the percentiles come from a\n"
@@ -52,17 +60,8 @@ static const char help_text[] =
     "    the records delivered since the previous one:\n"
     "        kprod perf: N records delivered, R records/s (M MB/s), A ms avg\n"
     "        latency, X ms max latency\n"
-    "    At the end (MB = 2^20 bytes of keys and values; CPU is the process's\n"
-    "    user and system time from getrusage, so all of kprod's threads; peak\n"
-    "    RSS is ru_maxrss; time runs from the first send to the last report):\n"
-    "        kprod perf: S records sent, D delivered, F failed in T s: R\n"
-    "        records/s (M MB/s), latency ms: avg A, max X, p50 P, p95 P, p99 P,\n"
-    "        p99.9 P; CPU C s (user U, sys Y) = C us/record; peak RSS Z MiB\n"
-    "    and one line for scripts, space-separated key=value pairs:\n"
-    "        RESULT client=kprod records= sent= delivered= failed= duplicates=\n"
-    "        secs= records_per_s= mb_per_s= lat_avg_ms= lat_max_ms= lat_p50_ms=\n"
-    "        lat_p95_ms= lat_p99_ms= lat_p999_ms= cpu_s= cpu_user_s= cpu_sys_s=\n"
-    "        cpu_us_per_record= rss_kb= bytes= transactions= ok=1|0\n"
+    "\n";
+static const char help_tail[] =
     "    The first failures are printed on standard error as\n"
     "        kprod perf: record N: error NAME: TEXT\n"
     "\n"
@@ -70,19 +69,24 @@ static const char help_text[] =
     "    -b, --brokers HOST:PORT[,HOST:PORT...]\n"
     "        Bootstrap servers (bootstrap.servers). Default: $KPROD_BROKERS, or\n"
     "        the value from -F or -X; one of them is required.\n"
+    "    -b, --bootstrap-server HOST:PORT[,HOST:PORT...]\n"
+    "        Kafka's name for -b, --brokers.\n"
     "    -t, --topic TOPIC\n"
     "        The topic to send to; it must exist. Required.\n"
     "    -n, --num-records NUM\n"
     "        How many records to send, 1 to 4294967295. Required.\n"
     "    -s, --record-size SIZE\n"
-    "        Bytes per value, 0 to 104857600. Either this or --payload-file is\n"
-    "        required.\n"
+    "        Bytes per value, 0 to 104857600. Exactly one of -s,\n"
+    "        --payload-file and --payload-monotonic is required.\n"
     "    --payload-file FILE\n"
     "        Take values from FILE, cut at the delimiter; empty pieces are\n"
     "        skipped. Default: none (generated values of -s bytes).\n"
     "    --payload-delimiter DELIM\n"
-    "        Where --payload-file is cut: one byte after escapes (\\n \\t \\r \\0\n"
-    "        \\\\ \\xHH). Default: \\n.\n"
+    "        Where --payload-file is cut: 1 to 63 bytes after escapes (\\n \\t\n"
+    "        \\r \\0 \\\\ \\xHH), taken literally (Java's tool takes a regular\n"
+    "        expression). Default: \\n.\n"
+    "    --payload-monotonic\n"
+    "        Values are the record numbers 0, 1, 2, ... in decimal. Default: off.\n"
     "    -r, --throughput RECORDS_PER_S\n"
     "        Send at most this many records per second, evenly spaced; -1 for\n"
     "        no limit. Default: -1.\n"
@@ -94,11 +98,20 @@ static const char help_text[] =
     "        Set any producer property, e.g. -X acks=1 -X linger.ms=5\n"
     "        -X compression.type=lz4; repeatable, applied in the order given,\n"
     "        after -F files. Default: none (the library's defaults).\n"
+    "    --producer-props NAME=VALUE...\n"
+    "    --command-property NAME=VALUE...\n"
+    "        Kafka's form of -X: one or more NAME=VALUE words (up to the next\n"
+    "        word starting with -). Default: none.\n"
     "    -F, --config-file FILE\n"
     "        Read properties from a Java-style .properties file; repeatable.\n"
     "        Default: none.\n"
+    "    -F, --producer.config FILE\n"
+    "    -F, --command-config FILE\n"
+    "        Kafka's names for -F, --config-file. Default: none.\n"
     "    --interval SECONDS\n"
     "        Seconds between progress lines; 0 for none. Default: 5.\n"
+    "    --reporting-interval MS\n"
+    "        Kafka's form of --interval, in milliseconds. Default: 5000.\n"
     "    -q, --quiet\n"
     "        No progress lines (as --interval 0). Default: print them.\n"
     "    --transactional-id ID\n"
@@ -120,6 +133,8 @@ static const char help_text[] =
     "    kprod perf -t bench -n 100000 -s 1024 -X compression.type=lz4 -X acks=1\n"
     "    kprod perf -t bench -n 10000 -s 100 -r 1000 -X linger.ms=0   # latency\n"
     "    kprod perf -t bench -n 500000 -s 100 -k 1000 -F producer.properties\n"
+    "    kprod perf --topic bench --num-records 100000 --record-size 100 \\\n"
+    "        --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1\n"
     "    kprod perf -t bench -n 100000 -s 100 --transactional-id perf-1 \\\n"
     "        --transaction-duration-ms 1000\n"
     "\n"
@@ -161,7 +176,9 @@ static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *co
             }
             break;
         case 'h':
-            fputs(help_text, stdout);
+            fputs(help_head, stdout);
+            fputs(cli_perf_result_help, stdout);
+            fputs(help_tail, stdout);
             return CLI_EXIT_OK;
         default:
             return cli_bad_option(CMD, c, argv, cli_perf_long_opts);
@@ -279,7 +296,11 @@ int cli_perf(int argc, char **argv) {
     cli_conf_args conf_args = {0};
     const char *topic = NULL;
     cli_perfrun *pf = NULL;
-    int rc = parse_args(argc, argv, &o, &conf_args, &topic);
+    int rc = CLI_EXIT_USAGE;
+    char **args = cli_perf_expand_args(CMD, argc, argv, &argc);
+    if (!args)
+        return rc;
+    rc = parse_args(argc, args, &o, &conf_args, &topic);
     if (rc >= 0)
         goto done;
     kprod_conf_t *conf = cli_conf_build(CMD, &conf_args, &rc);
@@ -332,5 +353,6 @@ done:
     if (pf)
         cli_perf_free(pf);
     cli_conf_args_free(&conf_args);
+    free(args);
     return rc;
 }

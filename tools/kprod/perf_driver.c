@@ -118,8 +118,31 @@ static int make_pool(cli_perfrun *pf) {
     return 0;
 }
 
-/* Reads the payload file and cuts it at the delimiter; empty pieces are
- * dropped (as a trailing newline would make one). */
+/* Cuts the payload file's len bytes in pf->pool at the delimiter (its
+ * bytes taken literally, unlike Java's regular expression); empty pieces
+ * are dropped (as a trailing newline would make one). Counts them, and with
+ * store puts them into pf->payloads. */
+static size_t split_payloads(cli_perfrun *pf, size_t len, int store) {
+    const char *d = pf->o.payload_delim;
+    size_t dn = pf->o.payload_delim_len, count = 0, start = 0;
+    while (start <= len) {
+        const char *at = memmem(pf->pool + start, len - start, d, dn);
+        size_t end = at ? (size_t)(at - pf->pool) : len;
+        if (end > start) {
+            if (store)
+                pf->payloads[count] = (payload){pf->pool + start, end - start};
+            count++;
+        }
+        if (!at)
+            break;
+        start = end + dn;
+    }
+    if (store)
+        pf->n_payloads = count;
+    return count;
+}
+
+/* Reads the payload file and cuts it (split_payloads). */
 static int load_payloads(cli_perfrun *pf) {
     FILE *f = fopen(pf->o.payload_file, "rb");
     if (!f) {
@@ -152,14 +175,7 @@ static int load_payloads(cli_perfrun *pf) {
         return -1;
     }
     pf->pool = buf;
-    size_t count = 0;
-    for (size_t i = 0, start = 0; i <= len; i++) {
-        if (i == len || buf[i] == pf->o.payload_delim) {
-            if (i > start)
-                count++;
-            start = i + 1;
-        }
-    }
+    size_t count = split_payloads(pf, len, 0);
     if (count == 0) {
         fprintf(stderr, "%s: '%s' holds no payload (every piece between delimiters is empty)\n",
                 pf->prog, pf->o.payload_file);
@@ -170,13 +186,7 @@ static int load_payloads(cli_perfrun *pf) {
         fprintf(stderr, "%s: out of memory\n", pf->prog);
         return -1;
     }
-    for (size_t i = 0, start = 0; i <= len; i++) {
-        if (i == len || buf[i] == pf->o.payload_delim) {
-            if (i > start)
-                pf->payloads[pf->n_payloads++] = (payload){buf + start, i - start};
-            start = i + 1;
-        }
-    }
+    split_payloads(pf, len, 1);
     return 0;
 }
 
@@ -189,7 +199,7 @@ cli_perfrun *cli_perf_new(const char *prog, const cli_perf_opts *o) {
     pf->prog = prog;
     pf->o = *o;
     cli_hist_init(&pf->hist);
-    int rc = o->payload_file ? load_payloads(pf) : make_pool(pf);
+    int rc = o->payload_file ? load_payloads(pf) : o->payload_monotonic ? 0 : make_pool(pf);
     if (rc == 0) {
         pf->seen = calloc((size_t)(o->num_records / 8 + 1), 1);
         if (sizeof(void *) < 8)
@@ -208,10 +218,12 @@ cli_perfrun *cli_perf_new(const char *prog, const cli_perf_opts *o) {
     return pf;
 }
 
-/* Record i's value. */
-static payload value_of(const cli_perfrun *pf, uint64_t i) {
+/* Record i's value; buf holds it with --payload-monotonic. */
+static payload value_of(const cli_perfrun *pf, uint64_t i, char buf[24]) {
     if (pf->payloads)
         return pf->payloads[mix(i) % pf->n_payloads];
+    if (pf->o.payload_monotonic)
+        return (payload){buf, (size_t)snprintf(buf, 24, "%llu", (unsigned long long)i)};
     return (payload){pf->pool + mix(i) % POOL_BASE, (size_t)pf->o.record_size};
 }
 
@@ -276,8 +288,8 @@ void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const 
     }
     uint32_t sent_us = pf->send_us ? pf->send_us[i] : (uint32_t)op;
     uint32_t lat = us_since_start(pf, now) - sent_us; /* modulo 2^32 */
-    char kb[24];
-    size_t bytes = value_of(pf, i).len + key_of(pf, i, kb);
+    char kb[24], vb[24];
+    size_t bytes = value_of(pf, i, vb).len + key_of(pf, i, kb);
     pf->delivered++;
     pf->bytes_delivered += bytes;
     cli_hist_add(&pf->hist, lat);
@@ -329,7 +341,7 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
     long long in_txn = 0; /* records sent in the open transaction */
     int open = 0;
     uint64_t txn_start_ns = 0;
-    char kb[24];
+    char kb[24], vb[24];
     for (uint64_t i = 0; i < (uint64_t)pf->o.num_records && !interrupted; i++) {
         if (ns_per_record > 0)
             wait_until(c, pf->t0_ns + (uint64_t)((double)i * ns_per_record));
@@ -343,7 +355,7 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
             txn_start_ns = now_ns();
         }
         size_t key_len = key_of(pf, i, kb);
-        payload v = value_of(pf, i);
+        payload v = value_of(pf, i, vb);
         uint64_t t = now_ns();
         void *opaque;
         if (pf->send_us) {
@@ -420,13 +432,21 @@ int cli_perf_finish(cli_perfrun *pf) {
     if (pf->bogus > 0)
         fprintf(stderr, "%s: %lld reports carried an unknown opaque\n", pf->prog, pf->bogus);
 
-    printf("%s: %lld records sent, %lld delivered, %lld failed in %.3f s: %.1f records/s "
-           "(%.2f MB/s), latency ms: avg %.2f, max %.2f, p50 %.2f, p95 %.2f, p99 %.2f, "
-           "p99.9 %.2f; CPU %.3f s (user %.3f, sys %.3f) = %.3f us/record; peak RSS %.1f MiB\n",
-           pf->prog, pf->sent, pf->delivered, pf->failed + pf->refused, secs, rps, mbps, avg,
-           ms(h->max), ms(cli_hist_quantile(h, 0.50)), ms(cli_hist_quantile(h, 0.95)),
+    printf("%s: %lld of %lld records delivered, %lld failed, in %.3f s; latency ms: p50 %.2f, "
+           "p95 %.2f, p99 %.2f, p99.9 %.2f; CPU %.3f s (user %.3f, sys %.3f) = %.3f us/record; "
+           "peak RSS %.1f MiB\n",
+           pf->prog, pf->delivered, pf->o.num_records, pf->failed + pf->refused, secs,
+           ms(cli_hist_quantile(h, 0.50)), ms(cli_hist_quantile(h, 0.95)),
            ms(cli_hist_quantile(h, 0.99)), ms(cli_hist_quantile(h, 0.999)), cpu, user, sys,
            us_per_rec, (double)rss_kb / 1024.0);
+    /* kafka-producer-perf-test's last line, word for word and number for
+     * number as Kafka 4.4 prints it (Stats.printTotal: %f records/sec,
+     * whole milliseconds for the percentiles). */
+    printf("%lld records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max "
+           "latency, %u ms 50th, %u ms 95th, %u ms 99th, %u ms 99.9th.\n",
+           pf->delivered, rps, mbps, avg, ms(h->max), cli_hist_quantile(h, 0.50) / 1000,
+           cli_hist_quantile(h, 0.95) / 1000, cli_hist_quantile(h, 0.99) / 1000,
+           cli_hist_quantile(h, 0.999) / 1000);
     printf("RESULT client=%s records=%lld sent=%lld delivered=%lld failed=%lld duplicates=%lld "
            "secs=%.3f records_per_s=%.1f mb_per_s=%.3f lat_avg_ms=%.3f lat_max_ms=%.3f "
            "lat_p50_ms=%.3f lat_p95_ms=%.3f lat_p99_ms=%.3f lat_p999_ms=%.3f cpu_s=%.3f "
@@ -461,10 +481,15 @@ const struct option cli_perf_long_opts[] = {
     {"record-size", required_argument, NULL, 's'},
     {"payload-file", required_argument, NULL, CLI_PERF_OPT_PAYLOAD_FILE},
     {"payload-delimiter", required_argument, NULL, CLI_PERF_OPT_PAYLOAD_DELIM},
+    {"payload-monotonic", no_argument, NULL, CLI_PERF_OPT_PAYLOAD_MONOTONIC},
     {"throughput", required_argument, NULL, 'r'},
     {"keys", required_argument, NULL, 'k'},
     {"property", required_argument, NULL, 'X'},
     {"config-file", required_argument, NULL, 'F'},
+    {"producer.config", required_argument, NULL, 'F'},
+    {"command-config", required_argument, NULL, 'F'}, /* Kafka 4.2's name */
+    {"bootstrap-server", required_argument, NULL, 'b'},
+    {"reporting-interval", required_argument, NULL, CLI_PERF_OPT_REPORTING_INTERVAL},
     {"interval", required_argument, NULL, CLI_PERF_OPT_INTERVAL},
     {"transactional-id", required_argument, NULL, CLI_PERF_OPT_TXN_ID},
     {"transaction-duration-ms", required_argument, NULL, CLI_PERF_OPT_TXN_DURATION},
@@ -497,12 +522,18 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
     case CLI_PERF_OPT_PAYLOAD_DELIM:
         if (cli_unescape(prog, "--payload-delimiter", arg, &s, &len) != 0)
             return -1;
-        o->payload_delim = s[0];
-        free(s);
-        if (len != 1) {
-            cli_err(prog, "--payload-delimiter '%s': expected exactly one byte", arg);
+        if (len == 0 || len >= sizeof(o->payload_delim)) {
+            free(s);
+            cli_err(prog, "--payload-delimiter '%s': expected 1 to %zu bytes", arg,
+                    sizeof(o->payload_delim) - 1);
             return -1;
         }
+        memcpy(o->payload_delim, s, len);
+        o->payload_delim_len = len;
+        free(s);
+        return 1;
+    case CLI_PERF_OPT_PAYLOAD_MONOTONIC:
+        o->payload_monotonic = 1;
         return 1;
     case 'r':
         if (cli_parse_long(prog, "-r", arg, -1, 1000000000L, &n) != 0)
@@ -522,6 +553,11 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
         if (cli_parse_long(prog, "--interval", arg, 0, 86400, &n) != 0)
             return -1;
         o->interval_s = (double)n;
+        return 1;
+    case CLI_PERF_OPT_REPORTING_INTERVAL:
+        if (cli_parse_long(prog, "--reporting-interval", arg, 0, 86400000L, &n) != 0)
+            return -1;
+        o->interval_s = (double)n / 1000.0;
         return 1;
     case 'q':
         o->interval_s = 0;
@@ -568,9 +604,112 @@ int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
         cli_err(prog, "no record count: -n NUM is required; see '%s --help'", prog);
         return -1;
     }
-    if (o->record_size_given == !!o->payload_file) {
-        cli_err(prog, "give either -s SIZE or --payload-file FILE (exactly one of them)");
+    if (o->record_size_given + !!o->payload_file + o->payload_monotonic != 1) {
+        cli_err(prog, "give exactly one of -s SIZE, --payload-file FILE and --payload-monotonic");
         return -1;
     }
     return 0;
 }
+
+/* --producer-props or Kafka 4.2's --command-property, alone or as
+ * --NAME=VALUE (then *eq points at the '='). */
+static int is_props_option(const char *w, const char **eq) {
+    static const char *const names[] = {"--producer-props", "--command-property"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(w, names[i], n) == 0 && (w[n] == '\0' || w[n] == '=')) {
+            *eq = w[n] == '=' ? w + n : NULL;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_argc) {
+    static char dash_x[] = "-X";
+    /* At most two words per word of argv, and the NULL after them. */
+    char **out = calloc((size_t)argc * 2 + 1, sizeof(*out));
+    if (!out) {
+        cli_err(prog, "out of memory");
+        return NULL;
+    }
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) { /* the rest is not options */
+            while (i < argc)
+                out[n++] = argv[i++];
+            break;
+        }
+        const char *eq = NULL;
+        if (!is_props_option(argv[i], &eq)) {
+            out[n++] = argv[i];
+            continue;
+        }
+        if (eq) {
+            out[n++] = dash_x;
+            out[n++] = (char *)eq + 1;
+            continue;
+        }
+        int words = 0;
+        while (i + 1 < argc && argv[i + 1][0] != '-') {
+            out[n++] = dash_x;
+            out[n++] = argv[++i];
+            words++;
+        }
+        if (words == 0) {
+            cli_err(prog, "option '%s' needs an argument (NAME=VALUE ...)", argv[i]);
+            free(out);
+            return NULL;
+        }
+    }
+    *new_argc = n;
+    return out;
+}
+
+const char cli_perf_result_help[] =
+    "    At the end three lines on standard output. kprod's own, with the CPU\n"
+    "    time (the process's user and system time from getrusage, so all of the\n"
+    "    client's threads), the peak RSS (ru_maxrss) and the percentiles to\n"
+    "    the microsecond:\n"
+    "        PROG: D of N records delivered, F failed, in T s; latency ms: p50 P,\n"
+    "        p95 P, p99 P, p99.9 P; CPU C s (user U, sys Y) = C us/record; peak\n"
+    "        RSS Z MiB\n"
+    "    then Kafka's kafka-producer-perf-test final line, word for word, so\n"
+    "    that parsers written for it work (D records delivered; whole ms):\n"
+    "        D records sent, R records/sec (M MB/sec), A ms avg latency, X ms\n"
+    "        max latency, P ms 50th, P ms 95th, P ms 99th, P ms 99.9th.\n"
+    "    and last one line for scripts, space-separated NAME=VALUE pairs:\n"
+    "        RESULT client= records= sent= delivered= failed= duplicates= secs=\n"
+    "        records_per_s= mb_per_s= lat_avg_ms= lat_max_ms= lat_p50_ms=\n"
+    "        lat_p95_ms= lat_p99_ms= lat_p999_ms= cpu_s= cpu_user_s= cpu_sys_s=\n"
+    "        cpu_us_per_record= rss_kb= bytes= transactions= ok=\n"
+    "    Time runs from the first send to the last report; MB = 2^20 bytes of\n"
+    "    keys and values of delivered records. The fields:\n"
+    "        client             the producer library: kprod (librdkafka for\n"
+    "                           bench/rdkafka_perf)\n"
+    "        records            records asked for (-n)\n"
+    "        sent               records the producer accepted\n"
+    "        delivered          records reported delivered\n"
+    "        failed             records reported failed, plus those refused\n"
+    "                           at send\n"
+    "        duplicates         reports beyond the first for one record\n"
+    "                           (always 0 unless the client is broken)\n"
+    "        secs               seconds from the first send to the last report\n"
+    "        records_per_s      delivered / secs\n"
+    "        mb_per_s           bytes / secs / 2^20\n"
+    "        lat_avg_ms         mean send-to-report latency of delivered\n"
+    "                           records, milliseconds\n"
+    "        lat_max_ms         the largest latency\n"
+    "        lat_p50_ms, lat_p95_ms, lat_p99_ms, lat_p999_ms\n"
+    "                           latency percentiles 50, 95, 99 and 99.9\n"
+    "        cpu_s              user + system CPU seconds of the process\n"
+    "        cpu_user_s         user CPU seconds\n"
+    "        cpu_sys_s          system CPU seconds\n"
+    "        cpu_us_per_record  CPU microseconds per delivered record\n"
+    "        rss_kb             peak resident set size, KiB\n"
+    "        bytes              key and value bytes of delivered records\n"
+    "        transactions       transactions committed (0 without\n"
+    "                           --transactional-id)\n"
+    "        ok                 1 when every record was delivered exactly once\n"
+    "                           (and every transaction committed) and the run\n"
+    "                           was not interrupted, else 0\n";

@@ -18,13 +18,15 @@
 
 typedef struct cli_perf_opts {
     long long num_records;    /* > 0 */
-    long record_size;         /* value bytes; unused with payload_file */
+    long record_size;         /* value bytes; unused with payload_file or payload_monotonic */
     const char *payload_file; /* NULL: generated text of record_size bytes */
-    char payload_delim;       /* splits payload_file into payloads */
-    long throughput;          /* records/s; -1: as fast as possible */
-    long keys;                /* 0: null keys; N: the keys "0".."N-1" in turn */
-    double interval_s;        /* progress every so many seconds; 0: none */
-    int record_size_given;    /* -s was on the command line */
+    char payload_delim[64];   /* splits payload_file into payloads (one or more bytes) */
+    size_t payload_delim_len;
+    int payload_monotonic; /* values are the record's number, "0", "1", ... (Kafka's) */
+    long throughput;       /* records/s; -1: as fast as possible */
+    long keys;             /* 0: null keys; N: the keys "0".."N-1" in turn */
+    double interval_s;     /* progress every so many seconds; 0: none */
+    int record_size_given; /* -s was on the command line */
     /* Transactions, as Kafka's perf test: the producer's transactional.id,
      * and when to commit (the first of the two that is set and reached). */
     const char *txn_id;    /* --transactional-id; NULL: from the properties, if any */
@@ -34,31 +36,45 @@ typedef struct cli_perf_opts {
 
 /* The defaults: no rate limit, payloads cut at newlines, progress every 5 s. */
 #define CLI_PERF_OPTS_INIT                                                                         \
-    { .throughput = -1, .payload_delim = '\n', .interval_s = 5 }
+    { .throughput = -1, .payload_delim = "\n", .payload_delim_len = 1, .interval_s = 5 }
 
 /* The command line both perf programs take (kafka-producer-perf-test's):
  * getopt_long's short options and long options table. The run's own
  * options go through cli_perf_take_opt; -b, -t, -X, -F and -h are each
- * program's. */
+ * program's. Kafka's --bootstrap-server is -b, --producer.config and
+ * --command-config are -F, --producer-props and --command-property -X (see
+ * cli_perf_expand_args), --reporting-interval is --interval in ms. */
 #define CLI_PERF_SHORT_OPTS ":b:t:n:s:r:k:X:F:qh"
 enum {
     CLI_PERF_OPT_PAYLOAD_FILE = 1000,
     CLI_PERF_OPT_PAYLOAD_DELIM,
+    CLI_PERF_OPT_PAYLOAD_MONOTONIC,
     CLI_PERF_OPT_INTERVAL,
+    CLI_PERF_OPT_REPORTING_INTERVAL,
     CLI_PERF_OPT_TXN_ID,
     CLI_PERF_OPT_TXN_DURATION,
     CLI_PERF_OPT_TXN_RECORDS,
 };
 extern const struct option cli_perf_long_opts[];
 
+/* Kafka's --producer-props (4.2: --command-property) takes one or more
+ * NAME=VALUE words (argparse's
+ * nargs "+"), which getopt cannot: before getopt runs, each such group
+ * becomes -X NAME=VALUE pairs, in place (the words after it that do not
+ * start with '-'); --producer-props=NAME=VALUE becomes one pair. Returns a new argv (the caller
+ * frees the array only; it points into argv) and its count in *new_argc, or NULL (printed: the
+ * option has no word, or no memory). */
+char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_argc);
+
 /* Takes one of the run's options (-n -s -r -k -q --payload-file
- * --payload-delimiter --interval) from getopt's c and arg into o. Returns
- * 1 when it was one, 0 when c is not (it is the caller's), -1 when its
- * value is bad (printed after prog, the program's full name). */
+ * --payload-delimiter --payload-monotonic --interval) from getopt's c and
+ * arg into o. Returns 1 when it was one, 0 when c is not (it is the
+ * caller's), -1 when its value is bad (printed after prog, the program's
+ * full name). */
 int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o);
 
-/* Once the command line is read: -n was given, and exactly one of -s and
- * --payload-file. 0, or -1 (printed). */
+/* Once the command line is read: -n was given, and exactly one of -s,
+ * --payload-file and --payload-monotonic. 0, or -1 (printed). */
 int cli_perf_check_opts(const char *prog, const cli_perf_opts *o);
 
 /* The transactional.id the program must set (after -X and -F, so the
@@ -114,10 +130,16 @@ void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const 
  * cli_perf_finish, so that the CPU time and peak RSS cover the close. */
 void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c);
 
-/* Prints the final line and the RESULT line on standard output, frees pf
- * and returns the exit status: 0 when every record was delivered exactly
- * once, 1 otherwise. */
+/* Prints the summary on standard output, frees pf and returns the exit
+ * status: 0 when every record was delivered exactly once, 1 otherwise.
+ * Three lines: kprod's own (delivered, failed, CPU, peak RSS, exact
+ * percentiles), then Kafka's final line in kafka-producer-perf-test's
+ * exact wording, then the RESULT line (CLI_PERF_RESULT_HELP). */
 int cli_perf_finish(cli_perfrun *pf);
+
+/* The final lines and every field of the RESULT line, for --help: indented
+ * by 4, ends with a newline. */
+extern const char cli_perf_result_help[];
 
 /* Frees a run that was never started (cli_perf_finish frees the others). */
 void cli_perf_free(cli_perfrun *pf);
