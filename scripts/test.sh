@@ -5,8 +5,8 @@
 #   3. build build/ (-DKPROD_WERROR=ON), build-asan/ (+ -DKPROD_SANITIZE=ON)
 #      and build-tsan/ (+ -DKPROD_TSAN=ON)
 #   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
-#      build-asan/; the transaction tests against Kafka 3.9 (-L kafka39,
-#      tests/tools/kafka_v1.sh) in build/; the threaded tests (TSAN_TESTS)
+#      build-asan/; the transaction tests against Kafka 3.9.2 (-L kafka39,
+#      scripts/compat.sh) in build/; the threaded tests (TSAN_TESTS)
 #      in build-tsan/
 #   5. start the three-node cluster; ctest -L cluster in build/; stop it
 #   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
@@ -123,16 +123,16 @@ if ((${#trees[@]} > 0)); then
                 { failed+=("$t broker"); tests_failed=1; }
         done
         if [[ " ${trees[*]} " == *" build "* ]]; then
-            step "ctest build: kafka39 (transactions, classic protocol, Kafka 3.9)"
-            if bash tests/tools/kafka_v1.sh start; then
-                KPROD_BROKERS=$(bash tests/tools/kafka_v1.sh brokers) \
-                    KPROD_KAFKA_DATA=$(bash tests/tools/kafka_v1.sh data) \
-                    ctest --test-dir build -L kafka39 --output-on-failure --no-tests=ignore ||
-                    { failed+=("kafka39"); tests_failed=1; }
+            step "ctest build: kafka39 (transactions, classic protocol, Kafka 3.9.2)"
+            if bash scripts/compat.sh start 3.9.2; then
+                (
+                    eval "$(bash scripts/compat.sh env 3.9.2 | sed 's/^/export /')"
+                    ctest --test-dir build -L kafka39 --output-on-failure --no-tests=ignore
+                ) || { failed+=("kafka39"); tests_failed=1; }
             else
                 failed+=("kafka39 broker start")
             fi
-            bash tests/tools/kafka_v1.sh stop || true
+            bash scripts/compat.sh stop 3.9.2 || true
         fi
         if ((tsan)); then
             step "ctest build-tsan: $TSAN_TESTS"

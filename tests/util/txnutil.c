@@ -190,9 +190,6 @@ void kpt_markers(const char *data_dir, const char *topic, int nparts, int *commi
 
 const char *kpt_data_dir(void) {
     static char dir[1024];
-    const char *d = getenv("KPROD_KAFKA_DATA");
-    if (d && *d)
-        return d;
     const char *run = getenv("KPROD_KAFKA_DIR");
     if (run && *run)
         snprintf(dir, sizeof(dir), "%s/single/data", run);

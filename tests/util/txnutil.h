@@ -56,8 +56,9 @@ void kpt_group_create(const char *brokers, const char *group, const char *topic,
  * log dump of the broker's data directory data_dir (one run of the tool):
  * the counts of COMMIT and ABORT markers of each partition. */
 void kpt_markers(const char *data_dir, const char *topic, int nparts, int *commits, int *aborts);
-/* The single broker's data directory (scripts/kafka.sh's layout, or
- * $KPROD_KAFKA_DATA when set). */
+/* The single broker's data directory: scripts/kafka.sh's layout under
+ * $KPROD_KAFKA_DIR (default <repo>/.kafka), which scripts/compat.sh's
+ * older brokers share. */
 const char *kpt_data_dir(void);
 
 #endif
