@@ -22,10 +22,12 @@ typedef struct produce_opts {
     rec_format fmt;          /* -T, -K, -k, --null-marker, --reader-property */
     kprod_header_t *headers; /* -H; names are malloc'd copies */
     size_t n_headers;
-    long max_records;  /* -c; 0: every record of the input */
-    int print_offsets; /* --print-offsets */
-    int quiet;         /* -q */
-    char **inputs;     /* FILE arguments; none: standard input */
+    long max_records;   /* -c; 0: every record of the input */
+    int print_offsets;  /* --print-offsets */
+    const char *txn_id; /* --transactional-id: sets transactional.id */
+    long txn_records;   /* --transaction-records: records per transaction; 0 all in one */
+    int quiet;          /* -q */
+    char **inputs;      /* FILE arguments; none: standard input */
     int n_inputs;
 } produce_opts;
 
