@@ -97,7 +97,7 @@ if ((no_asan == 0)); then
     if build_tree build-tsan -DKPROD_TSAN=ON; then tsan=1; else failed+=("build-tsan"); fi
 fi
 # The tests where several threads share a producer, run under ThreadSanitizer.
-TSAN_TESTS='test_concurrency|test_produce_acks|test_bad_input|test_accumulator|test_partitioner|test_sender|test_pipelining|test_txn_calls|test_txn_visibility'
+TSAN_TESTS='test_concurrency|test_produce_acks|test_bad_input|test_accumulator|test_partitioner|test_sender|test_pipelining|unit/test_txn_calls|integration/test_txn_visibility'
 
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
