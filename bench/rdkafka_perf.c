@@ -236,6 +236,13 @@ static int run(int argc, char **argv) {
         cli_err(PROG, "no topic: -t TOPIC is required; see '" PROG " --help'");
         return CLI_EXIT_USAGE;
     }
+    if (o.print_metrics) {
+        fprintf(stderr,
+                "%s: --print-metrics: librdkafka has no statistics snapshot to print "
+                "(kprod perf only)\n",
+                PROG);
+        return 2;
+    }
     if (cli_perf_check_opts(PROG, &o) != 0)
         return CLI_EXIT_USAGE;
     if (!brokers)

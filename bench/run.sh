@@ -7,7 +7,10 @@
 # clients, alternately, for several rounds:
 #   sink   bench/sink.c, a minimal Kafka broker that discards records (no
 #          disk, no JVM), so the clients' own cost shows
-#   kafka  the real Apache Kafka broker of scripts/kafka.sh
+#   kafka  the real Apache Kafka broker of scripts/kafka.sh; the *-sasl-ssl
+#          scenarios run on its SASL_SSL listener (TLS + SCRAM-SHA-512 for
+#          kprod; PLAIN for librdkafka, whose Debian 2.0.2 fails SCRAM against
+#          Kafka 4.x), from the client files scripts/kafka.sh writes
 # Then it prints a markdown table of medians and the ratio kprod/librdkafka
 # for throughput, CPU per record, peak RSS and p99 latency. Every run must
 # deliver every record (checked by the clients, and here via their RESULT
@@ -72,9 +75,12 @@ fi
 
 # ---- scenarios ----
 # id|what|value bytes|records/s (-1 = no limit)|keys|partitions|records on sink|records on kafka|-X properties[|perf options]
-# 0 records: not run on that broker (the sink has no transaction
-# coordinator). In the perf options @ID@ becomes a transactional id of the
-# run's own (a run must not fence another's).
+# (records on sink 0: kafka only: the sink has no transaction coordinator
+# and no secured listener). Properties of the form @listener=KEY run
+# on that secured listener (its port's name in the security dir's env file),
+# kprod-F=FILE / rdk-F=FILE give one client a properties file of that dir.
+# In the perf options @ID@ becomes a transactional id of the run's own (a
+# run must not fence another's).
 # Every scenario sets batch.size, linger.ms, acks, enable.idempotence,
 # max.in.flight and buffer.memory explicitly, the same for both clients
 # (librdkafka's own defaults differ: batch.size 1,000,000, max.in.flight
@@ -82,6 +88,7 @@ fi
 base="batch.size=16384 max.in.flight.requests.per.connection=5 buffer.memory=33554432"
 acks1="acks=1 enable.idempotence=false"
 idem="acks=all enable.idempotence=true"
+sasl_ssl="@listener=SASL_SSL_PORT kprod-F=client-sasl-ssl-scram-sha-512.properties rdk-F=kcat-sasl-ssl-plain.conf"
 scenarios=(
     "100B|100 B, acks=1, linger.ms=5|100|-1|0|1|3000000|1000000|$base linger.ms=5 $acks1"
     "100B-idem|100 B, acks=all, idempotent|100|-1|0|1|3000000|1000000|$base linger.ms=5 $idem"
@@ -90,6 +97,8 @@ scenarios=(
     "latency|100 B at 1,000/s, linger.ms=0, acks=1|100|1000|0|1|5000|5000|$base linger.ms=0 $acks1"
     "100B-16p|100 B, 16 partitions, acks=1|100|-1|0|16|3000000|1000000|$base linger.ms=5 $acks1"
     "100B-16p-keyed|100 B, 16 partitions, 1,000 keys, acks=1|100|-1|1000|16|3000000|1000000|$base linger.ms=5 $acks1"
+    "100B-sasl-ssl|100 B, acks=1, SASL_SSL|100|-1|0|1|0|1000000|$base linger.ms=5 $acks1 $sasl_ssl"
+    "10KB-sasl-ssl|10 KB, acks=1, SASL_SSL|10240|-1|0|1|0|50000|$base linger.ms=5 $acks1 $sasl_ssl"
     "100B-txn|100 B, a transaction per 1,000 records|100|-1|0|1|0|1000000|$base linger.ms=5 $idem|--transaction-records 1000 --transactional-id @ID@"
     "100B-txn-b1M|the same, batch.size=1000000 (librdkafka's default)|100|-1|0|1|0|1000000|$base linger.ms=5 $idem batch.size=1000000|--transaction-records 1000 --transactional-id @ID@"
 )
@@ -179,6 +188,8 @@ if want kafka; then
     done
     BOOT[kafka]=$KAFKA
     log "kafka at $KAFKA"
+    # The secured listeners are those of scripts/kafka.sh's own broker.
+    [[ -n ${KPROD_BROKERS:-} ]] || SEC=$(bash "$K" security-dir)
 fi
 
 # ---- runs ----
@@ -188,6 +199,10 @@ want kafka && brokers+=(kafka)
 selected=()
 for s in "${scenarios[@]}"; do
     id=${s%%|*}
+    if [[ $s == *@listener=* ]] && ! { want kafka && [[ -f ${SEC:-/nonexistent}/env ]]; }; then
+        [[ -z $only || $id =~ $only ]] && log "skipping $id: no secured listeners (scripts/kafka.sh start makes them; KPROD_BROKERS given?)"
+        continue
+    fi
     [[ -z $only || $id =~ $only ]] && selected+=("$s")
 done
 ((${#selected[@]} > 0)) || { log "no scenario matches '$only'"; exit 2; }
@@ -216,12 +231,23 @@ run_one() { # broker scenario-line client round
     IFS='|' read -r id what size rate keys parts n_sink n_kafka props extra <<<"$s"
     local count=$n_sink
     [[ $broker == kafka ]] && count=$n_kafka
+    ((count > 0)) || return 0 # not a scenario for this broker
     local bin=("$KPROD" perf)
     [[ $client == librdkafka ]] && bin=("$RDK")
     [[ $client == kprod-base ]] && bin=("$KBASE" perf)
-    local args=(-b "${BOOT[$broker]}" -t "${tag}_p$parts" -n "$count" -s "$size" -r "$rate"
+    local boot=${BOOT[$broker]} files=() p
+    for p in $props; do
+        case $p in
+        @listener=*) boot=127.0.0.1:$(sed -n "s/^${p#@listener=}=//p" "$SEC/env") ;;
+        kprod-F=*) [[ $client == librdkafka ]] || files+=(-F "$SEC/${p#kprod-F=}") ;;
+        rdk-F=*) [[ $client != librdkafka ]] || files+=(-F "$SEC/${p#rdk-F=}") ;;
+        esac
+    done
+    local args=("${files[@]}" -b "$boot" -t "${tag}_p$parts" -n "$count" -s "$size" -r "$rate"
         -k "$keys" -q)
-    for p in $props; do args+=(-X "$p"); done
+    for p in $props; do
+        case $p in @listener=* | kprod-F=* | rdk-F=*) ;; *) args+=(-X "$p") ;; esac
+    done
     for p in $extra; do args+=("${p//@ID@/${tag}_${id}_${client}_$round}"); done
     local f=$out/$broker.$id.$client.$round
     n=$((n + 1))

@@ -71,9 +71,12 @@ KPROD_API const char *kprod_version(void);
     X(_PARTITIONER, -124, 0, "Partitioner returned an invalid partition")                          \
     X(_IN_CALLBACK, -125, 0, "Not allowed from inside a delivery callback")                        \
     X(_INTERRUPTED, -126, 0, "Interrupted by kprod_interrupt")                                     \
-    X(_STATE, -127, 0, "Not valid in the producer's transaction state now")                        \
-    X(_TXN_ABORTABLE, -128, 0, "The transaction failed: abort it (kprod_txn_abort), then go on")   \
-    X(_TXN_ABORTED, -129, 0, "The record's transaction was aborted")                               \
+    X(_SSL, -127, 0,                                                                               \
+      "TLS failed: certificate not trusted, expired or for another host, or TLS/plaintext "        \
+      "mismatch with the listener")                                                                \
+    X(_STATE, -128, 0, "Not valid in the producer's transaction state now")                        \
+    X(_TXN_ABORTABLE, -129, 0, "The transaction failed: abort it (kprod_txn_abort), then go on")   \
+    X(_TXN_ABORTED, -130, 0, "The record's transaction was aborted")                               \
     /* broker errors: Kafka 4.1 Errors.java; retriable = extends RetriableException */             \
     X(UNKNOWN_SERVER_ERROR, -1, 0,                                                                 \
       "The server experienced an unexpected error when processing the request")                    \
@@ -365,6 +368,36 @@ typedef void (*kprod_log_cb)(int level, const char *context, const char *message
  * must not overlap any other call on it. */
 KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *opaque);
 
+/* ------------------------------------------------------------------------
+ * Security (docs/SECURITY.md): TLS and SASL are set with properties
+ * (security.protocol, ssl.*, sasl.*); OAUTHBEARER tokens may come from
+ * the application.
+ * ---------------------------------------------------------------------- */
+/* Supplies the bearer token for sasl.mechanism=OAUTHBEARER: writes it
+ * (NUL-terminated; token_size is 16384) into token and the time it
+ * expires, in milliseconds since the Unix epoch (Java's
+ * OAuthBearerToken.lifetimeMs()), into *expiry_ms, and returns
+ * KPROD_ERR_NO_ERROR. Any other return fails the authentication under way
+ * with SASL_AUTHENTICATION_FAILED and the reason written into errstr
+ * (never put the token there). kprod keeps the token and asks again once
+ * 80 % of its lifetime has passed (Java's sasl.login.refresh.window.factor),
+ * so a connection that (re-)authenticates after that gets a fresh one; a
+ * broker with connections.max.reauth.ms set ends each session no later
+ * than its token expires, and kprod re-authenticates before that.
+ * Called on kprod's sender thread, which does all the producer's I/O: all
+ * of it waits while the callback runs, so return quickly (fetch tokens
+ * ahead on a thread of your own). Never called twice at once for one
+ * producer; it may call kprod_outstanding, no other kprod_t function. */
+typedef kprod_err_t (*kprod_oauthbearer_token_cb)(char *token, size_t token_size,
+                                                  int64_t *expiry_ms, char *errstr,
+                                                  size_t errstr_size, void *opaque);
+/* Sets the token callback (NULL: tokens from sasl.jaas.config's
+ * unsecuredLogin* options, Kafka's unsecured test tokens) for producers
+ * made from conf; kprod never frees opaque, which must outlive them.
+ * Changes conf: must not overlap any other call on it. */
+KPROD_API void kprod_conf_set_oauthbearer_token_cb(kprod_conf_t *conf,
+                                                   kprod_oauthbearer_token_cb cb, void *opaque);
+
 /* A producer-wide event not tied to one record: every broker down
  * (KPROD_ERR__ALL_BROKERS_DOWN), an authentication failure, the fatal
  * error (KPROD_ERR__FATAL's cause: err is the underlying code). reason
@@ -528,7 +561,10 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
  * a record kprod_record_t says is refused: a negative timestamp, NULL
  * headers with a count, ...), _INVALID_TOPIC, _MSG_SIZE_TOO_LARGE,
  * _QUEUE_FULL, _TIMED_OUT (metadata), _UNKNOWN_TOPIC, _UNKNOWN_PARTITION,
- * _SERIALIZATION, _INTERRUPTED, _FATAL, _CLOSED.
+ * _SERIALIZATION, _INTERRUPTED, _FATAL, _CLOSED, and while it waits for a
+ * topic's metadata with no broker willing to talk: the refusal of the
+ * connection's security setup (SASL_AUTHENTICATION_FAILED,
+ * UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE, _SSL; the log says why).
  * Thread-safe: any number of threads may send at once, also from a delivery
  * callback or a serializer; from a delivery callback it may wait out
  * max.block.ms (reports free their memory only after their callbacks return).
@@ -738,8 +774,10 @@ typedef struct kprod_metadata_s kprod_metadata_t;
 /* Fetches fresh metadata for one topic, or for all topics when topic is
  * NULL, waiting up to timeout_ms. The caller frees *out with
  * kprod_metadata_destroy. Any thread: calls at once take turns, each within
- * its own timeout_ms (-1 = forever) for the sender thread's answer. May be
- * called from a delivery callback or a serializer (it holds them up). */
+ * its own timeout_ms (-1 = forever) for the sender thread's answer; when
+ * every broker refuses the connection's security setup, that error (see
+ * kprod_send) within seconds. May be called from a delivery callback or a
+ * serializer (it holds them up). */
 KPROD_API kprod_err_t kprod_metadata_get(kprod_t *p, const char *topic, int timeout_ms,
                                          kprod_metadata_t **out);
 /* Frees md (NULL: nothing). md does not depend on the producer: it may be

@@ -13,6 +13,13 @@ SINGLE_PORT=${KPROD_KAFKA_PORT:-9092}
 SINGLE_CTRL_PORT=${KPROD_KAFKA_CONTROLLER_PORT:-$((SINGLE_PORT + 1))}
 CLUSTER_PORT=${KPROD_CLUSTER_PORT:-19092}
 CLUSTER_CTRL_PORT=${KPROD_CLUSTER_CONTROLLER_PORT:-$((CLUSTER_PORT + 100))}
+# Secured listeners (scripts/kafka.sh --help, "Security"): six ports on the
+# single node from SINGLE_SECURE_PORT, one SASL_SSL port per cluster node
+# from CLUSTER_SECURE_PORT. KPROD_KAFKA_SECURITY=0 leaves them out.
+SINGLE_SECURE_PORT=${KPROD_KAFKA_SECURE_PORT:-$((SINGLE_PORT + 2))}
+CLUSTER_SECURE_PORT=${KPROD_CLUSTER_SECURE_PORT:-$((CLUSTER_PORT + 3))}
+SECURITY=${KPROD_KAFKA_SECURITY:-1}
+REAUTH_MS=${KPROD_KAFKA_REAUTH_MS:-5000}
 START_TIMEOUT=${KPROD_KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KPROD_KAFKA_STOP_TIMEOUT:-30}
 CONSUME_TIMEOUT=${KPROD_CONSUME_TIMEOUT:-30}
@@ -48,6 +55,29 @@ Two setups:
            default.replication.factor=3, min.insync.replicas=2
 Both: auto.create.topics.enable=false, internal topics sized to the setup,
 group.initial.rebalance.delay.ms=0, heap -Xmx$BROKER_HEAP, G1 GC.
+
+Security (unless KPROD_KAFKA_SECURITY=0): each fresh start makes, with
+openssl, a test CA and certificates, random passwords and SCRAM users in
+<node dir's parent>/security (single/security, cluster/security), and adds
+secured listeners (PLAINTEXT stays for the tools and between brokers):
+  single   SSL            127.0.0.1:$SINGLE_SECURE_PORT   (certificate for 127.0.0.1, localhost)
+           MTLS (SSL)     127.0.0.1:$((SINGLE_SECURE_PORT + 1))   ssl.client.auth=required
+           SASL_PLAINTEXT 127.0.0.1:$((SINGLE_SECURE_PORT + 2))   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
+                                          connections.max.reauth.ms=$REAUTH_MS
+           SASL_SSL       127.0.0.1:$((SINGLE_SECURE_PORT + 3))   SCRAM-SHA-512, PLAIN, OAUTHBEARER (unsecured JWS)
+           WRONGHOST (SSL) 127.0.0.1:$((SINGLE_SECURE_PORT + 4))  certificate for wrong.example only
+           EXPIRED (SSL)  127.0.0.1:$((SINGLE_SECURE_PORT + 5))   certificate expired in 2021
+  cluster  SASL_SSL       127.0.0.1:$CLUSTER_SECURE_PORT..$((CLUSTER_SECURE_PORT + 2)) SCRAM-SHA-512
+User "kprod" (PLAIN in the broker's JAAS config, SCRAM created at format
+time). The security dir holds: env (ports, user, passwords; read by the
+tests), ca.pem, other-ca.pem (trusted by nobody), client.pem/.key,
+client-enc.key (encrypted, STORE_PASSWORD), client-bundle.pem, client.p12,
+ca.p12, ca.jks, and per listener and mechanism a Java client properties
+file client-NAME.properties (Kafka's tools and kprod read them as they
+are) and a kcat config kcat-NAME.conf. NAME: ssl, mtls, sasl-plain,
+sasl-scram-sha-256, sasl-scram-sha-512, sasl-ssl-scram-sha-512,
+sasl-ssl-plain, sasl-ssl-oauthbearer (cluster: sasl-ssl-scram-sha-512).
+  security-dir [--cluster]  print the security dir of a setup
 
 Lifecycle:
   install                 copy the broker's jars into kafka/lib with Maven
@@ -87,9 +117,10 @@ Kafka's own tools (classpath handled here; pass their usual arguments):
            --topic t --partitions 6 --replication-factor 1
 
 An independent consumer for tests (kcat, i.e. librdkafka, not kprod):
-  consume TOPIC [--cluster | --brokers=LIST] [COUNT]
+  consume TOPIC [--cluster | --brokers=LIST] [--config=FILE] [COUNT]
       Prints every record of TOPIC from the beginning of each partition,
-      read from the single broker, the cluster, or the bootstrap LIST.
+      read from the single broker, the cluster, or the bootstrap LIST;
+      --config reads librdkafka properties (e.g. a kcat-NAME.conf).
       Without COUNT: exits 0 once every partition's end is reached.
       With COUNT: exits 0 after COUNT records; waits for records not yet
       written; after \$KPROD_CONSUME_TIMEOUT seconds (default $CONSUME_TIMEOUT) it
@@ -118,12 +149,18 @@ Environment:
   KPROD_KAFKA_CONTROLLER_PORT  single controller port (broker port + 1)
   KPROD_CLUSTER_PORT       first cluster broker port (19092; nodes +0,+1,+2)
   KPROD_CLUSTER_CONTROLLER_PORT  first cluster controller port (cluster port + 100)
+  KPROD_KAFKA_SECURE_PORT  first of the single node's six secured ports (broker port + 2)
+  KPROD_CLUSTER_SECURE_PORT  first cluster SASL_SSL port (cluster port + 3; nodes +0,+1,+2)
+  KPROD_KAFKA_SECURITY     0: no secured listeners (1)
+  KPROD_KAFKA_REAUTH_MS    connections.max.reauth.ms of the SASL_PLAINTEXT listener (5000)
   KPROD_KAFKA_HEAP         broker max heap per node (512m)
   KPROD_KAFKA_START_TIMEOUT / KPROD_KAFKA_STOP_TIMEOUT / KPROD_CONSUME_TIMEOUT (s)
 EOF
 }
 
 say() { echo "kafka.sh: $*" >&2; }
+# shellcheck source=scripts/kafka-security.sh
+source "$ROOT/scripts/kafka-security.sh"
 die() {
     say "$*"
     exit 1
@@ -261,11 +298,12 @@ write_node_config() { # setup id
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$(voters "$setup")
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$setup" "$id"),CONTROLLER://127.0.0.1:$(ctrl_port "$setup" "$id")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$setup" "$id")
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$setup" "$id"),CONTROLLER://127.0.0.1:$(ctrl_port "$setup" "$id")$(sec_listener_list "$setup" "$id")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$setup" "$id")$(sec_listener_list "$setup" "$id")
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$(sec_protocol_map "$setup")
+$(sec_server_props "$setup")
 log.dirs=$dir/data
 num.partitions=1
 default.replication.factor=$rf
@@ -300,12 +338,14 @@ EOF
 }
 
 format_node() { # setup id cluster-id
-    local dir
+    local dir scram=()
     dir=$(node_dir "$1" "$2")
+    mapfile -t scram < <(sec_format_args "$1")
     rm -rf "$dir/data" "$dir/kafka.log" "$dir/kafka.out"
     if ! "$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         -Dlog4j2.configurationFile="$(tools_log_config)" -cp "$LIB/*" \
-        kafka.tools.StorageTool format -t "$3" -c "$dir/server.properties" >"$dir/format.out" 2>&1; then
+        kafka.tools.StorageTool format -t "$3" -c "$dir/server.properties" \
+        "${scram[@]}" >"$dir/format.out" 2>&1; then
         cat "$dir/format.out" >&2
         die "formatting storage of $1 node $2 failed"
     fi
@@ -412,7 +452,7 @@ wait_ready() { # setup ids...
 
 check_ports_free() { # setup id
     local p
-    for p in $(broker_port "$1" "$2") $(ctrl_port "$1" "$2"); do
+    for p in $(broker_port "$1" "$2") $(ctrl_port "$1" "$2") $(sec_ports "$1" "$2"); do
         if port_open "$p"; then
             die "port $p is already in use by another process (another broker?); stop it or set KPROD_KAFKA_PORT / KPROD_CLUSTER_PORT"
         fi
@@ -447,6 +487,7 @@ cmd_start() {
     started=$SECONDS
     if ((keep == 0)); then
         cid=$(new_cluster_id)
+        ((SECURITY)) && sec_make "$setup"
         for id in $(node_ids "$setup"); do
             check_ports_free "$setup" "$id"
             write_node_config "$setup" "$id"
@@ -591,11 +632,12 @@ cmd_start_node() {
 }
 
 cmd_consume() {
-    local setup=single topic='' count='' brokers='' a
+    local setup=single topic='' count='' brokers='' config='' a
     for a in "$@"; do
         case $a in
         --cluster) setup=cluster ;;
         --brokers=*) brokers=${a#--brokers=} ;;
+        --config=*) config=${a#--config=} ;;
         -*) die "consume: unknown option '$a'" ;;
         *)
             if [[ -z $topic ]]; then
@@ -612,6 +654,7 @@ cmd_consume() {
     command -v kcat >/dev/null || die "kcat not found: run scripts/install-deps.sh"
     [[ -n $brokers ]] || brokers=$(bootstrap "$setup")
     local args=(-C -q -b "$brokers" -t "$topic" -o beginning -f "$CONSUME_FORMAT")
+    [[ -n $config ]] && args+=(-F "$config")
     [[ -z $count ]] && args+=(-e) || args+=(-c "$count")
     # kcat prints a null key or value as an empty field; mark it NULL here
     # (kcat's own -Z also turns empty ones into NULL). The length fields keep
@@ -646,6 +689,13 @@ main() {
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     brokers) cmd_brokers "$@" ;;
+    security-dir)
+        case ${1:-} in
+        --cluster) sec_dir cluster ;;
+        '') sec_dir single ;;
+        *) die "security-dir: unknown argument '$1'" ;;
+        esac
+        ;;
     kill-node) cmd_kill_node "$@" ;;
     start-node) cmd_start_node "$@" ;;
     consume) cmd_consume "$@" ;;

@@ -4,15 +4,20 @@
 #   2. format check (scripts/format.sh --check)
 #   3. build build/ (-DKPROD_WERROR=ON), build-asan/ (+ -DKPROD_SANITIZE=ON)
 #      and build-tsan/ (+ -DKPROD_TSAN=ON)
-#   4. start the single broker; ctest -L 'unit|mock|broker' in build/ and
-#      build-asan/; the transaction tests against Kafka 3.9.2 (-L kafka39,
-#      scripts/compat.sh) in build/; the threaded tests (TSAN_TESTS)
-#      in build-tsan/
-#   5. start the three-node cluster; ctest -L cluster in build/; stop it
+#   4. start the single broker (with its secured listeners: SSL, mutual TLS,
+#      SASL_PLAINTEXT, SASL_SSL, wrong-host and expired certificates); ctest
+#      -L 'unit|mock|broker|security' in build/ and build-asan/; the
+#      transaction tests against Kafka 3.9.2 (-L kafka39, scripts/compat.sh)
+#      in build/; the threaded tests (TSAN_TESTS) in build-tsan/
+#   5. start the three-node cluster (with a SASL_SSL listener per node);
+#      ctest -L cluster in build/; stop it
 #   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
 #      build-fuzz/). 20 s per target, not the 60 s one might like, keeps the
 #      whole run within CI's budget (about 30 minutes); run longer by hand
 #      (docs/TESTING.md, "Fuzzing"). A finding fails the run.
+#   7. secrets: the whole run's output (this script's, every ctest log) must
+#      not hold a password of the secured listeners or of the tests
+#      (tests/security/check_secrets.sh).
 # Every step runs even when an earlier one failed (except tests of a tree
 # that did not build); the run fails if any step failed, after printing the
 # broker logs' tail when tests failed. Brokers this script started are
@@ -41,7 +46,7 @@ for a in "$@"; do
     --no-deps) no_deps=1 ;;
     --no-fuzz) no_fuzz=1 ;;
     -h | --help)
-        sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -53,12 +58,16 @@ done
 
 t0=$SECONDS
 failed=()
+# The whole run's output, for the secrets step at the end.
+run_log=$(mktemp /tmp/kprod-test-run.XXXXXX)
+exec > >(tee "$run_log") 2>&1
 stop_single=0 stop_cluster=0
 
 step() { echo; echo "=== [$((SECONDS - t0))s] $*"; }
 
 cleanup() {
     local rc=$?
+    rm -f "${run_log:-}"
     ((stop_cluster)) && bash "$K" stop --cluster || true
     ((stop_single)) && bash "$K" stop || true
     exit $rc
@@ -121,6 +130,9 @@ if ((${#trees[@]} > 0)); then
             step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }
+            step "ctest $t: security (the broker's secured listeners)"
+            ctest --test-dir "$t" -L security --output-on-failure --no-tests=ignore ||
+                { failed+=("$t security"); tests_failed=1; }
         done
         if [[ " ${trees[*]} " == *" build "* ]]; then
             step "ctest build: kafka39 (transactions, classic protocol, Kafka 3.9.2)"
@@ -175,6 +187,13 @@ if ((no_fuzz == 0)); then
     step "fuzz: scripts/fuzz.sh --seconds $fuzz_seconds (every target)"
     bash scripts/fuzz.sh --seconds "$fuzz_seconds" || failed+=("fuzz")
 fi
+
+step "secrets: none in the run's output"
+logs=("$run_log")
+for t in build build-asan build-tsan; do
+    for f in "$t"/Testing/Temporary/LastTest*.log; do [[ -f $f ]] && logs+=("$f"); done
+done
+bash tests/security/check_secrets.sh "${logs[@]}" || failed+=("secrets")
 
 echo
 if ((${#failed[@]} > 0)); then

@@ -7,6 +7,7 @@
 #include "accumulator.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,7 +276,10 @@ int64_t kp_acc_apply_topic(kp_acc *acc, const char *name, kprod_err_t err, int32
 /* Waits until the topic's partition count is known. */
 static kprod_err_t await_partitions_locked(kp_acc *acc, kp_topic *t, int64_t deadline_ms,
                                            int *wake) {
+    uint64_t fail_seq = acc->md_fail_seq;
     while (t->partition_count <= 0) {
+        if (acc->md_fail_seq != fail_seq)
+            return acc->md_fail_err; /* the brokers refused us meanwhile */
         if (t->unknown_confirmed) {
             /* An earlier send already waited its max.block.ms out and the
              * cluster still says the topic does not exist: fail at once,
@@ -585,7 +589,7 @@ static int partition_has_leader(int32_t partition, void *opaque) {
  * code, gathered only on this (failing) path. count and md_err are the
  * topic's as seen under the lock (-1 and 0 without a topic). */
 static void explain(const kp_acc *acc, const kp_append *a, kprod_err_t err, int32_t count,
-                    kprod_err_t md_err) {
+                    kprod_err_t md_err, const char *refused) {
     const kp_config *cfg = acc->cfg;
     switch (err) {
     case KPROD_ERR__INVALID_TOPIC:
@@ -630,20 +634,24 @@ static void explain(const kp_acc *acc, const kp_append *a, kprod_err_t err, int3
         kp_errdetail_set("a key or value length below -1 (-1 means null)");
         break;
     default:
-        kp_errdetail_set("%s", kprod_err_str(err));
+        if (refused) /* the brokers refused the security setup while this send waited */
+            kp_errdetail_set("no metadata for topic '%.255s': %s", a->topic, refused);
+        else
+            kp_errdetail_set("%s", kprod_err_str(err));
     }
 }
 
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a) {
     if (a->key_len < -1 || a->value_len < -1) {
-        explain(acc, a, KPROD_ERR__INVALID_ARG, -1, 0); /* -1 is null; nothing else is below 0 */
+        explain(acc, a, KPROD_ERR__INVALID_ARG, -1, 0,
+                NULL); /* -1 is null; nothing else is below 0 */
         return KPROD_ERR__INVALID_ARG;
     }
     size_t limit = (size_t)acc->cfg->max_request_size;
     if ((size_t)acc->cfg->buffer_memory < limit)
         limit = (size_t)acc->cfg->buffer_memory;
     if (record_size_bound(a) > limit && record_size_alone(a) > limit) {
-        explain(acc, a, KPROD_ERR__MSG_SIZE_TOO_LARGE, -1, 0);
+        explain(acc, a, KPROD_ERR__MSG_SIZE_TOO_LARGE, -1, 0, NULL);
         return KPROD_ERR__MSG_SIZE_TOO_LARGE;
     }
 
@@ -689,11 +697,15 @@ kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a) {
     }
     int32_t count = err && t ? t->partition_count : -1;
     kprod_err_t md_err = err && t ? t->md_err : KPROD_ERR_NO_ERROR;
+    char refused[sizeof(acc->md_fail_why)];
+    refused[0] = '\0';
+    if (err && err == acc->md_fail_err && acc->md_fail_seq > 0)
+        memcpy(refused, acc->md_fail_why, sizeof(refused));
     pthread_mutex_unlock(&acc->lock);
     if (wake)
         acc->wake_sender(acc->wake_opaque);
     if (err)
-        explain(acc, a, err, count, md_err);
+        explain(acc, a, err, count, md_err, refused[0] ? refused : NULL);
     return err;
 }
 
@@ -855,6 +867,27 @@ void kp_acc_take_all(kp_acc *acc, kp_batchvec *out) {
         while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
             release_buffer_locked(acc, pop_locked(acc, q));
     }
+    pthread_mutex_unlock(&acc->lock);
+}
+
+void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch *head),
+                          void *opaque, kp_batchvec *out) {
+    pthread_mutex_lock(&acc->lock);
+    for (kp_partq *q = acc->act_head; q; q = q->act_next) {
+        if (!q->head || !match(opaque, q->head))
+            continue;
+        while (q->head && kp_batchvec_push(out, q->head) == KPROD_ERR_NO_ERROR)
+            release_buffer_locked(acc, pop_locked(acc, q));
+    }
+    pthread_mutex_unlock(&acc->lock);
+}
+
+void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err, const char *why) {
+    pthread_mutex_lock(&acc->lock);
+    acc->md_fail_err = err;
+    snprintf(acc->md_fail_why, sizeof(acc->md_fail_why), "%s", why);
+    acc->md_fail_seq++;
+    pthread_cond_broadcast(&acc->md_cv);
     pthread_mutex_unlock(&acc->lock);
 }
 

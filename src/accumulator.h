@@ -54,7 +54,8 @@ typedef struct kp_append {
  * buffer.memory (together at most max.block.ms), chooses the partition and
  * encodes the record into its batch. On error nothing is left behind.
  * Errors: _INVALID_ARG (a length below -1), _MSG_SIZE_TOO_LARGE, _INVALID_TOPIC, _UNKNOWN_TOPIC,
- * _TIMED_OUT, _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, the shutdown
+ * _TIMED_OUT, _UNKNOWN_PARTITION (from the partitioner), _QUEUE_FULL, _NO_MEMORY, the error of
+ * kp_acc_fail_metadata_waits while waiting for a topic's partitions, the shutdown
  * error (_CLOSED, _FATAL) once kp_acc_shut was called, and _INTERRUPTED instead of a wait (or
  * from one) once kp_acc_interrupt was called. */
 kprod_err_t kp_acc_append(kp_acc *acc, const kp_append *a);
@@ -138,6 +139,14 @@ void kp_acc_settle(kp_acc *acc, kp_batch *const *finished, int nfinished, kp_bat
                    int nretry);
 /* Takes every queued batch off (close, fatal error), buffers released. */
 void kp_acc_take_all(kp_acc *acc, kp_batchvec *out);
+/* Takes off every queued batch of each partition whose head batch match
+ * says yes to (called under the lock, like a drain callback). */
+void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch *head),
+                          void *opaque, kp_batchvec *out);
+/* Sends waiting for a topic's partitions now return err, with why for
+ * kprod_last_errstr (no metadata can come: the brokers refuse to
+ * authenticate us); later ones wait as usual. */
+void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err, const char *why);
 
 /* Every topic name (valid as long as the accumulator), in *names (the
  * caller frees the array), and whether any topic wants metadata. Clears the

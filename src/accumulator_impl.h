@@ -69,9 +69,12 @@ struct kp_acc {
     uint64_t flush_upto;  /* batches of epochs <= this are ready now */
     kprod_err_t shut_err; /* set once: appends fail with it */
     int interrupted;      /* kp_acc_interrupt: an append that would wait fails instead */
-    atomic_int closing;   /* everything is ready; read without the lock too */
-    int space_waiters;    /* appends waiting for buffer.memory: every batch is ready */
-    size_t space_want;    /* free bytes that wake them (see wake_space_waiters) */
+    uint64_t md_fail_seq; /* bumped by kp_acc_fail_metadata_waits */
+    kprod_err_t md_fail_err;
+    char md_fail_why[512]; /* its reason, for kprod_last_errstr */
+    atomic_int closing;    /* everything is ready; read without the lock too */
+    int space_waiters;     /* appends waiting for buffer.memory: every batch is ready */
+    size_t space_want;     /* free bytes that wake them (see wake_space_waiters) */
 
     int64_t sender_wake_ms; /* when the sleeping sender plans to look; INT64_MAX never */
     atomic_int md_hint;     /* some topic may want metadata (read without the lock) */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config_security.h"
 #include "config_table.h"
 #include "props.h"
 
@@ -34,6 +35,8 @@ struct kprod_conf_s {
     void *dr_opaque;
     kprod_log_cb log_cb;
     void *log_opaque;
+    kprod_oauthbearer_token_cb token_cb;
+    void *token_opaque;
     kprod_error_cb error_cb;
     void *error_opaque;
     kprod_stats_cb stats_cb;
@@ -78,11 +81,18 @@ KPROD_API kprod_conf_t *kprod_conf_new(void) {
     return c;
 }
 
+/* Frees a value, wiping it first when it is a secret. */
+static void free_value(kp_conf_id id, char *v) {
+    if (v && kp_conf_props[id].secret)
+        explicit_bzero(v, strlen(v));
+    free(v);
+}
+
 KPROD_API void kprod_conf_destroy(kprod_conf_t *conf) {
     if (!conf)
         return;
     for (int i = 0; i < KP_P__COUNT; i++)
-        free(conf->text[i]);
+        free_value((kp_conf_id)i, conf->text[i]);
     free(conf);
 }
 
@@ -129,7 +139,7 @@ static int convert_alias(const kp_conf_alias *a, const char *v, char **out, char
     if (a->conv == KP_CONV_KBYTES) {
         /* Validate as a number of KiB so the message speaks the alias's unit. */
         kp_conf_prop kb = {a->name, KP_CONF_LONG, NULL, t->min / 1024, t->max / 1024,
-                           NULL,    NULL,         NULL, NULL};
+                           NULL,    NULL,         NULL, NULL,          0};
         int64_t n;
         if (kp_conf_parse_value(&kb, v, &n, errstr, errstr_size) != 0)
             return -1;
@@ -169,7 +179,7 @@ KPROD_API kprod_err_t kprod_conf_set(kprod_conf_t *conf, const char *name, const
     if (v && alias) {
         char *conv = NULL;
         int r = convert_alias(alias, v, &conv, errstr, errstr_size);
-        free(v);
+        free_value(id, v);
         if (r != 0)
             return KPROD_ERR__INVALID_CONFIG;
         v = conv;
@@ -184,10 +194,10 @@ KPROD_API kprod_err_t kprod_conf_set(kprod_conf_t *conf, const char *name, const
             size_t n = strlen(errstr);
             snprintf(errstr + n, errstr_size - n, " (set as \"%s\")", alias->name);
         }
-        free(v);
+        free_value(id, v);
         return KPROD_ERR__INVALID_CONFIG;
     }
-    free(conf->text[id]);
+    free_value(id, conf->text[id]);
     conf->text[id] = v;
     conf->num[id] = num;
     conf->set[id] = 1;
@@ -204,7 +214,9 @@ KPROD_API kprod_err_t kprod_conf_get(const kprod_conf_t *conf, const char *name,
         return KPROD_ERR__UNKNOWN_PROPERTY;
     char buf[32];
     const char *v = conf->text[id] ? conf->text[id] : "";
-    if (alias && alias->conv == KP_CONV_KBYTES) {
+    if (kp_conf_props[id].secret && *v)
+        v = "[hidden]"; /* as Java prints a Password */
+    else if (alias && alias->conv == KP_CONV_KBYTES) {
         snprintf(buf, sizeof(buf), "%lld", (long long)(conf->num[id] / 1024));
         v = buf;
     }
@@ -243,6 +255,14 @@ KPROD_API void kprod_conf_set_delivery_cb(kprod_conf_t *conf, kprod_delivery_cb 
         return;
     conf->dr_cb = cb;
     conf->dr_opaque = cb_opaque;
+}
+
+KPROD_API void kprod_conf_set_oauthbearer_token_cb(kprod_conf_t *conf,
+                                                   kprod_oauthbearer_token_cb cb, void *opaque) {
+    if (!conf)
+        return;
+    conf->token_cb = cb;
+    conf->token_opaque = opaque;
 }
 
 KPROD_API void kprod_conf_set_log_cb(kprod_conf_t *conf, kprod_log_cb cb, void *opaque) {
@@ -554,8 +574,11 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
     if (c->text[KP_P_TRANSACTIONAL_ID] &&
         !(o->transactional_id = dupstr(c->text[KP_P_TRANSACTIONAL_ID])))
         goto fail;
-    if (!(o->sasl_mechanism = dupstr(c->text[KP_P_SASL_MECHANISM])))
-        goto fail;
+    kp_conf_view view = {c->text, c->num, c->set, c->token_cb, c->token_opaque};
+    err = kp_conf_resolve_security(&view, o, errstr, errstr_size);
+    if (err)
+        goto fail_quiet;
+    err = KPROD_ERR__NO_MEMORY;
     if (c->set[KP_P_CLIENT_ID]) {
         o->client_id = dupstr(c->text[KP_P_CLIENT_ID]);
     } else {
@@ -595,6 +618,7 @@ kprod_err_t kp_conf_resolve(const kprod_conf_t *c, kp_config *o, char *errstr, s
 fail:
     if (err == KPROD_ERR__NO_MEMORY)
         errf(errstr, errstr_size, "Out of memory resolving the configuration");
+fail_quiet:
     kp_config_free(o);
     return err;
 }
@@ -605,7 +629,7 @@ void kp_config_free(kp_config *c) {
     free(c->bootstrap_servers);
     free(c->client_id);
     free(c->transactional_id);
-    free(c->sasl_mechanism);
+    kp_config_security_free(c);
     free(c->notes);
     memset(c, 0, sizeof(*c));
 }

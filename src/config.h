@@ -14,8 +14,12 @@
 
 #include "kprod.h"
 #include "log.h"
+#include "net/tls.h"
 #include "protocol/compression.h"
+#include "security/sasl.h"
 #include "serializer.h"
+
+enum { KP_SECURITY_PLAINTEXT, KP_SECURITY_SSL, KP_SECURITY_SASL_PLAINTEXT, KP_SECURITY_SASL_SSL };
 
 typedef struct kp_config {
     char *bootstrap_servers; /* "host:port,host:port", non-empty, each entry valid
@@ -46,7 +50,10 @@ typedef struct kp_config {
     int64_t connections_max_idle_ms; /* -1 = never close idle connections */
     char *transactional_id;          /* NULL when not set */
     int64_t transaction_timeout_ms;
-    char *sasl_mechanism; /* stored only: SASL is not implemented */
+    int security_protocol; /* KP_SECURITY_*: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL */
+    kp_tls_settings tls;   /* tls.enabled with SSL and SASL_SSL */
+    int sasl_enabled;      /* SASL_PLAINTEXT or SASL_SSL */
+    kp_sasl_settings sasl; /* the mechanism and its credentials (when sasl_enabled) */
     kp_ser_kind key_serializer;
     kp_ser_kind value_serializer;
     int delivery_thread;          /* 1: delivery.report.mode=thread, 0: poll */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config_security.h"
 #include "hostport.h"
 #include "log.h"
 
@@ -32,6 +33,7 @@ static const char *const dns_lookup_values[] = {"use_all_dns_ips",
 static const char *const recovery_values[] = {"none", "rebootstrap", NULL};
 static const char *const recording_level_values[] = {"INFO", "DEBUG", "TRACE", NULL};
 static const char *const allocation_values[] = {"full", "incremental", NULL};
+static const char *const ssl_protocol_values[] = {"TLSv1.2", "TLSv1.3", "TLS", NULL};
 
 static int check_bootstrap(const kp_conf_prop *p, const char *value, int64_t *num, char *errstr,
                            size_t errstr_size);
@@ -168,12 +170,101 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
                                           "Longest a transaction may stay open before the "
                                           "coordinator aborts it."),
     [KP_P_SECURITY_PROTOCOL] = {"security.protocol", KP_CONF_ENUM, "PLAINTEXT", 0, 0,
-                                security_values, check_security_protocol,
-                                "PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL: not supported yet)",
-                                "Protocol used to talk to brokers."},
-    [KP_P_SASL_MECHANISM] = {"sasl.mechanism", KP_CONF_STRING, "GSSAPI", 0, 0, NULL, NULL,
-                             "any string (stored only)",
-                             "SASL mechanism; stored for when SASL is supported."},
+                                security_values, check_security_protocol, NULL,
+                                "How to talk to brokers: `PLAINTEXT`, `SSL` (TLS), "
+                                "`SASL_PLAINTEXT` (SASL, no TLS) or `SASL_SSL` (SASL over TLS). "
+                                "Case-insensitive. docs/SECURITY.md has worked examples."},
+    [KP_P_SSL_PROTOCOL] = P_ENUM("ssl.protocol", "TLSv1.3", ssl_protocol_values,
+                                 "Accepted for Java files; the versions offered are "
+                                 "ssl.enabled.protocols'."),
+    [KP_P_SSL_ENABLED_PROTOCOLS] =
+        {"ssl.enabled.protocols", KP_CONF_LIST, "TLSv1.2,TLSv1.3", 0, 0, NULL,
+         kp_check_tls_versions, "TLSv1.2, TLSv1.3 (either or both)",
+         "TLS versions offered (OpenSSL 3). Older versions are refused."},
+    [KP_P_SSL_CIPHER_SUITES] = {"ssl.cipher.suites", KP_CONF_LIST, "", 0, 0, NULL, NULL,
+                                "IANA (Java) or OpenSSL suite names, comma-separated",
+                                "Cipher suites offered; empty: OpenSSL's defaults. TLS 1.3 and "
+                                "1.2 suites may be mixed; a name OpenSSL does not know fails "
+                                "kprod_new()."},
+    [KP_P_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM] =
+        {"ssl.endpoint.identification.algorithm", KP_CONF_STRING, "https", 0, 0, NULL,
+         kp_check_endpoint_algorithm, "https, or empty (librdkafka: none) to turn it off",
+         "`https`: the broker's certificate must name the host (DNS name or IP address, from "
+         "bootstrap.servers or metadata) kprod connects to. Empty turns that check off: any "
+         "certificate the CA signed is then accepted for any broker."},
+    [KP_P_SSL_CERTIFICATE_VERIFICATION] =
+        P_BOOL("enable.ssl.certificate.verification", "true",
+               "librdkafka's name, kprod only: `false` accepts any certificate, signed or not "
+               "(for tests only: anyone in between can read and change everything)."),
+    [KP_P_SSL_TRUSTSTORE_TYPE] = {"ssl.truststore.type", KP_CONF_STRING, "", 0, 0, NULL,
+                                  kp_check_store_type, "PEM, PKCS12, or empty",
+                                  "Format of ssl.truststore.location. Empty (Java's default is "
+                                  "JKS): PEM or PKCS12, told apart by the file's content. JKS "
+                                  "is refused with how to convert it."},
+    [KP_P_SSL_TRUSTSTORE_LOCATION] = {"ssl.truststore.location", KP_CONF_STRING, NULL, 0, 0, NULL,
+                                      NULL,
+                                      "a file (PEM: a directory of hashed certificates "
+                                      "too)",
+                                      "CA certificates that sign the brokers' certificates. Not "
+                                      "set: the system's store (OpenSSL's default paths)."},
+    [KP_P_SSL_TRUSTSTORE_PASSWORD] = {"ssl.truststore.password", KP_CONF_STRING, NULL, 0, 0, NULL,
+                                      NULL, "any string",
+                                      "Password of a PKCS12 truststore. Secret.", 1},
+    [KP_P_SSL_TRUSTSTORE_CERTIFICATES] = {"ssl.truststore.certificates", KP_CONF_STRING, NULL, 0, 0,
+                                          NULL, NULL, "PEM text",
+                                          "CA certificates in PEM, instead of a file "
+                                          "(ssl.truststore.type PEM or empty)."},
+    [KP_P_SSL_KEYSTORE_TYPE] = {"ssl.keystore.type", KP_CONF_STRING, "", 0, 0, NULL,
+                                kp_check_store_type, "PEM, PKCS12, or empty",
+                                "Format of ssl.keystore.location, as ssl.truststore.type."},
+    [KP_P_SSL_KEYSTORE_LOCATION] = {"ssl.keystore.location", KP_CONF_STRING, NULL, 0, 0, NULL, NULL,
+                                    "a file",
+                                    "The client's certificate chain and private key (mutual "
+                                    "TLS): PKCS12, or PEM with the key and the chain."},
+    [KP_P_SSL_KEYSTORE_PASSWORD] = {"ssl.keystore.password", KP_CONF_STRING, NULL, 0, 0, NULL, NULL,
+                                    "any string", "Password of a PKCS12 keystore. Secret.", 1},
+    [KP_P_SSL_KEYSTORE_KEY] = {"ssl.keystore.key", KP_CONF_STRING, NULL, 0, 0, NULL, NULL,
+                               "PEM text",
+                               "The client's private key in PEM (PKCS#8, encrypted with "
+                               "ssl.key.password or not), instead of a keystore file. Secret.",
+                               1},
+    [KP_P_SSL_KEYSTORE_CERTIFICATE_CHAIN] = {"ssl.keystore.certificate.chain", KP_CONF_STRING, NULL,
+                                             0, 0, NULL, NULL, "PEM text",
+                                             "The client's certificate chain in PEM, with "
+                                             "ssl.keystore.key."},
+    [KP_P_SSL_KEY_PASSWORD] = {"ssl.key.password", KP_CONF_STRING, NULL, 0, 0, NULL, NULL,
+                               "any string",
+                               "Password of the client's private key (an encrypted PEM key, or "
+                               "the key in a PKCS12 keystore when it differs from the store's). "
+                               "Secret.",
+                               1},
+    [KP_P_SSL_CERTIFICATE_LOCATION] = {"ssl.certificate.location", KP_CONF_STRING, NULL, 0, 0, NULL,
+                                       NULL, "a PEM file",
+                                       "librdkafka's name, kprod only: the client's certificate "
+                                       "chain, with ssl.key.location (instead of a keystore)."},
+    [KP_P_SSL_KEY_LOCATION] = {"ssl.key.location", KP_CONF_STRING, NULL, 0, 0, NULL, NULL,
+                               "a PEM file",
+                               "librdkafka's name, kprod only: the client's private key "
+                               "(encrypted with ssl.key.password or not)."},
+    [KP_P_SASL_MECHANISM] = {"sasl.mechanism", KP_CONF_STRING, "GSSAPI", 0, 0, NULL,
+                             kp_check_sasl_mechanism,
+                             "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER",
+                             "SASL mechanism for SASL_PLAINTEXT and SASL_SSL. Java's default "
+                             "GSSAPI (Kerberos) is not supported: with SASL set one of the "
+                             "others."},
+    [KP_P_SASL_JAAS_CONFIG] = {"sasl.jaas.config", KP_CONF_STRING, NULL, 0, 0, NULL, kp_check_jaas,
+                               "one JAAS login module entry",
+                               "Java's login module line: `PlainLoginModule` and "
+                               "`ScramLoginModule` (username, password) or "
+                               "`OAuthBearerLoginModule` (unsecuredLogin* options) of "
+                               "org.apache.kafka.common.security. Secret.",
+                               1},
+    [KP_P_SASL_USERNAME] = {"sasl.username", KP_CONF_STRING, NULL, 0, 0, NULL, NULL, "any string",
+                            "librdkafka's name, kprod only: the PLAIN or SCRAM user, instead of "
+                            "sasl.jaas.config."},
+    [KP_P_SASL_PASSWORD] = {"sasl.password", KP_CONF_STRING, NULL, 0, 0, NULL, NULL, "any string",
+                            "librdkafka's name, kprod only: the PLAIN or SCRAM password. Secret.",
+                            1},
     [KP_P_DELIVERY_REPORT_MODE] = P_ENUM("delivery.report.mode", "poll", report_mode_values,
                                          "kprod only: where delivery reports run, in "
                                          "kprod_poll()/kprod_flush() on the application's "
@@ -343,6 +434,10 @@ const kp_conf_alias kp_conf_aliases[] = {
     {"compression.codec", KP_P_COMPRESSION_TYPE, KP_CONV_SAME},
     {"max.in.flight", KP_P_MAX_IN_FLIGHT, KP_CONV_SAME},
     {"sasl.mechanisms", KP_P_SASL_MECHANISM, KP_CONV_SAME},
+    {"ssl.ca.location", KP_P_SSL_TRUSTSTORE_LOCATION, KP_CONV_SAME},
+    {"ssl.ca.pem", KP_P_SSL_TRUSTSTORE_CERTIFICATES, KP_CONV_SAME},
+    {"ssl.certificate.pem", KP_P_SSL_KEYSTORE_CERTIFICATE_CHAIN, KP_CONV_SAME},
+    {"ssl.key.pem", KP_P_SSL_KEYSTORE_KEY, KP_CONV_SAME},
 };
 const size_t kp_conf_alias_count = sizeof(kp_conf_aliases) / sizeof(kp_conf_aliases[0]);
 
@@ -359,8 +454,27 @@ static const unsupported unsupported_names[] = {
     {"queue.buffering.max.messages",
      "a librdkafka property without a Java equivalent: kprod bounds buffered records by bytes, "
      "use buffer.memory"},
-    {"ssl.", "TLS is not supported by kprod yet"},
-    {"sasl.", "SASL is not supported by kprod yet (sasl.mechanism is stored only)"},
+    {"sasl.kerberos.", "GSSAPI (Kerberos) is not supported by kprod"},
+    {"sasl.login.", "kprod runs no Java login classes: OAUTHBEARER tokens come from "
+                    "kprod_conf_set_oauthbearer_token_cb() (docs/SECURITY.md)"},
+    {"sasl.oauthbearer.", "kprod does not fetch OAuth tokens itself: give them with "
+                          "kprod_conf_set_oauthbearer_token_cb() (docs/SECURITY.md)"},
+    {"enable.sasl.oauthbearer.unsecure.jwt",
+     "librdkafka's unsecured tokens: use sasl.jaas.config with OAuthBearerLoginModule and "
+     "unsecuredLoginStringClaim_sub (docs/SECURITY.md)"},
+    {"sasl.client.callback.handler.class", "kprod cannot load Java classes"},
+    {"sasl.server.", "a broker setting"},
+    {"ssl.engine.", "Java's SSLEngine (or librdkafka's OpenSSL engine): kprod uses OpenSSL as is"},
+    {"ssl.keymanager.algorithm", "Java's JSSE: kprod uses OpenSSL"},
+    {"ssl.trustmanager.algorithm", "Java's JSSE: kprod uses OpenSSL"},
+    {"ssl.provider", "Java's JSSE: kprod uses OpenSSL"},
+    {"ssl.providers", "OpenSSL providers are not configurable in kprod"},
+    {"ssl.secure.random.implementation", "Java's JSSE: kprod uses OpenSSL's random numbers"},
+    {"ssl.crl.location", "certificate revocation lists are not supported by kprod yet"},
+    {"ssl.sigalgs.list", "not configurable in kprod: OpenSSL's defaults"},
+    {"ssl.curves.list", "not configurable in kprod: OpenSSL's defaults"},
+    {"ssl_engine_id", "OpenSSL engines are not supported by kprod"},
+    {"ssl.client.auth", "a broker setting: a client gives its certificate with ssl.keystore.*"},
     {"security.providers", "Java security providers are not supported by kprod"},
 };
 
@@ -597,26 +711,16 @@ static int check_partitioner_class(const kp_conf_prop *p, const char *value, int
     return -1;
 }
 
-/* Case-insensitive like Java's; only PLAINTEXT works so far. */
+/* Case-insensitive like Java's. */
 static int check_security_protocol(const kp_conf_prop *p, const char *value, int64_t *num,
                                    char *errstr, size_t errstr_size) {
     int i = find_value(p, value, 1);
-    if (i == 0) {
-        *num = 0;
+    if (i >= 0) {
+        *num = i;
         return 0;
     }
-    if (errstr && errstr_size) {
-        if (i > 0)
-            snprintf(errstr, errstr_size,
-                     "Invalid value \"%s\" for \"%s\": %s is not supported by kprod yet; only "
-                     "PLAINTEXT is",
-                     value, p->name, p->values[i]);
-        else
-            snprintf(errstr, errstr_size,
-                     "Invalid value \"%s\" for \"%s\": expected PLAINTEXT (SSL, SASL_PLAINTEXT "
-                     "and SASL_SSL are not supported yet)",
-                     value, p->name);
-    }
+    err_set(errstr, errstr_size, "Invalid value \"%s\" for \"%s\": expected one of %s", p->name,
+            value, "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
     return -1;
 }
 
@@ -865,7 +969,22 @@ void kp_conf_write_markdown(FILE *f) {
           "  `socket.connection.setup.timeout.ms` above its `.max.ms`) is lowered to the\n"
           "  maximum.\n"
           "- A serializer or partitioner set with a `kprod_conf_set_*()` callback wins over\n"
-          "  `key.serializer` / `value.serializer` / `partitioner.class`.\n",
+          "  `key.serializer` / `value.serializer` / `partitioner.class`.\n"
+          "- `security.protocol` `SASL_PLAINTEXT` or `SASL_SSL` needs `sasl.mechanism` set\n"
+          "  to one kprod speaks (Java's default GSSAPI is refused) and its credentials:\n"
+          "  PLAIN and SCRAM a user and password from `sasl.jaas.config` (whose login\n"
+          "  module must match the mechanism) or `sasl.username`/`sasl.password`, not\n"
+          "  both; OAUTHBEARER a token callback or `sasl.jaas.config` with\n"
+          "  OAuthBearerLoginModule's unsecuredLogin options.\n"
+          "- `ssl.truststore.location` and `ssl.truststore.certificates` exclude each other;\n"
+          "  the client certificate comes one way: `ssl.keystore.location`,\n"
+          "  `ssl.keystore.key` with `ssl.keystore.certificate.chain`, or\n"
+          "  `ssl.certificate.location` with `ssl.key.location`. Files and stores are read\n"
+          "  by `kprod_new`, which fails with `_SSL` naming the file and the problem.\n"
+          "- ssl.* properties count only with `SSL` or `SASL_SSL`, sasl.* only with\n"
+          "  `SASL_PLAINTEXT` or `SASL_SSL`.\n"
+          "- Secrets (the properties marked Secret): `kprod_conf_get` returns `[hidden]`,\n"
+          "  and no error message or log line quotes them. docs/SECURITY.md has more.\n",
           f);
     md_not_applied(f);
     fputs("\n## librdkafka names\n\n"

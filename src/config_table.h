@@ -49,7 +49,27 @@ typedef enum kp_conf_id {
     KP_P_TRANSACTIONAL_ID,
     KP_P_TRANSACTION_TIMEOUT_MS,
     KP_P_SECURITY_PROTOCOL,
+    KP_P_SSL_PROTOCOL,
+    KP_P_SSL_ENABLED_PROTOCOLS,
+    KP_P_SSL_CIPHER_SUITES,
+    KP_P_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
+    KP_P_SSL_CERTIFICATE_VERIFICATION,
+    KP_P_SSL_TRUSTSTORE_TYPE,
+    KP_P_SSL_TRUSTSTORE_LOCATION,
+    KP_P_SSL_TRUSTSTORE_PASSWORD,
+    KP_P_SSL_TRUSTSTORE_CERTIFICATES,
+    KP_P_SSL_KEYSTORE_TYPE,
+    KP_P_SSL_KEYSTORE_LOCATION,
+    KP_P_SSL_KEYSTORE_PASSWORD,
+    KP_P_SSL_KEYSTORE_KEY,
+    KP_P_SSL_KEYSTORE_CERTIFICATE_CHAIN,
+    KP_P_SSL_KEY_PASSWORD,
+    KP_P_SSL_CERTIFICATE_LOCATION,
+    KP_P_SSL_KEY_LOCATION,
     KP_P_SASL_MECHANISM,
+    KP_P_SASL_JAAS_CONFIG,
+    KP_P_SASL_USERNAME,
+    KP_P_SASL_PASSWORD,
     KP_P_DELIVERY_REPORT_MODE,
     KP_P_RECEIVE_MESSAGE_MAX_BYTES,
     KP_P_DEBUG,
@@ -114,6 +134,7 @@ struct kp_conf_prop {
     kp_conf_check_fn check;    /* NULL: the generic parser for the type */
     const char *accepts;       /* docs: accepted values when not derived from min/max/values */
     const char *doc;           /* one line, Markdown */
+    int secret; /* a password, key or JAAS text: never echoed (kprod_conf_get gives [hidden]) */
 };
 
 extern const kp_conf_prop kp_conf_props[KP_P__COUNT];

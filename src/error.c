@@ -2,7 +2,7 @@
  * kprod.h so that the three can never disagree.
  *
  * Each lookup is a switch generated from the list: the compiler turns it into
- * a jump table (the codes are dense from -129 to 133), and a duplicate code in
+ * a jump table (the codes are dense from -130 to 133), and a duplicate code in
  * the list becomes a compile error ("duplicate case value") instead of a
  * silently shadowed entry. */
 #include "kprod.h"

@@ -56,10 +56,14 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
     log_notes(&p->cfg);
     p->acc = kp_acc_new(&p->cfg);
     p->reports = p->acc ? kp_reports_new(&p->cfg, p->acc) : NULL;
-    p->sender = p->reports ? kp_sender_new(&p->cfg, p->acc, p->reports) : NULL;
+    char why[512] = "";
+    p->sender = p->reports ? kp_sender_new(&p->cfg, p->acc, p->reports, why, sizeof(why)) : NULL;
     if (!p->sender) {
         producer_free(p);
-        return KPROD_ERR__NO_MEMORY;
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "%s", why[0] ? why : "out of memory");
+        /* TLS files and stores are read here: their errors are the config's */
+        return why[0] ? KPROD_ERR__SSL : KPROD_ERR__NO_MEMORY;
     }
     if (kp_txn_enabled(kp_sender_txn(p->sender)))
         p->txn = kp_sender_txn(p->sender);

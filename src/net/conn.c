@@ -35,9 +35,17 @@ void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,
 }
 
 static void close_socket(kp_conn *c) {
+    kp_tls_free(c->tls);
+    c->tls = NULL;
+    c->tls_want_write = 0;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
+}
+
+int kp_conn_security_err(kprod_err_t err) {
+    return err == KPROD_ERR__SSL || err == KPROD_ERR_SASL_AUTHENTICATION_FAILED ||
+           err == KPROD_ERR_UNSUPPORTED_SASL_MECHANISM || err == KPROD_ERR_ILLEGAL_SASL_STATE;
 }
 
 void kp_conn_destroy(kp_conn *c) {
@@ -101,6 +109,9 @@ static int try_next_address(kp_conn *c, int64_t now_ms) {
         }
         c->fd = fd;
         c->state = KP_CONN_CONNECTING;
+        c->phase = "connect";
+        /* socket.connection.setup.timeout.ms covers the whole setup from
+         * here: TCP, TLS, ApiVersions and SASL. */
         c->state_deadline_ms = now_ms + c->settings->setup_timeout_ms;
         return 0;
     }
@@ -206,7 +217,9 @@ short kp_conn_events(const kp_conn *c) {
         return 0;
     if (c->state == KP_CONN_CONNECTING)
         return POLLOUT;
-    return (short)(POLLIN | (c->out.len > c->out_off ? POLLOUT : 0));
+    if (c->state == KP_CONN_TLS)
+        return c->tls_want_write ? POLLOUT : POLLIN;
+    return (short)(POLLIN | (c->out.len > c->out_off || c->tls_want_write ? POLLOUT : 0));
 }
 
 static void unlink_head(kp_conn *c) {
@@ -221,9 +234,11 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
                   const kp_conn_handlers *h) {
     if (why)
         snprintf(c->err, sizeof(c->err), "%s", why);
+    c->last_err = err;
     if (err == KPROD_ERR__BAD_MSG || err == KPROD_ERR__UNSUPPORTED_FEATURE)
         c->misbehaved = 1;
-    if (c->state != KP_CONN_DOWN && err != KPROD_ERR__PURGED_ON_CLOSE)
+    int was_down = c->state == KP_CONN_DOWN;
+    if (!was_down && err != KPROD_ERR__PURGED_ON_CLOSE && !kp_conn_security_err(err))
         log_down(c, c->state == KP_CONN_READY && !c->head && err == KPROD_ERR__TRANSPORT);
     if (c->state == KP_CONN_READY)
         c->cnt.disconnects++;
@@ -239,7 +254,23 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
     c->out_off = 0;
     c->out_total = c->written_total = 0;
     went_down(c, now_ms);
+    if (!was_down && h->on_down)
+        h->on_down(c, err, h->opaque);
 }
+
+void kp_conn_set_phase(kp_conn *c, const char *phase) { c->phase = phase; }
+
+/* The setup timeout does not bound a re-authentication: its answers come
+ * after those of the requests already in flight (a broker answers in
+ * order), which request.timeout.ms bounds, and so it bounds these too. */
+void kp_conn_begin_reauth(kp_conn *c, int64_t now_ms) {
+    (void)now_ms;
+    c->state = KP_CONN_HANDSHAKE;
+    c->phase = "SASL re-authentication";
+    c->state_deadline_ms = INT64_MAX;
+}
+
+void kp_conn_reauthenticated(kp_conn *c) { c->state = KP_CONN_READY; }
 
 void kp_conn_set_ready(kp_conn *c) {
     c->state = KP_CONN_READY;
@@ -274,19 +305,98 @@ static void mark_written(kp_conn *c, const kp_conn_handlers *h) {
     complete_written(c, h);
 }
 
-static int do_write(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
-    while (c->out_off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            if (errno == EINTR)
-                continue;
-            char why[256];
-            snprintf(why, sizeof(why), "send to %s:%d: %s", c->host, c->port, strerror(errno));
+/* A TLS failure while the connection is still being set up is a security
+ * failure (in TLS 1.3 a broker that wants a client certificate says so
+ * with an alert after the client's handshake is done); once the
+ * connection was ready it is a lost connection like any other. */
+static kprod_err_t tls_error(const kp_conn *c, kp_tls_status st) {
+    return st == KP_TLS_FAILED && c->state == KP_CONN_HANDSHAKE ? KPROD_ERR__SSL
+                                                                : KPROD_ERR__TRANSPORT;
+}
+
+/* The byte I/O under the framing: the socket, or the TLS session over it.
+ * Both return the bytes moved (> 0), 0 when the socket would block, or -1
+ * with the connection failed. */
+static ssize_t conn_send(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    const uint8_t *p = c->out.data + c->out_off;
+    size_t len = c->out.len - c->out_off;
+    char why[sizeof(c->err)];
+    if (c->tls) {
+        size_t put = 0;
+        kp_tls_status st = kp_tls_write(c->tls, p, len, &put, why, sizeof(why));
+        switch (st) {
+        case KP_TLS_OK:
+            return (ssize_t)put;
+        case KP_TLS_WANT_READ: /* poll() always watches for reading */
+        case KP_TLS_WANT_WRITE:
+            return 0;
+        case KP_TLS_CLOSED:
+            snprintf(why, sizeof(why), "broker %s:%d closed the connection", c->host, c->port);
             kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
             return -1;
+        default:
+            kp_conn_fail(c, tls_error(c, st), why, now_ms, h);
+            return -1;
         }
+    }
+    for (;;) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno != EINTR)
+            break;
+    }
+    snprintf(why, sizeof(why), "send to %s:%d: %s", c->host, c->port, strerror(errno));
+    kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+    return -1;
+}
+
+/* Into buf[0..room): bytes read (> 0), 0 when nothing more is there now,
+ * -1 with the connection failed (closed by the broker included). */
+static ssize_t conn_recv(kp_conn *c, uint8_t *buf, size_t room, int64_t now_ms,
+                         const kp_conn_handlers *h) {
+    char why[sizeof(c->err)];
+    if (c->tls) {
+        size_t got = 0;
+        kp_tls_status st = kp_tls_read(c->tls, buf, room, &got, why, sizeof(why));
+        c->tls_want_write = st == KP_TLS_WANT_WRITE;
+        if (st == KP_TLS_OK)
+            return (ssize_t)got;
+        if (st == KP_TLS_WANT_READ || st == KP_TLS_WANT_WRITE)
+            return 0;
+        if (st == KP_TLS_CLOSED)
+            snprintf(why, sizeof(why), "broker %s:%d closed the connection", c->host, c->port);
+        kp_conn_fail(c, tls_error(c, st), why, now_ms, h);
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, room, 0);
+        if (n > 0)
+            return n;
+        if (n == 0) {
+            snprintf(why, sizeof(why), "broker %s:%d closed the connection", c->host, c->port);
+            break;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno != EINTR) {
+            snprintf(why, sizeof(why), "recv from %s:%d: %s", c->host, c->port, strerror(errno));
+            break;
+        }
+    }
+    kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+    return -1;
+}
+
+static int do_write(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    while (c->out_off < c->out.len) {
+        ssize_t n = conn_send(c, now_ms, h);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
         c->out_off += (size_t)n;
         c->written_total += (uint64_t)n;
     }
@@ -302,11 +412,29 @@ static int do_write(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
     return 0;
 }
 
+/* A plaintext connection whose first bytes back are a TLS record (an alert
+ * or a handshake: 0x15 or 0x16, then major version 3) reached a TLS
+ * listener; read as a size they would be hundreds of MB. */
+static int tls_record(const kp_conn *c, const uint8_t *p) {
+    return !c->tls && c->written_total > 0 && c->state == KP_CONN_HANDSHAKE &&
+           (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03 && p[2] <= 0x04;
+}
+
 /* Hands every complete frame in c->in to its request. */
 static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
     size_t off = 0;
     while (c->in.len - off >= 4) {
         uint32_t size = kp_be32_read(c->in.data + off);
+        if (off == 0 && tls_record(c, c->in.data)) {
+            char why[300];
+            snprintf(why, sizeof(why),
+                     "%s:%d answered with TLS (a TLS %s record) where a Kafka response was "
+                     "expected: it is an SSL or SASL_SSL listener, and security.protocol is %s",
+                     c->host, c->port, c->in.data[0] == 0x15 ? "alert" : "handshake",
+                     "PLAINTEXT or SASL_PLAINTEXT");
+            kp_conn_fail(c, KPROD_ERR__SSL, why, now_ms, h);
+            return -1;
+        }
         if (size < 4 || size > c->settings->max_frame) {
             char why[200];
             snprintf(why, sizeof(why),
@@ -336,7 +464,8 @@ static int parse_frames(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
         c->cnt.bytes_in += 4 + (uint64_t)size;
         kp_hist_add(&c->cnt.rtt, kp_now_us() - r->queued_us);
         h->on_response(c, r, frame + 4, size - 4, h->opaque);
-        int handshake = r->api_key == KP_API_API_VERSIONS; /* not a request's answer */
+        int handshake = r->api_key == KP_API_API_VERSIONS || r->api_key == KP_API_SASL_HANDSHAKE ||
+                        r->api_key == KP_API_SASL_AUTHENTICATE; /* not a request's answer */
         free(r);
         if (c->state == KP_CONN_DOWN)
             return -1; /* the handler failed the connection */
@@ -361,33 +490,43 @@ static int do_read(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
             return -1;
         }
         size_t room = c->in.cap - c->in.len;
-        ssize_t n = recv(c->fd, c->in.data + c->in.len, room, 0);
-        if (n > 0) {
-            c->in.len += (size_t)n;
-            if (parse_frames(c, now_ms, h) != 0)
-                return -1;
-            /* A read that did not fill the room emptied the socket: the
-             * next recv would only say EAGAIN (a system call per response
-             * for nothing); poll reports what arrives later. */
-            if ((size_t)n < room)
-                return 0;
-            continue;
-        }
-        if (n == 0) {
-            char why[256];
-            snprintf(why, sizeof(why), "broker %s:%d closed the connection", c->host, c->port);
-            kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
+        ssize_t n = conn_recv(c, c->in.data + c->in.len, room, now_ms, h);
+        if (n < 0)
             return -1;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (n == 0)
             return 0;
-        if (errno == EINTR)
-            continue;
-        char why[256];
-        snprintf(why, sizeof(why), "recv from %s:%d: %s", c->host, c->port, strerror(errno));
-        kp_conn_fail(c, KPROD_ERR__TRANSPORT, why, now_ms, h);
-        return -1;
+        c->in.len += (size_t)n;
+        if (parse_frames(c, now_ms, h) != 0)
+            return -1;
+        /* A read that did not fill the room emptied the socket: the
+         * next recv would only say EAGAIN (a system call per response
+         * for nothing); poll reports what arrives later. TLS hands out
+         * one record at a time and may hold more: read on until it says
+         * it wants the socket. */
+        if ((size_t)n < room && !c->tls)
+            return 0;
     }
+}
+
+/* Advances the TLS handshake; once done, the version handshake starts. */
+static void tls_step(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
+    char why[sizeof(c->err)];
+    kp_tls_status st = kp_tls_handshake(c->tls, why, sizeof(why));
+    c->tls_want_write = st == KP_TLS_WANT_WRITE;
+    if (st == KP_TLS_WANT_READ || st == KP_TLS_WANT_WRITE)
+        return;
+    if (st != KP_TLS_OK) {
+        kp_conn_fail(c, KPROD_ERR__SSL, why, now_ms, h);
+        return;
+    }
+    if (kp_log_debugging(c->settings->log, KP_DBG_SECURITY)) {
+        char d[96];
+        kp_tls_describe(c->tls, d, sizeof(d));
+        KP_DEBUG(c->settings->log, KP_DBG_SECURITY, "TLS with %s:%d: %s", c->host, c->port, d);
+    }
+    c->state = KP_CONN_HANDSHAKE;
+    c->phase = "version handshake";
+    h->on_connected(c, h->opaque);
 }
 
 static void finish_connect(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h) {
@@ -401,8 +540,20 @@ static void finish_connect(kp_conn *c, int64_t now_ms, const kp_conn_handlers *h
             kp_conn_fail(c, KPROD_ERR__TRANSPORT, NULL, now_ms, h);
         return;
     }
+    if (c->settings->tls) {
+        char why[sizeof(c->err)];
+        c->tls = kp_tls_new(c->settings->tls, c->fd, c->host, c->port, why, sizeof(why));
+        if (!c->tls) {
+            kp_conn_fail(c, KPROD_ERR__NO_MEMORY, why, now_ms, h);
+            return;
+        }
+        c->state = KP_CONN_TLS;
+        c->phase = "TLS handshake";
+        tls_step(c, now_ms, h);
+        return;
+    }
     c->state = KP_CONN_HANDSHAKE;
-    c->state_deadline_ms = now_ms + c->settings->setup_timeout_ms;
+    c->phase = "version handshake";
     h->on_connected(c, h->opaque);
 }
 
@@ -411,27 +562,33 @@ void kp_conn_io(kp_conn *c, short revents, int64_t now_ms, const kp_conn_handler
         if (c->state == KP_CONN_CONNECTING) {
             if (revents & (POLLOUT | POLLERR | POLLHUP))
                 finish_connect(c, now_ms, h);
+        } else if (c->state == KP_CONN_TLS) {
+            tls_step(c, now_ms, h);
         } else {
-            if ((revents & POLLIN) || (revents & (POLLERR | POLLHUP))) {
+            if ((revents & (POLLIN | POLLERR | POLLHUP)) ||
+                (c->tls_want_write && (revents & POLLOUT))) {
                 if (do_read(c, now_ms, h) != 0)
                     return;
             }
             if (c->fd >= 0 && c->out.len > c->out_off && do_write(c, now_ms, h) != 0)
                 return;
         }
-    } else if (c->fd >= 0 && c->state != KP_CONN_CONNECTING && c->out.len > c->out_off) {
+    } else if (c->fd >= 0 && c->state != KP_CONN_CONNECTING && c->state != KP_CONN_TLS &&
+               c->out.len > c->out_off) {
         /* Freshly queued bytes: try at once rather than wait for poll(). */
         if (do_write(c, now_ms, h) != 0)
             return;
     }
     if (c->fd < 0)
         return;
-    if ((c->state == KP_CONN_CONNECTING || c->state == KP_CONN_HANDSHAKE) &&
+    if ((c->state == KP_CONN_CONNECTING || c->state == KP_CONN_TLS ||
+         c->state == KP_CONN_HANDSHAKE) &&
         now_ms >= c->state_deadline_ms) {
         char why[256];
         snprintf(why, sizeof(why),
-                 "%s to %s:%d timed out after %lld ms (socket.connection.setup.timeout.ms)",
-                 c->state == KP_CONN_CONNECTING ? "connect" : "version handshake", c->host, c->port,
+                 "%s with %s:%d timed out: the connection setup took more than %lld ms "
+                 "(socket.connection.setup.timeout.ms)",
+                 c->phase ? c->phase : "connection setup", c->host, c->port,
                  (long long)c->settings->setup_timeout_ms);
         close_socket(c);
         snprintf(c->err, sizeof(c->err), "%s", why);
@@ -462,7 +619,7 @@ void kp_conn_note_throttle(kp_conn *c, int32_t ms) {
 
 int64_t kp_conn_next_deadline(const kp_conn *c) {
     int64_t d = INT64_MAX;
-    if (c->state == KP_CONN_CONNECTING || c->state == KP_CONN_HANDSHAKE)
+    if (c->state == KP_CONN_CONNECTING || c->state == KP_CONN_TLS || c->state == KP_CONN_HANDSHAKE)
         d = c->state_deadline_ms;
     for (const kp_inflight *r = c->head; r; r = r->next)
         if (r->deadline_ms < d)

@@ -14,12 +14,15 @@
 #include "hist.h"
 #include "kprod.h"
 #include "log.h"
+#include "net/tls.h"
 #include "protocol/buf.h"
 
 typedef enum kp_conn_state {
     KP_CONN_DOWN,       /* no socket; may reconnect after next_attempt_ms */
     KP_CONN_CONNECTING, /* TCP connect under way */
-    KP_CONN_HANDSHAKE,  /* connected, version negotiation under way */
+    KP_CONN_TLS,        /* TCP up, TLS handshake under way (SSL, SASL_SSL) */
+    KP_CONN_HANDSHAKE,  /* connected: version negotiation, then SASL, under way
+                         * (also SASL re-authentication of a ready connection) */
     KP_CONN_READY,
 } kp_conn_state;
 
@@ -47,6 +50,7 @@ typedef struct kp_conn_settings {
     int32_t send_buffer;    /* send.buffer.bytes: SO_SNDBUF; <= 0 leaves the OS default */
     int32_t receive_buffer; /* receive.buffer.bytes: SO_RCVBUF; <= 0 likewise */
     const kp_log *log;
+    kp_tls_ctx *tls; /* NULL: plaintext (PLAINTEXT, SASL_PLAINTEXT) */
 } kp_conn_settings;
 
 /* What the connection did, for the statistics; only ever grows (but the
@@ -67,8 +71,11 @@ typedef struct kp_conn {
     char host[256];
     int port;
     int fd;
+    kp_tls *tls;        /* the TLS session, once TCP is up (settings->tls) */
+    int tls_want_write; /* a TLS read needs the socket writable first */
     kp_conn_state state;
-    int64_t state_deadline_ms; /* connect / handshake timeout */
+    int64_t state_deadline_ms; /* the whole setup: TCP, TLS, ApiVersions, SASL */
+    const char *phase;         /* what the setup is doing, for a timeout's message */
     int64_t next_attempt_ms;
     int64_t backoff_ms; /* current reconnect backoff */
     int failures;       /* consecutive failed attempts */
@@ -89,8 +96,9 @@ typedef struct kp_conn {
     /* negotiated ApiVersions: per API key, broker's [min, max]; -1 unknown */
     int16_t api_min[128];
     int16_t api_max[128];
-    char err[256];    /* why the last attempt failed */
-    char warned[256]; /* the failure last logged as a warning ("" none since up) */
+    char err[512];        /* why the last attempt failed */
+    kprod_err_t last_err; /* and its error code */
+    char warned[512];     /* the failure last logged as a warning ("" none since up) */
 } kp_conn;
 
 void kp_conn_init(kp_conn *c, int32_t node_id, const char *host, int port,
@@ -127,7 +135,10 @@ typedef struct kp_conn_handlers {
     kp_conn_response_fn on_response;
     kp_conn_fail_fn on_fail;
     kp_conn_written_fn on_written;
-    void (*on_connected)(kp_conn *c, void *opaque); /* TCP up: start the handshake */
+    void (*on_connected)(kp_conn *c, void *opaque); /* TCP (and TLS) up: start the handshake */
+    /* The connection went down with err (after its requests' on_fail):
+     * the upper layer learns of failures no request saw (TLS). */
+    void (*on_down)(kp_conn *c, kprod_err_t err, void *opaque);
     void *opaque;
 } kp_conn_handlers;
 
@@ -139,6 +150,17 @@ void kp_conn_fail(kp_conn *c, kprod_err_t err, const char *why, int64_t now_ms,
                   const kp_conn_handlers *h);
 /* Marks the handshake done. */
 void kp_conn_set_ready(kp_conn *c);
+/* What the setup does now ("SASL authentication"), named if it times out. */
+void kp_conn_set_phase(kp_conn *c, const char *phase);
+/* A ready connection starts a new handshake in place (SASL
+ * re-authentication): HANDSHAKE until kp_conn_reauthenticated, bounded by
+ * its requests' request.timeout.ms (the answers to the requests in flight
+ * come first); those requests go on. */
+void kp_conn_begin_reauth(kp_conn *c, int64_t now_ms);
+void kp_conn_reauthenticated(kp_conn *c);
+/* Errors of the security setup (TLS, SASL): logged by the layer above,
+ * which also fails the records waiting for the broker. */
+int kp_conn_security_err(kprod_err_t err);
 /* A throttle time a response asked for (counted in the statistics). */
 void kp_conn_note_throttle(kp_conn *c, int32_t ms);
 /* The earliest deadline among connect and requests (INT64_MAX if none). */

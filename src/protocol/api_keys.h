@@ -15,12 +15,14 @@
 #define KP_API_LIST_OFFSETS 2
 #define KP_API_METADATA 3
 #define KP_API_FIND_COORDINATOR 10
+#define KP_API_SASL_HANDSHAKE 17
 #define KP_API_API_VERSIONS 18
 #define KP_API_INIT_PRODUCER_ID 22
 #define KP_API_ADD_PARTITIONS_TO_TXN 24
 #define KP_API_ADD_OFFSETS_TO_TXN 25
 #define KP_API_END_TXN 26
 #define KP_API_TXN_OFFSET_COMMIT 28
+#define KP_API_SASL_AUTHENTICATE 36
 
 /* Versions kprod implements, inclusive.
  * - ApiVersions 0..4: v3 is the first flexible one and adds the client
@@ -43,7 +45,11 @@
  * - AddOffsetsToTxn 0..4, TxnOffsetCommit 0..5 (v2 adds the committed
  *   leader epoch, v3 the group metadata; 4.4's v6 names topics by id),
  *   EndTxn 0..5 (v5, KIP-890 Transactions V2, returns the bumped producer
- *   id and epoch); each is flexible from v3. */
+ *   id and epoch); each is flexible from v3.
+ * - SaslHandshake 1: v0 sent raw SASL tokens, v1 wraps them in
+ *   SaslAuthenticate (the schema stops at v1).
+ * - SaslAuthenticate 0..2: v1 adds SessionLifetimeMs (re-authentication),
+ *   v2 is flexible. */
 #define KP_API_VERSIONS_MIN_VER 0
 #define KP_API_VERSIONS_MAX_VER 4
 #define KP_METADATA_MIN_VER 4
@@ -52,6 +58,10 @@
 #define KP_PRODUCE_MAX_VER 12
 #define KP_INIT_PRODUCER_ID_MIN_VER 0
 #define KP_INIT_PRODUCER_ID_MAX_VER 5
+#define KP_SASL_HANDSHAKE_MIN_VER 1
+#define KP_SASL_HANDSHAKE_MAX_VER 1
+#define KP_SASL_AUTHENTICATE_MIN_VER 0
+#define KP_SASL_AUTHENTICATE_MAX_VER 2
 #define KP_FETCH_MIN_VER 4
 #define KP_FETCH_MAX_VER 18
 #define KP_LIST_OFFSETS_MIN_VER 1

@@ -379,6 +379,8 @@ int64_t kp_md_tick(kp_md *md, int64_t now) {
     return INT64_MAX;
 }
 
+void kp_md_fail_waiter(kp_md *md, kprod_err_t err) { finish_waiter(md, 0, err, NULL); }
+
 void kp_md_close(kp_md *md) {
     pthread_mutex_lock(&md->wlock);
     md->closed = 1;

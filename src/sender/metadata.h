@@ -36,6 +36,9 @@ int64_t kp_md_tick(kp_md *md, int64_t now_ms);
 /* A leader may have moved: ask again once the backoff allows. */
 void kp_md_refresh_soon(kp_md *md);
 /* The producer closes: a waiting kp_md_get returns _CLOSED, later ones too. */
+/* The kp_md_get call waiting now, if any, returns err (the brokers refuse
+ * to authenticate us). */
+void kp_md_fail_waiter(kp_md *md, kprod_err_t err);
 void kp_md_close(kp_md *md);
 
 /* Asks for the metadata of one topic (NULL: every topic) and waits for it

@@ -730,3 +730,32 @@ void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err, const char *why) {
     kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
     pc->expired.n = 0;
 }
+
+typedef struct stranded {
+    kp_produce *pc;
+    int32_t broker_id;
+    int none_ready;
+} stranded;
+
+/* Under the accumulator's lock: touches only the sender's own table. */
+static int is_stranded(void *opaque, const kp_batch *head) {
+    stranded *st = opaque;
+    const kp_spart *sp = part_of(st->pc, head);
+    return st->none_ready || sp->leader < 0 || sp->leader == st->broker_id;
+}
+
+void kp_produce_fail_for_broker(kp_produce *pc, int32_t broker_id, kprod_err_t err,
+                                const char *why) {
+    stranded st = {pc, broker_id, kp_rl_any_ready(pc->d.rl) == NULL};
+    pc->expired.n = 0;
+    kp_acc_take_matching(pc->d.acc, is_stranded, &st, &pc->expired);
+    for (int i = 0; i < pc->expired.n; i++) {
+        kp_batch *b = pc->expired.v[i];
+        b->err = err;
+        count_failed(pc, b);
+        set_detail(b, "%s", why);
+        kp_idem_failed(pc->d.idem, &part_of(pc, b)->idem, b);
+    }
+    kp_reports_push(pc->d.reports, pc->expired.v, pc->expired.n);
+    pc->expired.n = 0;
+}

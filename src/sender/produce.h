@@ -41,6 +41,12 @@ int64_t kp_produce_tick(kp_produce *pc, int64_t now_ms, int may_send);
 int kp_produce_inflight(const kp_produce *pc);
 /* Fails every queued batch with err (fatal error, close). */
 void kp_produce_fail_queued(kp_produce *pc, kprod_err_t err, const char *why);
+/* Fails, with err and why (the reports' errstr), the queued batches that
+ * broker_id's failed authentication strands: those it leads, those
+ * without a leader, and with no broker ready (so no metadata and no
+ * producer id either) all of them. */
+void kp_produce_fail_for_broker(kp_produce *pc, int32_t broker_id, kprod_err_t err,
+                                const char *why);
 /* From now on every batch whose request fails is _PURGED_ON_CLOSE. */
 void kp_produce_closing(kp_produce *pc);
 /* While why is non-NULL (the transaction failed or is being aborted),

@@ -30,6 +30,8 @@ struct kp_rl {
     int md_cursor; /* round robin over brokers for metadata */
     struct pollfd *fds;
     int fds_cap;
+    kp_tls_ctx *tls; /* SSL, SASL_SSL */
+    kp_rl_auth auth; /* SASL */
 };
 
 static kp_broker *broker_of(kp_conn *c) {
@@ -162,7 +164,10 @@ static void api_versions_response(void *opaque, kp_broker *b, void *ctx, int16_t
         kp_rl_fail_broker(rl, b, KPROD_ERR__UNSUPPORTED_FEATURE, why);
         return;
     }
-    kp_conn_set_ready(&b->conn);
+    if (rl->auth.authenticate)
+        rl->auth.authenticate(rl->auth.opaque, b, 0);
+    else
+        kp_conn_set_ready(&b->conn);
 }
 
 /* A failed handshake fails its connection, which the conn does itself. */
@@ -217,6 +222,19 @@ static void on_written(kp_conn *c, kp_inflight *req, void *opaque) {
         h->on_written(h->opaque, broker_of(c), req->ctx);
 }
 
+/* A connection is gone: no re-authentication of it is due any more, and a
+ * failed TLS or SASL setup is kept for the sender to act on. */
+static void on_down(kp_conn *c, kprod_err_t err, void *opaque) {
+    (void)opaque;
+    kp_broker *b = broker_of(c);
+    b->reauth_at_ms = 0;
+    b->reauthenticating = 0;
+    if (kp_conn_security_err(err)) {
+        b->security_failed = 1;
+        b->security_err = err;
+    }
+}
+
 /* ---- brokers ---- */
 
 /* One bootstrap.servers entry: as given, or with
@@ -234,11 +252,16 @@ static int add_bootstrap(kp_rl *rl, const char *host, int port, int32_t *id) {
     return 0;
 }
 
-kp_rl *kp_rl_new(const kp_config *cfg) {
+kp_rl *kp_rl_new(const kp_config *cfg, char *errstr, size_t errstr_size) {
     kp_rl *rl = calloc(1, sizeof(*rl));
     if (!rl)
         return NULL;
     rl->cfg = cfg;
+    if (cfg->tls.enabled && kp_tls_ctx_new(&cfg->tls, &rl->tls, errstr, errstr_size) != 0) {
+        free(rl);
+        return NULL;
+    }
+    rl->conn_settings.tls = rl->tls;
     rl->conn_settings.setup_timeout_ms = cfg->socket_connection_setup_timeout_ms;
     rl->conn_settings.reconnect_backoff_ms = cfg->reconnect_backoff_ms;
     rl->conn_settings.reconnect_backoff_max_ms = cfg->reconnect_backoff_max_ms;
@@ -250,6 +273,7 @@ kp_rl *kp_rl_new(const kp_config *cfg) {
     rl->handlers.on_fail = on_fail;
     rl->handlers.on_written = on_written;
     rl->handlers.on_connected = on_connected;
+    rl->handlers.on_down = on_down;
     rl->handlers.opaque = rl;
     /* bootstrap.servers was validated entry by entry. */
     const char *s = cfg->bootstrap_servers;
@@ -286,7 +310,42 @@ void kp_rl_free(kp_rl *rl) {
     free(rl->brokers);
     free(rl->buckets);
     free(rl->fds);
+    kp_tls_ctx_free(rl->tls);
     free(rl);
+}
+
+void kp_rl_set_auth(kp_rl *rl, const kp_rl_auth *auth) { rl->auth = *auth; }
+
+void kp_rl_authenticated(kp_rl *rl, kp_broker *b, int64_t session_lifetime_ms) {
+    (void)rl;
+    b->reauth_at_ms = 0;
+    if (session_lifetime_ms > 0) {
+        /* Java: a random 85-95 % of the lifetime, so that the connections
+         * of many clients do not all re-authenticate at once. */
+        int64_t at = session_lifetime_ms * (85 + random() % 11) / 100;
+        b->reauth_at_ms = kp_now_ms() + (at > 0 ? at : 1);
+    }
+    if (b->reauthenticating) {
+        b->reauthenticating = 0;
+        kp_conn_reauthenticated(&b->conn);
+    } else {
+        kp_conn_set_ready(&b->conn);
+    }
+}
+
+int kp_rl_take_security_failure(kp_rl *rl, int32_t *broker_id, kprod_err_t *err, char *why,
+                                size_t why_size) {
+    for (int i = 0; i < rl->nbrokers; i++) {
+        kp_broker *b = rl->brokers[i];
+        if (!b->security_failed)
+            continue;
+        b->security_failed = 0;
+        *broker_id = b->id;
+        *err = b->security_err;
+        snprintf(why, why_size, "%s", b->conn.err);
+        return 1;
+    }
+    return 0;
 }
 
 int kp_rl_count(const kp_rl *rl) { return rl->nbrokers; }
@@ -375,7 +434,8 @@ kp_broker *kp_rl_for_metadata(kp_rl *rl, int have_metadata, int64_t now_ms, int6
             break;
         if (b->conn.state == KP_CONN_READY && (!best || b->conn.ninflight < best->conn.ninflight))
             best = b;
-        else if (b->conn.state == KP_CONN_CONNECTING || b->conn.state == KP_CONN_HANDSHAKE)
+        else if (b->conn.state == KP_CONN_CONNECTING || b->conn.state == KP_CONN_TLS ||
+                 b->conn.state == KP_CONN_HANDSHAKE)
             connecting = 1;
     }
     if (best || connecting)
@@ -418,6 +478,16 @@ int kp_rl_keep_connections(kp_rl *rl, int64_t now_ms, int64_t *next_ms) {
             b->md_asked = b->conn.failures;
             ask_metadata = 1;
         }
+        if (b->conn.state == KP_CONN_READY && b->reauth_at_ms > 0 && rl->auth.authenticate) {
+            if (b->reauth_at_ms <= now_ms) {
+                b->reauth_at_ms = 0;
+                b->reauthenticating = 1;
+                kp_conn_begin_reauth(&b->conn, now_ms);
+                rl->auth.authenticate(rl->auth.opaque, b, 1);
+            } else if (b->reauth_at_ms < *next_ms) {
+                *next_ms = b->reauth_at_ms;
+            }
+        }
         if (!b->wanted || b->conn.state != KP_CONN_DOWN)
             continue;
         if (b->conn.next_attempt_ms <= now_ms)
@@ -441,6 +511,13 @@ int kp_rl_all_down(const kp_rl *rl, char *why, size_t why_size) {
                               c->err[0] ? c->err : "connection failed");
     }
     return 1;
+}
+
+int kp_rl_all_refused(const kp_rl *rl) {
+    for (int i = 0; i < rl->nbrokers; i++)
+        if (!kp_conn_security_err(rl->brokers[i]->conn.last_err))
+            return 0;
+    return rl->nbrokers > 0;
 }
 
 void kp_rl_fail_broker(kp_rl *rl, kp_broker *b, kprod_err_t err, const char *why) {

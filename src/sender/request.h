@@ -26,6 +26,11 @@ typedef struct kp_broker {
     int index;               /* position in the layer's table (changes when one is removed) */
     int txn_version;         /* finalized transaction.version (KIP-890) at the handshake, 0 none */
     struct kp_broker *hnext; /* the layer's id hash */
+    int64_t reauth_at_ms;    /* SASL re-authentication is due (0: never) */
+    int reauthenticating;    /* ... and under way */
+    int64_t auth_started_ms; /* when the current (re-)authentication began */
+    int security_failed;     /* the connection failed its TLS or SASL setup: not yet taken */
+    kprod_err_t security_err;
     kp_conn conn;
 } kp_broker;
 
@@ -50,9 +55,11 @@ typedef struct kp_frame {
 
 typedef struct kp_rl kp_rl;
 
-/* The layer, with one broker per bootstrap.servers entry. NULL when out of
- * memory or no entry parses. */
-kp_rl *kp_rl_new(const kp_config *cfg);
+/* The layer, with one broker per bootstrap.servers entry, and the TLS
+ * context when the protocol has TLS. NULL when out of memory, no entry
+ * parses, or TLS cannot be set up (errstr then says why: a file, a store,
+ * a password). */
+kp_rl *kp_rl_new(const kp_config *cfg, char *errstr, size_t errstr_size);
 /* Closes every connection without calling any handler: kp_rl_fail_all first. */
 void kp_rl_free(kp_rl *rl);
 
@@ -69,6 +76,25 @@ void kp_rl_prune_soon(kp_rl *rl);
 /* Changes whenever a broker is removed: a kp_broker pointer kept from an
  * earlier generation may be gone. */
 uint64_t kp_rl_generation(const kp_rl *rl);
+
+/* Authentication, the step of connection setup after ApiVersions (SASL;
+ * sender/auth.c). authenticate is called when b's version handshake is
+ * done, and again when its session is due for re-authentication (reauth
+ * 1; b stays usable for the requests in flight); it ends with
+ * kp_rl_authenticated or kp_rl_fail_broker. Without it a connection is
+ * ready after ApiVersions. */
+typedef struct kp_rl_auth {
+    void (*authenticate)(void *opaque, kp_broker *b, int reauth);
+    void *opaque;
+} kp_rl_auth;
+void kp_rl_set_auth(kp_rl *rl, const kp_rl_auth *auth);
+/* b is authenticated for session_lifetime_ms (0: no limit): ready, and
+ * re-authenticated at a random 85-95 % of the lifetime, as Java does. */
+void kp_rl_authenticated(kp_rl *rl, kp_broker *b, int64_t session_lifetime_ms);
+/* A broker whose connection failed its TLS or SASL setup since the last
+ * call: 1 with its id, the error and the reason (c->err), else 0. */
+int kp_rl_take_security_failure(kp_rl *rl, int32_t *broker_id, kprod_err_t *err, char *why,
+                                size_t why_size);
 
 /* The version of api_key both sides speak on b, -1 if none. */
 int16_t kp_rl_version(const kp_broker *b, int16_t api_key);
@@ -90,14 +116,17 @@ kp_broker *kp_rl_any_ready(kp_rl *rl);
  * unreachable address falls back to the next. */
 kp_broker *kp_rl_for_metadata(kp_rl *rl, int have_metadata, int64_t now_ms, int64_t *retry_at_ms);
 
-/* Connects the wanted brokers whose backoff is over. Returns 1 when a
- * wanted broker failed again since it last said so (its partitions may
- * have moved: ask for metadata). *next_ms: the next reconnect time. */
+/* Connects the wanted brokers whose backoff is over, and starts the
+ * re-authentications that are due. Returns 1 when a wanted broker failed
+ * again since it last said so (its partitions may have moved: ask for
+ * metadata). *next_ms: the next reconnect or re-authentication time. */
 int kp_rl_keep_connections(kp_rl *rl, int64_t now_ms, int64_t *next_ms);
 /* 1 when every broker has failed its last connection attempt and none is
  * connecting or up (a broker never tried does not count as down); why
  * then names them and their last errors. */
 int kp_rl_all_down(const kp_rl *rl, char *why, size_t why_size);
+/* Has every broker's last connection failed its TLS or SASL setup? */
+int kp_rl_all_refused(const kp_rl *rl);
 /* Ends b's connection: its requests fail with err. */
 void kp_rl_fail_broker(kp_rl *rl, kp_broker *b, kprod_err_t err, const char *why);
 void kp_rl_fail_all(kp_rl *rl, kprod_err_t err, const char *why);

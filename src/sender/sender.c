@@ -5,10 +5,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "sender/auth.h"
 #include "sender/idempotence.h"
 #include "sender/metadata.h"
 #include "sender/parts.h"
@@ -22,6 +24,8 @@ struct kp_sender {
     kp_acc *acc;
     kp_reports *reports;
     kp_rl *rl;
+    kp_auth *auth;             /* SASL */
+    char security_logged[512]; /* the security failure last logged as an error */
     kp_parts parts;
     kp_idem idem;
     kp_md *md;
@@ -53,6 +57,7 @@ static void destroy(kp_sender *s) {
     kp_produce_free(s->pc);
     kp_txn_free(s->txn);
     kp_md_free(s->md);
+    kp_auth_free(s->auth);
     kp_rl_free(s->rl);
     kp_parts_free(&s->parts);
     if (s->wake_fd >= 0)
@@ -61,7 +66,8 @@ static void destroy(kp_sender *s) {
     free(s);
 }
 
-kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports) {
+kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports, char *errstr,
+                         size_t errstr_size) {
     kp_sender *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
@@ -70,9 +76,13 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports)
     s->reports = reports;
     pthread_mutex_init(&s->fatal_lock, NULL);
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    s->rl = kp_rl_new(cfg);
+    s->rl = kp_rl_new(cfg, errstr, errstr_size);
     if (s->rl)
         kp_idem_init(&s->idem, cfg, s->rl);
+    if (s->rl && cfg->sasl_enabled && !(s->auth = kp_auth_new(cfg, s->rl))) {
+        destroy(s);
+        return NULL;
+    }
     s->md = s->rl ? kp_md_new(cfg, s->rl, acc, &s->parts, kp_sender_wake, s) : NULL;
     kp_txn_deps td = {
         .cfg = cfg,
@@ -134,12 +144,40 @@ static void publish_fatal(kp_sender *s) {
     kp_acc_shut(s->acc, KPROD_ERR__FATAL);
 }
 
+/* A connection failed its TLS or SASL setup: the producer says so once
+ * (an error; the same again is a debug trace), and the records that
+ * cannot go anywhere else fail now with the broker's reason instead of
+ * waiting out delivery.timeout.ms; so do sends and kprod_metadata_get
+ * calls waiting for metadata when no broker is left to give it. The
+ * connection itself keeps being retried with backoff. */
+static void security_failures(kp_sender *s) {
+    int32_t id;
+    kprod_err_t err;
+    char why[sizeof(s->security_logged)];
+    while (kp_rl_take_security_failure(s->rl, &id, &err, why, sizeof(why))) {
+        if (strcmp(why, s->security_logged) != 0) {
+            KP_ERROR(&s->cfg->log, KP_DBG_SECURITY, "%s", why);
+            kp_reports_push_event(s->reports, err, why); /* the error callback */
+            snprintf(s->security_logged, sizeof(s->security_logged), "%s", why);
+        } else {
+            KP_DEBUG(&s->cfg->log, KP_DBG_SECURITY, "again: %s", why);
+        }
+        kp_produce_fail_for_broker(s->pc, id, err, why);
+        if (!kp_rl_any_ready(s->rl)) {
+            kp_md_fail_waiter(s->md, err);
+            kp_acc_fail_metadata_waits(s->acc, err, why);
+        }
+    }
+}
+
 /* Every broker down, bootstrap addresses included: one error (log and
  * error callback) when it happens, a note when one is back. */
 static void watch_brokers(kp_sender *s) {
     char why[400];
     int down = kp_rl_all_down(s->rl, why, sizeof(why));
-    if (down && !s->all_down) {
+    /* Brokers that all refused the security setup were reported as such
+     * (security_failures): not again as down. */
+    if (down && !s->all_down && !kp_rl_all_refused(s->rl)) {
         KP_ERROR(&s->cfg->log, KP_DBG_BROKER, "%s", why);
         kp_reports_push_event(s->reports, KPROD_ERR__ALL_BROKERS_DOWN, why);
     } else if (!down && s->all_down) {
@@ -182,6 +220,7 @@ static void turn(kp_sender *s) {
     lower(&wake_at, next);
     lower(&wake_at, kp_sc_tick(s->sc, now));
     kp_rl_poll(s->rl, s->wake_fd, wake_at);
+    security_failures(s);
     watch_brokers(s);
     atomic_fetch_add(&s->turns, 1);
 }

@@ -21,8 +21,10 @@
 typedef struct kp_sender kp_sender;
 
 /* Makes the sender (its thread not started yet) and registers its wake-up
- * with the accumulator. NULL when out of memory or no bootstrap entry. */
-kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports);
+ * with the accumulator. NULL when out of memory, no bootstrap entry, or
+ * TLS cannot be set up (errstr says why). */
+kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports, char *errstr,
+                         size_t errstr_size);
 kprod_err_t kp_sender_start(kp_sender *s);
 /* Purges what is left (_PURGED_ON_CLOSE), ends the thread, frees. */
 void kp_sender_stop(kp_sender *s);

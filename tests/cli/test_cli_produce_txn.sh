@@ -57,7 +57,8 @@ status=$?
 [[ $status == 1 ]] && ok || { fail "failed transaction: exit status $status"; show "$tmp/bad.err"; }
 grep -qE '^stdin:15: error MESSAGE_TOO_LARGE: ' "$tmp/bad.err" && ok ||
     { fail "no error line for line 15"; show "$tmp/bad.err"; }
-grep -qE '^stdin:11: error _TXN_ABORTABLE: .*\(kprod_txn_commit: ' "$tmp/bad.err" && ok ||
+grep -qE '^stdin:11: error _TXN_ABORTABLE: .*MESSAGE_TOO_LARGE.* \(kprod_txn_commit\)$' "$tmp/bad.err" &&
+    ok ||
     { fail "no error line for the failed commit"; show "$tmp/bad.err"; }
 grep -qE '^kprod produce: 30 records read, 20 delivered, 10 failed' "$tmp/bad.err" && ok ||
     { fail "failed transaction: summary"; show "$tmp/bad.err"; }

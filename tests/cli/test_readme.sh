@@ -54,7 +54,7 @@ for ((i = 1; i <= nblocks; i++)); do
         lib=$(dirname "$KPROD_BIN")/libkprod.a
         # shellcheck disable=SC2086 # the sanitizer flags split into words
         if cc ${KPROD_TEST_CFLAGS:-} -std=c11 -o "$tmp/readme_c" "$tmp/readme.c" -I"$KPROD_SRC/include" \
-            "$lib" -lz -lzstd -llz4 -lsnappy -lstdc++ -lm -pthread 2>"$tmp/cc.err"; then
+            "$lib" -lz -lzstd -llz4 -lsnappy -lssl -lcrypto -lstdc++ -lm -pthread 2>"$tmp/cc.err"; then
             ok
         else
             fail "README block $i (c) does not compile"

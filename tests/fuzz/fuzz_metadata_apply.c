@@ -168,7 +168,7 @@ static void append_and_drain(kp_acc *acc, kp_parts *parts, int64_t now) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kp_partitioner_seed_thread(1); /* the same partition choices every run */
-    kp_rl *rl = kp_rl_new(&cfg);
+    kp_rl *rl = kp_rl_new(&cfg, NULL, 0);
     kp_acc *acc = kp_acc_new(&cfg);
     kp_parts parts;
     memset(&parts, 0, sizeof(parts));

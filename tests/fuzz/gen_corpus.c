@@ -282,6 +282,30 @@ static void gen_init_producer_id(void) {
     resp_seed(t, "v5", 0, 5, IP_RESP_V5);
 }
 
+/* ---- SASL: tests/unit/test_proto_sasl.c, tests/unit/test_scram.c ---- */
+
+/* HS_RESP_OK */
+#define SASL_HS_OK "0000 00000002 0005 504c41494e 000d 534352414d2d5348412d353132"
+#define SASL_HS_UNSUPPORTED "0021 00000001 0005 504c41494e" /* HS_RESP_UNSUPPORTED */
+#define SASL_AUTH_V0 "0000 ffff 00000005 723d616263"        /* AUTH_RESP_V0 */
+#define SASL_AUTH_V1                                                                               \
+    "003a 0015 41757468656e7469636174696f6e206661696c6564 00000000 0000000000000000"
+#define SASL_AUTH_V2 "0000 00 06 723d616263 00000000000927c0 01 05 02 abcd" /* AUTH_RESP_V2 */
+
+static void gen_sasl(void) {
+    const char *t = "sasl";
+    resp_seed(t, "handshake_ok", 0, 0, SASL_HS_OK);
+    resp_seed(t, "handshake_unsupported", 0, 0, SASL_HS_UNSUPPORTED);
+    resp_seed(t, "authenticate_v0", 0, 1, SASL_AUTH_V0);
+    resp_seed(t, "authenticate_v1_error", 0, 2, SASL_AUTH_V1);
+    resp_seed(t, "authenticate_v2", 0, 3, SASL_AUTH_V2);
+    /* RFC 7677's server-first, NUL, server-final (test_rfc7677_sha256) */
+    static const char scram[] =
+        "\x04r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
+        "i=4096\0v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    write_file(t, "scram_rfc7677", scram, sizeof(scram) - 1);
+}
+
 /* ---- FindCoordinator: tests/unit/test_proto_find_coordinator.c ---- */
 
 #define FC_RESP_V1 "0000000a 0000 ffff 00000001 0009 6c6f63616c686f7374 00002384" /* RESP_V1 */
@@ -664,6 +688,7 @@ int main(int argc, char **argv) {
     gen_metadata_apply();
     gen_produce();
     gen_init_producer_id();
+    gen_sasl();
     gen_find_coordinator();
     gen_txn();
     gen_txn_answers();

@@ -82,7 +82,7 @@ static void on_connected(kp_conn *c, void *opaque) {
     kp_conn_set_ready(c);
 }
 
-static const kp_conn_handlers g_h = {on_response, on_fail, on_written, on_connected, NULL};
+static const kp_conn_handlers g_h = {on_response, on_fail, on_written, on_connected, NULL, NULL};
 
 static kp_conn_settings g_settings = {.setup_timeout_ms = 5000,
                                       .reconnect_backoff_ms = 100,

@@ -46,13 +46,12 @@ static int conf_set(const char *cmd, kprod_conf_t *conf, const char *what, const
 /* The library's log lines, on stderr in the tool's own form: "kprod:
  * WARN broker: connect to ...: Connection refused". Broker texts may be in
  * them, so they are escaped like every other string the tool does not
- * control. Warnings, errors and asked-for debug traces only. */
+ * control. Which levels come is log_level's business (cli_conf_build:
+ * warnings and errors, -q errors only, -v info too) and debug's (-d). */
 static void log_line(int level, const char *ctx, const char *msg, void *opaque) {
     (void)opaque;
     static const char *const names[] = {"EMERG", "ALERT",  "CRIT", "ERROR",
                                         "WARN",  "NOTICE", "INFO", "DEBUG"};
-    if (level > KPROD_LOG_WARNING && level != KPROD_LOG_DEBUG)
-        return;
     char *esc = cli_escaped(msg);
     fprintf(stderr, "kprod: %s %s: %s\n", names[level & 7], ctx, esc ? esc : msg);
     free(esc);
@@ -77,6 +76,14 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
         }
     }
 
+    /* -v/-q become log_level (before -X, which may still set it), -d
+     * the debug property. */
+    const char *level = a->verbosity < 0 ? "3" : a->verbosity > 0 ? "6" : "4";
+    if (conf_set(cmd, conf, a->verbosity ? (a->verbosity < 0 ? "-q" : "-v") : "the default",
+                 "log_level", level) != 0 ||
+        (a->debug && conf_set(cmd, conf, "-d", "debug", a->debug) != 0))
+        goto fail;
+
     const char *brokers = a->brokers;
     if (!brokers) {
         const char *env = getenv("KPROD_BROKERS");
@@ -91,11 +98,15 @@ kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_
         const char *p = a->props[i];
         const char *eq = strchr(p, '=');
         if (!eq || eq == p) {
-            cli_err(cmd, "-X '%s': expected name=value", p);
+            /* Not echoed: a mistyped "-X ssl.key.password:..." holds a secret. */
+            cli_err(cmd, "-X argument %zu: expected name=value (not shown: it may hold a secret)",
+                    i + 1);
             goto fail;
         }
+        /* The name only: the library's message shows the value where it is
+         * no secret, and never a secret's. */
         char what[300];
-        snprintf(what, sizeof(what), "-X %s", p);
+        snprintf(what, sizeof(what), "-X %.*s", (int)(eq - p), p);
         size_t name_len = (size_t)(eq - p);
         char *name = malloc(name_len + 1);
         if (!name) {

@@ -24,6 +24,8 @@ typedef struct cli_conf_args {
     size_t n_files;
     const char **props; /* -X name=value, in order */
     size_t n_props;
+    int verbosity;     /* -q: -1 (errors only), 0 (and warnings), -v: 1 (and info) */
+    const char *debug; /* -d CONTEXTS: the debug property; NULL none */
 } cli_conf_args;
 
 /* Records one -F or -X argument; -1 when out of memory. */
@@ -32,11 +34,24 @@ int cli_conf_add_prop(cli_conf_args *a, const char *name_eq_value);
 void cli_conf_args_free(cli_conf_args *a);
 
 /* A configuration from the -F files (first, in order), then -b (or
- * $KPROD_BROKERS), then the -X properties in order: the command line wins
- * over files. Every error is printed, with the library's errstr verbatim.
- * NULL on error; *exit_code is then CLI_EXIT_USAGE (or CLI_EXIT_FAIL when
- * out of memory). */
+ * $KPROD_BROKERS), then -v/-q's log_level and -d's debug, then the -X
+ * properties in order: the command line wins over files, -X over -v/-q/-d.
+ * The library's log lines go to stderr as "kprod: LEVEL ctx: text",
+ * escaped, filtered by verbosity (debug traces always, when asked for). Every error is printed,
+ * with the library's errstr verbatim. NULL on error; *exit_code is then CLI_EXIT_USAGE (or
+ * CLI_EXIT_FAIL when out of memory). */
 kprod_conf_t *cli_conf_build(const char *cmd, const cli_conf_args *a, int *exit_code);
+
+/* The --help text of -v, -q (with what -q also does in the command, in
+ * its own words) and -d: indented by 4, ends with a newline. */
+#define CLI_LOG_OPTS_HELP                                                                          \
+    "    -v, --verbose\n"                                                                          \
+    "        Also print the library's info lines (connections coming back, the\n"                  \
+    "        producer id, configuration notes). Default: warnings and errors.\n"                   \
+    "    -d, --debug CONTEXTS\n"                                                                   \
+    "        Print the library's debug traces of CONTEXTS, comma-separated:\n"                     \
+    "        generic, broker, protocol, metadata, msg, idempotence, security,\n"                   \
+    "        txn, recovery, conf, or all (the debug property). Default: none.\n"
 
 /* Creates the producer (conf is consumed on success, destroyed on
  * failure). Configuration errors give CLI_EXIT_USAGE, others

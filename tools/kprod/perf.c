@@ -24,8 +24,8 @@ static const char help_head[] =
     "               [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
     "               [--producer-props NAME=VALUE...] [--producer.config FILE]\n"
     "               [--bootstrap-server BROKERS] [--reporting-interval MS]\n"
-    "               [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
-    "               [--transactional-id ID] [--transaction-duration-ms MS]\n"
+    "               [--payload-delimiter DELIM] [--interval SECONDS] [--print-metrics]\n"
+    "               [-q] [--transactional-id ID] [--transaction-duration-ms MS]\n"
     "               [--transaction-records N]\n"
     "\n"
     "DESCRIPTION\n"
@@ -112,6 +112,12 @@ static const char help_tail[] =
     "        Seconds between progress lines; 0 for none. Default: 5.\n"
     "    --reporting-interval MS\n"
     "        Kafka's form of --interval, in milliseconds. Default: 5000.\n"
+    "    --print-metrics\n"
+    "        After the summary, print the producer's statistics as one line,\n"
+    "            METRICS {...}\n"
+    "        the JSON document of docs/STATISTICS.md taken when every record\n"
+    "        was reported (as Kafka's tool prints its producer metrics).\n"
+    "        Default: off.\n"
     "    -q, --quiet\n"
     "        No progress lines (as --interval 0). Default: print them.\n"
     "    --transactional-id ID\n"
@@ -346,9 +352,17 @@ int cli_perf(int argc, char **argv) {
         .commit = transactional ? perf_commit : NULL,
     };
     cli_perf_run(pf, &client);
+    /* Taken after the flush, before the close: what the run did. */
+    kprod_stats_t *metrics = NULL;
+    if (o.print_metrics && kprod_stats_get(x.p, 5000, &metrics) != KPROD_ERR_NO_ERROR)
+        cli_err(CMD, "--print-metrics: no statistics from the producer within 5 s");
     kprod_close(x.p, 0);
     rc = cli_perf_finish(pf);
     pf = NULL;
+    if (metrics) {
+        printf("METRICS %s\n", kprod_stats_json(metrics));
+        kprod_stats_destroy(metrics);
+    }
 done:
     if (pf)
         cli_perf_free(pf);

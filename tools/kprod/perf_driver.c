@@ -491,6 +491,7 @@ const struct option cli_perf_long_opts[] = {
     {"bootstrap-server", required_argument, NULL, 'b'},
     {"reporting-interval", required_argument, NULL, CLI_PERF_OPT_REPORTING_INTERVAL},
     {"interval", required_argument, NULL, CLI_PERF_OPT_INTERVAL},
+    {"print-metrics", no_argument, NULL, CLI_PERF_OPT_PRINT_METRICS},
     {"transactional-id", required_argument, NULL, CLI_PERF_OPT_TXN_ID},
     {"transaction-duration-ms", required_argument, NULL, CLI_PERF_OPT_TXN_DURATION},
     {"transaction-records", required_argument, NULL, CLI_PERF_OPT_TXN_RECORDS},
@@ -548,6 +549,9 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
         if (cli_parse_long(prog, "-k", arg, 0, 1000000000L, &n) != 0)
             return -1;
         o->keys = n;
+        return 1;
+    case CLI_PERF_OPT_PRINT_METRICS:
+        o->print_metrics = 1;
         return 1;
     case CLI_PERF_OPT_INTERVAL:
         if (cli_parse_long(prog, "--interval", arg, 0, 86400, &n) != 0)

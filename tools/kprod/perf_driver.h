@@ -27,6 +27,7 @@ typedef struct cli_perf_opts {
     long keys;             /* 0: null keys; N: the keys "0".."N-1" in turn */
     double interval_s;     /* progress every so many seconds; 0: none */
     int record_size_given; /* -s was on the command line */
+    int print_metrics;     /* --print-metrics: the client's statistics after the run */
     /* Transactions, as Kafka's perf test: the producer's transactional.id,
      * and when to commit (the first of the two that is set and reached). */
     const char *txn_id;    /* --transactional-id; NULL: from the properties, if any */
@@ -51,6 +52,7 @@ enum {
     CLI_PERF_OPT_PAYLOAD_MONOTONIC,
     CLI_PERF_OPT_INTERVAL,
     CLI_PERF_OPT_REPORTING_INTERVAL,
+    CLI_PERF_OPT_PRINT_METRICS,
     CLI_PERF_OPT_TXN_ID,
     CLI_PERF_OPT_TXN_DURATION,
     CLI_PERF_OPT_TXN_RECORDS,

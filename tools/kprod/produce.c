@@ -62,10 +62,50 @@ static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
         atomic_fetch_add(&st->c.bytes, bytes);
     } else {
         atomic_fetch_add(&st->c.failed, 1);
-        produce_error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err,
+        produce_error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err, r->errstr,
                            r->possibly_persisted ? " (possibly persisted)" : NULL);
     }
     free(tag);
+}
+
+/* --stats-interval: one line per statistics document. The document is
+ * kprod's own (docs/STATISTICS.md): the producer object comes first and
+ * holds each key once, and the brokers' states are the only "state" keys. */
+static long long json_num(const char *from, const char *to, const char *key) {
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *p = strstr(from, pat);
+    return p && p < to ? strtoll(p + strlen(pat), NULL, 10) : 0;
+}
+
+static void stats_line(const char *json, size_t len, void *opaque) {
+    (void)len, (void)opaque;
+    static long long prev_acked, prev_ms;
+    const char *prod = strstr(json, "\"producer\":{");
+    const char *end = prod ? strchr(prod, '}') : NULL;
+    const char *brokers = strstr(json, "\"brokers\":[");
+    if (!prod || !end || !brokers)
+        return;
+    long long acked = json_num(prod, end, "records_acked");
+    long long now = json_num(json, prod, "time_ms");
+    int up = 0, all = 0;
+    const char *parts = strstr(brokers, "\"partitions\":[");
+    for (const char *q = brokers; (q = strstr(q, "\"state\":\"")) && (!parts || q < parts); q++) {
+        all++;
+        up += strncmp(q + 9, "up\"", 3) == 0;
+    }
+    double rate = prev_ms && now > prev_ms
+                      ? (double)(acked - prev_acked) * 1000.0 / (double)(now - prev_ms)
+                      : 0.0;
+    fprintf(stderr,
+            "kprod produce: stats: %lld acked (+%.0f/s), %lld failed, %lld retried, %lld "
+            "waiting, %.1f of %.1f MiB buffer, %d of %d brokers up\n",
+            acked, rate, json_num(prod, end, "records_failed"),
+            json_num(prod, end, "batches_retried"), json_num(prod, end, "records_waiting"),
+            (double)json_num(prod, end, "buffer_memory_used") / 1048576.0,
+            (double)json_num(prod, end, "buffer_memory_max") / 1048576.0, up, all);
+    prev_acked = acked;
+    prev_ms = now;
 }
 
 /* Ctrl-C. SIGINT and SIGTERM are blocked in every thread (kprod's own
@@ -134,6 +174,7 @@ static void sig_block(sig_ctl *sc) {
     sigaction(SIGTERM, &sa, &sc->prev_term);
     pthread_mutex_init(&sc->lock, NULL);
     sc->wake[0] = sc->wake[1] = -1;
+    sc->started = 0; /* sig_end after a failed kprod_new must not cancel a thread */
     atomic_init(&sc->sig, 0);
 }
 
@@ -182,10 +223,9 @@ typedef struct produce_run {
     kprod_t *p;
     produce_stats *stats;
     sig_ctl *sig;
-    long max_request_size; /* for the error message; 0 when unknown */
-    long max_block_ms;     /* likewise */
-    long records;          /* read so far */
-    int stop;              /* the producer cannot take more records */
+    long max_block_ms; /* likewise */
+    long records;      /* read so far */
+    int stop;          /* the producer cannot take more records */
     /* Once a send failed because the topic's metadata could not be had
      * (_TIMED_OUT, _UNKNOWN_TOPIC), every later record is counted as failed
      * without a send: unsent records, from first_* to last_*. */
@@ -245,7 +285,7 @@ static void report_unsent(const produce_run *run) {
             more = NULL;
         }
     }
-    produce_error_line(run->first_file, run->first_line, run->unsent_err,
+    produce_error_line(run->first_file, run->first_line, run->unsent_err, NULL,
                        more ? more : " (the rest of the input was not sent)");
     free(more);
 }
@@ -291,7 +331,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
         char *esc = cli_escaped(bad), more[1000];
         snprintf(more, sizeof(more), " (%s)", esc ? esc : "bad record");
         free(esc);
-        produce_error_line(file, line, KPROD_ERR__INVALID_ARG, more);
+        produce_error_line(file, line, KPROD_ERR__INVALID_ARG, NULL, more);
         atomic_fetch_add(&run->stats->c.failed, 1);
         return;
     }
@@ -308,7 +348,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
 
     rec_tag *tag = malloc(sizeof(*tag));
     if (!tag) {
-        produce_error_line(file, line, KPROD_ERR__NO_MEMORY, NULL);
+        produce_error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, NULL);
         atomic_fetch_add(&run->stats->c.failed, 1);
         return;
     }
@@ -320,9 +360,12 @@ static void send_record(produce_run *run, const char *file, long line, const cha
     if (err != KPROD_ERR_NO_ERROR) {
         /* No report follows a refused send: count and free here. */
         free(tag);
-        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC) {
-            /* No metadata for the topic within max.block.ms: every later
-             * record would wait as long again. Count the rest, send none. */
+        if (err == KPROD_ERR__TIMED_OUT || err == KPROD_ERR__UNKNOWN_TOPIC ||
+            err == KPROD_ERR__SSL || err == KPROD_ERR_SASL_AUTHENTICATION_FAILED ||
+            err == KPROD_ERR_UNSUPPORTED_SASL_MECHANISM || err == KPROD_ERR_ILLEGAL_SASL_STATE) {
+            /* No metadata for the topic within max.block.ms, or the brokers
+             * refuse us: every later record would wait as long again. Count
+             * the rest, send none (the log said why). */
             run->unsent_err = err;
             count_unsent(run, file, line);
             return;
@@ -330,9 +373,12 @@ static void send_record(produce_run *run, const char *file, long line, const cha
         atomic_fetch_add(&run->stats->c.failed, 1);
         char more[1100]; /* room for an escaped fatal error text */
         more[0] = '\0';
-        if (err == KPROD_ERR__MSG_SIZE_TOO_LARGE && run->max_request_size > 0)
-            snprintf(more, sizeof(more), " (record of %zu bytes, max.request.size=%ld)", len,
-                     run->max_request_size);
+        /* The library's text (kprod_last_errstr) says which limit a record
+         * broke, which partition does not exist, ...; signals and the
+         * fatal error's cause are the tool's to add. */
+        const char *text = kprod_last_errstr();
+        if (err == KPROD_ERR__INTERRUPTED || err == KPROD_ERR__FATAL)
+            text = NULL;
         if (err == KPROD_ERR__INTERRUPTED)
             snprintf(more, sizeof(more), " (%s: not sent)", sig_name(atomic_load(&run->sig->sig)));
         if (err == KPROD_ERR__FATAL) {
@@ -343,7 +389,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
                 free(esc);
             }
         }
-        produce_error_line(file, line, err, more[0] ? more : NULL);
+        produce_error_line(file, line, err, text, more[0] ? more : NULL);
         if (err == KPROD_ERR__FATAL || err == KPROD_ERR__CLOSED || err == KPROD_ERR__INTERRUPTED)
             run->stop = 1;
     }
@@ -474,7 +520,17 @@ int cli_produce(int argc, char **argv) {
         goto done;
     }
     kprod_conf_set_delivery_cb(conf, on_delivery, &stats);
-    run.max_request_size = conf_get_long(conf, "max.request.size");
+    if (o.stats_ms > 0) {
+        char ms[24], err[256];
+        snprintf(ms, sizeof(ms), "%ld", o.stats_ms);
+        if (kprod_conf_set(conf, "statistics.interval.ms", ms, err, sizeof(err)) != 0) {
+            cli_err(CMD, "--stats-interval: %s", err);
+            kprod_conf_destroy(conf);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
+        kprod_conf_set_stats_cb(conf, stats_line, NULL);
+    }
     run.max_block_ms = conf_get_long(conf, "max.block.ms");
     sig_block(&sig); /* before kprod_new: its threads inherit the mask */
     run.p = cli_producer_new(CMD, conf, &rc);

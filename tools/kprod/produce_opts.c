@@ -22,7 +22,8 @@ static const char help_text[] =
     "    kprod produce [-b BROKERS] -t TOPIC [-p PARTITION] [-K DELIM | -k KEY]\n"
     "                  [-D DELIM] [-T DELIM] [-H NAME=VALUE]... [-X NAME=VALUE]...\n"
     "                  [-F FILE]... [--reader-property NAME=VALUE]... [-c COUNT]\n"
-    "                  [--null-marker TEXT] [--print-offsets] [-q]\n"
+    "                  [--null-marker TEXT] [--print-offsets] [--stats-interval MS]\n"
+    "                  [-q | -v] [-d CONTEXTS]\n"
     "                  [--transactional-id ID [--transaction-records N]] [FILE...]\n"
     "    kprod produce [-b BROKERS] -t TOPIC -w [-k KEY] [-H NAME=VALUE]... FILE...\n"
     "\n"
@@ -56,6 +57,11 @@ static const char help_text[] =
     "\n"
     "    A record that fails is reported on standard error as\n"
     "        FILE:LINE: error NAME: TEXT\n"
+    "    where TEXT says what kprod knows of the cause (the broker and its\n"
+    "    answer, the connection's error, the timeout that ran out). The\n"
+    "    library's warnings (a refused connection, a topic that does not\n"
+    "    exist, ...) come on standard error as they happen, each once:\n"
+    "        kprod: WARN CONTEXT: TEXT\n"
     "    (FILE is \"stdin\" for standard input; LINE counts records from 1). A\n"
     "    record that cannot be taken apart as asked (no -T delimiter, a bad\n"
     "    timestamp, no headers delimiter) fails with error _INVALID_ARG and is\n"
@@ -65,10 +71,11 @@ static const char help_text[] =
     "\n"
     "    When a record cannot be sent because TOPIC's metadata could not be\n"
     "    had within max.block.ms (60000 by default: the cluster cannot be\n"
-    "    reached, error _TIMED_OUT) or the cluster says TOPIC does not exist\n"
-    "    (_UNKNOWN_TOPIC), no later record is sent: the rest of the input is\n"
-    "    still read, every record from that one on counts as failed, and one\n"
-    "    line, printed when reading ends, reports them all:\n"
+    "    reached, error _TIMED_OUT), the cluster says TOPIC does not exist\n"
+    "    (_UNKNOWN_TOPIC) or the brokers refuse the security setup\n"
+    "    (SASL_AUTHENTICATION_FAILED, _SSL, ...), no later record is sent: the\n"
+    "    rest of the input is still read, every record from that one on counts\n"
+    "    as failed, and one line, printed when reading ends, reports them all:\n"
     "        FILE:LINE: error NAME: TEXT (why); the rest of the input was not\n"
     "        sent: N records not sent, FILE:LINE to FILE:LINE\n"
     "    (one line, here folded). So an unreachable cluster costs one\n"
@@ -174,9 +181,15 @@ static const char help_text[] =
     "        the order the reports come (per partition in offset order):\n"
     "            FILE:LINE<TAB>PARTITION<TAB>OFFSET\n"
     "        (FILE escaped as above; OFFSET is -1 with acks=0). Default: off.\n"
+    "    --stats-interval MS\n"
+    "        Every MS milliseconds print one line of the producer's statistics\n"
+    "        on standard error (statistics.interval.ms; docs/STATISTICS.md):\n"
+    "            kprod produce: stats: A acked (+R/s), F failed, T retried,\n"
+    "            W waiting, B of M MiB buffer, U of N brokers up\n"
+    "        (one line, here folded). Default: none.\n"
     "    -q, --quiet\n"
-    "        Do not print the summary. Errors are printed all the same.\n"
-    "        Default: print it.\n"
+    "        Do not print the summary, nor the library's warnings; errors are\n"
+    "        printed all the same. Default: print them.\n" CLI_LOG_OPTS_HELP
     "    --transactional-id ID\n"
     "        Send in transactions as producer ID (transactional.id; wins over\n"
     "        -X and -F). A run with the same ID fences an older one and aborts\n"
@@ -216,6 +229,7 @@ enum {
     OPT_NULL_MARKER = 1000,
     OPT_READER_PROPERTY,
     OPT_PRINT_OFFSETS,
+    OPT_STATS_INTERVAL,
     OPT_TXN_ID,
     OPT_TXN_RECORDS,
 };
@@ -237,9 +251,12 @@ static const struct option long_opts[] = {
     {"config-file", required_argument, NULL, 'F'},
     {"null-marker", required_argument, NULL, OPT_NULL_MARKER},
     {"print-offsets", no_argument, NULL, OPT_PRINT_OFFSETS},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"transactional-id", required_argument, NULL, OPT_TXN_ID},
     {"transaction-records", required_argument, NULL, OPT_TXN_RECORDS},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"debug", required_argument, NULL, 'd'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -506,6 +523,11 @@ static int take_opt(produce_opts *o, reader_props *rp, int c, const char *arg, c
     case OPT_PRINT_OFFSETS:
         o->print_offsets = 1;
         return 0;
+    case OPT_STATS_INTERVAL:
+        if (cli_parse_long(CMD, "--stats-interval", arg, 1, 86400000, &n) != 0)
+            return CLI_EXIT_USAGE;
+        o->stats_ms = n;
+        return 0;
     case OPT_TXN_ID:
         if (!*arg) {
             cli_err(CMD, "--transactional-id: give a non-empty id");
@@ -520,6 +542,13 @@ static int take_opt(produce_opts *o, reader_props *rp, int c, const char *arg, c
         return 0;
     case 'q':
         o->quiet = 1;
+        o->conf.verbosity = -1;
+        return 0;
+    case 'v':
+        o->conf.verbosity = 1;
+        return 0;
+    case 'd':
+        o->conf.debug = arg;
         return 0;
     case 'h':
         fputs(help_text, stdout);
@@ -535,7 +564,7 @@ int produce_parse_args(int argc, char **argv, produce_opts *o) {
     int c, rc = -1;
     opterr = 0;
     while (rc < 0 &&
-           (c = getopt_long(argc, argv, ":b:t:p:K:k:D:T:wc:H:X:F:qh", long_opts, NULL)) != -1) {
+           (c = getopt_long(argc, argv, ":b:t:p:K:k:D:T:wc:H:X:F:qvd:h", long_opts, NULL)) != -1) {
         int r = take_opt(o, &rp, c, optarg, argv);
         if (r != 0 || c == 'h')
             rc = r;
@@ -552,6 +581,10 @@ int produce_parse_args(int argc, char **argv, produce_opts *o) {
     reader_props_free(&rp);
     if (rc >= 0)
         return rc;
+    if (o->quiet && o->conf.verbosity > 0) {
+        cli_err(CMD, "-q and -v together: choose one");
+        return CLI_EXIT_USAGE;
+    }
     if (!o->topic || !*o->topic) {
         cli_err(CMD, "no topic: -t TOPIC is required; see 'kprod produce --help'");
         return CLI_EXIT_USAGE;

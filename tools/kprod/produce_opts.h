@@ -24,9 +24,10 @@ typedef struct produce_opts {
     size_t n_headers;
     long max_records;   /* -c; 0: every record of the input */
     int print_offsets;  /* --print-offsets */
+    int quiet;          /* -q */
+    long stats_ms;      /* --stats-interval; 0: none */
     const char *txn_id; /* --transactional-id: sets transactional.id */
     long txn_records;   /* --transaction-records: records per transaction; 0 all in one */
-    int quiet;          /* -q */
     char **inputs;      /* FILE arguments; none: standard input */
     int n_inputs;
 } produce_opts;

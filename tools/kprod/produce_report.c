@@ -5,13 +5,14 @@
 
 #include "escape.h"
 
-void produce_error_line(const char *file, long line, kprod_err_t err, const char *more) {
+void produce_error_line(const char *file, long line, kprod_err_t err, const char *text,
+                        const char *more) {
     flockfile(stderr);
     cli_put_escaped(stderr, file);
     fprintf(stderr, ":%ld: error ", line);
     cli_put_escaped(stderr, kprod_err_name(err));
     fputs(": ", stderr);
-    cli_put_escaped(stderr, kprod_err_str(err));
+    cli_put_escaped(stderr, text && *text ? text : kprod_err_str(err));
     if (more)
         fputs(more, stderr);
     fputc('\n', stderr);

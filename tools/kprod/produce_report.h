@@ -8,11 +8,14 @@
 
 /* FILE:LINE: error NAME: TEXT[MORE] on standard error, FILE, NAME and TEXT
  * escaped (escape.h): a file name or an error text cannot end the line
- * early or reach the terminal as a control sequence; MORE (may be NULL) is
+ * early or reach the terminal as a control sequence. TEXT is what the
+ * library said of this failure (a report's errstr, kprod_last_errstr), or
+ * the code's own text when text is NULL or empty; MORE (may be NULL) is
  * the caller's, escaped already. The stream is locked for the whole line,
  * so lines printed at once by the sending thread and by kprod's report
  * thread never mix. */
-void produce_error_line(const char *file, long line, kprod_err_t err, const char *more);
+void produce_error_line(const char *file, long line, kprod_err_t err, const char *text,
+                        const char *more);
 
 /* --print-offsets: FILE:LINE<TAB>PARTITION<TAB>OFFSET on standard output,
  * the stream locked for the whole line (reports may come on kprod's

@@ -11,13 +11,6 @@
 
 #define CMD PRODUCE_CMD
 
-/* " (WHAT: the library's reason)", escaped, for an error line. */
-static void reason(char *more, size_t cap, const char *what) {
-    char *esc = cli_escaped(kprod_last_errstr());
-    snprintf(more, cap, " (%s: %s)", what, esc ? esc : "?");
-    free(esc);
-}
-
 int produce_txn_start(produce_txn *t, kprod_t *p, produce_counts *counts, long every) {
     t->p = p;
     t->counts = counts;
@@ -52,9 +45,7 @@ kprod_err_t produce_txn_before(produce_txn *t, const char *file, long line) {
         return KPROD_ERR_NO_ERROR;
     kprod_err_t err = kprod_txn_begin(t->p);
     if (err) {
-        char more[700];
-        reason(more, sizeof(more), "kprod_txn_begin");
-        produce_error_line(file, line, err, more);
+        produce_error_line(file, line, err, kprod_last_errstr(), " (kprod_txn_begin)");
         return err;
     }
     t->open = 1;
@@ -90,7 +81,7 @@ static void count_aborted(produce_txn *t) {
              ok + ab == 1 ? "" : "s", ok);
     free(from);
     free(to);
-    produce_error_line(t->first_file, t->first_line, KPROD_ERR__TXN_ABORTED, more);
+    produce_error_line(t->first_file, t->first_line, KPROD_ERR__TXN_ABORTED, NULL, more);
 }
 
 int produce_txn_end(produce_txn *t, int commit) {
@@ -108,9 +99,8 @@ int produce_txn_end(produce_txn *t, int commit) {
             t->committed++;
             return 0;
         }
-        char more[700];
-        reason(more, sizeof(more), "kprod_txn_commit");
-        produce_error_line(t->first_file, t->first_line, err, more);
+        produce_error_line(t->first_file, t->first_line, err, kprod_last_errstr(),
+                           " (kprod_txn_commit)");
         if (kprod_txn_error_class(err) != KPROD_TXN_ERR_ABORTABLE) {
             count_aborted(t); /* fatal: nothing of it commits any more */
             return -1;
@@ -120,9 +110,8 @@ int produce_txn_end(produce_txn *t, int commit) {
         ;
     count_aborted(t);
     if (err) {
-        char more[700];
-        reason(more, sizeof(more), "kprod_txn_abort");
-        produce_error_line(t->first_file, t->first_line, err, more);
+        produce_error_line(t->first_file, t->first_line, err, kprod_last_errstr(),
+                           " (kprod_txn_abort)");
         return -1;
     }
     return 0;
