@@ -27,6 +27,8 @@ static const char help_text[] =
     "                    (-s SIZE | --payload-file FILE | --payload-monotonic)\n"
     "                    [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
     "                    [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
+    "                    [--transactional-id ID] [--transaction-duration-ms MS]\n"
+    "                    [--transaction-records N]\n"
     "\n"
     "The librdkafka reference for 'kprod perf': the same options, the same\n"
     "records and the same output (see 'kprod perf --help'), the RESULT line\n"
@@ -155,6 +157,36 @@ static void rk_flush(void *ctx) {
         ; /* message.timeout.ms bounds every record */
 }
 
+/* Prints a failed transactional call; -1. The error object is destroyed. */
+static int txn_failed(const char *what, rd_kafka_error_t *e) {
+    fprintf(stderr, PROG ": %s: %s: %s\n", what, rd_kafka_error_name(e), rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    return -1;
+}
+
+static int rk_begin(void *ctx) {
+    rk_ctx *x = ctx;
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(x->rk);
+    return e ? txn_failed("rd_kafka_begin_transaction", e) : 0;
+}
+
+/* As kprod perf's: commit (it flushes, serving reports), again while
+ * retriable; a failed transaction is aborted. */
+static int rk_commit(void *ctx) {
+    rk_ctx *x = ctx;
+    rd_kafka_error_t *e;
+    while ((e = rd_kafka_commit_transaction(x->rk, 60000)) && rd_kafka_error_is_retriable(e))
+        rd_kafka_error_destroy(e);
+    if (!e)
+        return 0;
+    if (rd_kafka_error_txn_requires_abort(e)) {
+        rd_kafka_error_t *a = rd_kafka_abort_transaction(x->rk, 60000);
+        if (a)
+            rd_kafka_error_destroy(a);
+    }
+    return txn_failed("rd_kafka_commit_transaction", e);
+}
+
 /* The program after its command line's --producer-props groups were
  * expanded (main). */
 static int run(int argc, char **argv) {
@@ -221,6 +253,16 @@ static int run(int argc, char **argv) {
         if (set_name_eq_value(conf, props[i], "=") != 0)
             return CLI_EXIT_USAGE;
     free(props);
+    /* Transactions: as kprod perf (the option wins over -X and -F). */
+    const char *tid = cli_perf_txn_id(&o);
+    if (tid && set_prop(conf, "transactional.id", tid) != 0)
+        return CLI_EXIT_USAGE;
+    char tval[256] = "";
+    size_t tlen = sizeof(tval);
+    int transactional =
+        rd_kafka_conf_get(conf, "transactional.id", tval, &tlen) == RD_KAFKA_CONF_OK && tval[0];
+    if (transactional)
+        cli_perf_txn_defaults(&o);
 
     rk_ctx x = {0};
     x.pf = cli_perf_new(PROG, &o);
@@ -235,12 +277,24 @@ static int run(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     x.rkt = rd_kafka_topic_new(x.rk, topic, NULL);
+    if (transactional) {
+        rd_kafka_error_t *e = rd_kafka_init_transactions(x.rk, 60000);
+        if (e) {
+            txn_failed("rd_kafka_init_transactions", e);
+            rd_kafka_topic_destroy(x.rkt);
+            rd_kafka_destroy(x.rk);
+            cli_perf_free(x.pf);
+            return CLI_EXIT_FAIL;
+        }
+    }
     cli_perf_client client = {
         .name = "librdkafka",
         .ctx = &x,
         .send = rk_send,
         .poll = rk_poll,
         .flush = rk_flush,
+        .begin = transactional ? rk_begin : NULL,
+        .commit = transactional ? rk_commit : NULL,
     };
     cli_perf_run(x.pf, &client);
     rd_kafka_topic_destroy(x.rkt);

@@ -74,10 +74,13 @@ if [[ -n $base_dir ]] && ((write_doc)); then
 fi
 
 # ---- scenarios ----
-# id|what|value bytes|records/s (-1 = no limit)|keys|partitions|records on sink|records on kafka|-X properties
-# (records on sink 0: kafka only). Properties of the form @listener=KEY run
+# id|what|value bytes|records/s (-1 = no limit)|keys|partitions|records on sink|records on kafka|-X properties[|perf options]
+# (records on sink 0: kafka only: the sink has no transaction coordinator
+# and no secured listener). Properties of the form @listener=KEY run
 # on that secured listener (its port's name in the security dir's env file),
 # kprod-F=FILE / rdk-F=FILE give one client a properties file of that dir.
+# In the perf options @ID@ becomes a transactional id of the run's own (a
+# run must not fence another's).
 # Every scenario sets batch.size, linger.ms, acks, enable.idempotence,
 # max.in.flight and buffer.memory explicitly, the same for both clients
 # (librdkafka's own defaults differ: batch.size 1,000,000, max.in.flight
@@ -96,6 +99,8 @@ scenarios=(
     "100B-16p-keyed|100 B, 16 partitions, 1,000 keys, acks=1|100|-1|1000|16|3000000|1000000|$base linger.ms=5 $acks1"
     "100B-sasl-ssl|100 B, acks=1, SASL_SSL|100|-1|0|1|0|1000000|$base linger.ms=5 $acks1 $sasl_ssl"
     "10KB-sasl-ssl|10 KB, acks=1, SASL_SSL|10240|-1|0|1|0|50000|$base linger.ms=5 $acks1 $sasl_ssl"
+    "100B-txn|100 B, a transaction per 1,000 records|100|-1|0|1|0|1000000|$base linger.ms=5 $idem|--transaction-records 1000 --transactional-id @ID@"
+    "100B-txn-b1M|the same, batch.size=1000000 (librdkafka's default)|100|-1|0|1|0|1000000|$base linger.ms=5 $idem batch.size=1000000|--transaction-records 1000 --transactional-id @ID@"
 )
 if ((smoke)); then
     scenarios=(
@@ -201,7 +206,18 @@ for s in "${scenarios[@]}"; do
     [[ -z $only || $id =~ $only ]] && selected+=("$s")
 done
 ((${#selected[@]} > 0)) || { log "no scenario matches '$only'"; exit 2; }
-total=$((rounds * ${#brokers[@]} * ${#selected[@]} * ${#clients[@]}))
+# runs_on BROKER SCENARIO-LINE: true when the scenario has records there.
+runs_on() {
+    local f
+    IFS='|' read -ra f <<<"$2"
+    [[ $1 == kafka && ${f[7]} != 0 ]] || [[ $1 == sink && ${f[6]} != 0 ]]
+}
+total=0
+for broker in "${brokers[@]}"; do
+    for s in "${selected[@]}"; do
+        runs_on "$broker" "$s" && total=$((total + rounds * ${#clients[@]}))
+    done
+done
 n=0 failures=0
 uptime_start=$(uptime)
 t_start=$SECONDS
@@ -211,8 +227,8 @@ field() { sed -nE "s/.*\b$1=([^ ]+).*/\1/p" <<<"$2"; }
 
 run_one() { # broker scenario-line client round
     local broker=$1 s=$2 client=$3 round=$4
-    local id what size rate keys parts n_sink n_kafka props
-    IFS='|' read -r id what size rate keys parts n_sink n_kafka props <<<"$s"
+    local id what size rate keys parts n_sink n_kafka props extra
+    IFS='|' read -r id what size rate keys parts n_sink n_kafka props extra <<<"$s"
     local count=$n_sink
     [[ $broker == kafka ]] && count=$n_kafka
     ((count > 0)) || return 0 # not a scenario for this broker
@@ -232,6 +248,7 @@ run_one() { # broker scenario-line client round
     for p in $props; do
         case $p in @listener=* | kprod-F=* | rdk-F=*) ;; *) args+=(-X "$p") ;; esac
     done
+    for p in $extra; do args+=("${p//@ID@/${tag}_${id}_${client}_$round}"); done
     local f=$out/$broker.$id.$client.$round
     n=$((n + 1))
     local status=0
@@ -256,6 +273,7 @@ run_one() { # broker scenario-line client round
 for ((r = 1; r <= rounds; r++)); do
     for broker in "${brokers[@]}"; do
         for s in "${selected[@]}"; do
+            runs_on "$broker" "$s" || continue
             # Rotate which client goes first, round by round (with two
             # clients: kprod first in odd rounds, librdkafka in even ones).
             nc=${#clients[@]}
@@ -304,6 +322,8 @@ END {
     ns = split(scen, sl, "\n")
     for (b = 1; b <= nb; b++) for (s = 1; s <= ns; s++) {
         split(sl[s], parts, "|"); id = parts[1]; what = parts[2]
+        if (cnt[bl[b] SUBSEP id SUBSEP "kprod" SUBSEP "records_per_s"] == 0 &&
+            cnt[bl[b] SUBSEP id SUBSEP "librdkafka" SUBSEP "records_per_s"] == 0) continue
         line = "| " bl[b] " | " what
         split("records_per_s cpu_us_per_record rss_kb lat_p99_ms", names, " ")
         split("%.0f %.3f %.1f %.2f", fmts, " ")

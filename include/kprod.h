@@ -74,6 +74,9 @@ KPROD_API const char *kprod_version(void);
     X(_SSL, -127, 0,                                                                               \
       "TLS failed: certificate not trusted, expired or for another host, or TLS/plaintext "        \
       "mismatch with the listener")                                                                \
+    X(_STATE, -128, 0, "Not valid in the producer's transaction state now")                        \
+    X(_TXN_ABORTABLE, -129, 0, "The transaction failed: abort it (kprod_txn_abort), then go on")   \
+    X(_TXN_ABORTED, -130, 0, "The record's transaction was aborted")                               \
     /* broker errors: Kafka 4.1 Errors.java; retriable = extends RetriableException */             \
     X(UNKNOWN_SERVER_ERROR, -1, 0,                                                                 \
       "The server experienced an unexpected error when processing the request")                    \
@@ -627,6 +630,141 @@ KPROD_API kprod_err_t kprod_interrupt(kprod_t *p);
  * with its cause copied into errstr (may be NULL). Any thread; takes kprod's
  * lock only briefly; may be called from a delivery callback or a serializer. */
 KPROD_API kprod_err_t kprod_fatal_error(kprod_t *p, char *errstr, size_t errstr_size);
+
+/* ------------------------------------------------------------------------
+ * Transactions (transactional.id set): records of several partitions, and
+ * consumer offsets, written all or nothing. docs/TRANSACTIONS.md explains
+ * the states, the two protocols (Kafka's Transactions V2 where the cluster
+ * finalizes transaction.version >= 2, the classic one before) and a
+ * consume-transform-produce loop.
+ *
+ *   kprod_txn_init once; then per transaction kprod_txn_begin, kprod_send
+ *   (any number, any partitions), kprod_txn_send_offsets (optional), and
+ *   kprod_txn_commit, or kprod_txn_abort.
+ *
+ * A transactional producer sends nothing before kprod_txn_init, and
+ * kprod_send outside begin..commit/abort returns KPROD_ERR__STATE.
+ * Every error these calls return has a class (kprod_txn_error_class):
+ *   retriable  the call's timeout ran out; the operation goes on in the
+ *              background: call the same function again (init, commit,
+ *              abort resume it; nothing is lost or done twice).
+ *   abortable  the transaction failed (a record or the offsets were
+ *              refused, TRANSACTION_ABORTABLE, topic or group
+ *              authorization): call kprod_txn_abort, then begin anew.
+ *              Returned as KPROD_ERR__TXN_ABORTABLE; kprod_last_errstr()
+ *              says what failed.
+ *   fatal      PRODUCER_FENCED (another producer with this transactional.id
+ *              took over), INVALID_PRODUCER_EPOCH, TRANSACTIONAL_ID_ or
+ *              CLUSTER_AUTHORIZATION_FAILED, a broker too old
+ *              (_UNSUPPORTED_FEATURE), INVALID_TXN_STATE: only
+ *              kprod_close is left. Published as every fatal error is
+ *              (kprod_fatal_error, the error callback, the log).
+ *   usage      the call was not valid now (_STATE, _INVALID_ARG,
+ *              _IN_CALLBACK): a program error; nothing changed.
+ * One transaction call at a time per producer: a call made while another
+ * runs on another thread returns _STATE. None may overlap kprod_close.
+ * kprod_close with a transaction open does not commit it: the coordinator
+ * aborts it after transaction.timeout.ms, or the next kprod_txn_init with
+ * the same transactional.id at once.
+ * ---------------------------------------------------------------------- */
+typedef enum kprod_txn_err_class_e {
+    KPROD_TXN_ERR_NONE = 0,      /* NO_ERROR */
+    KPROD_TXN_ERR_RETRIABLE = 1, /* call the same function again */
+    KPROD_TXN_ERR_ABORTABLE = 2, /* kprod_txn_abort, then carry on */
+    KPROD_TXN_ERR_FATAL = 3,     /* only kprod_close */
+    KPROD_TXN_ERR_USAGE = 4,     /* not valid now: fix the program */
+} kprod_txn_err_class_t;
+
+/* The class of an error a kprod_txn_* call (or kprod_send on a
+ * transactional producer) returned. Any thread; pure. */
+KPROD_API kprod_txn_err_class_t kprod_txn_error_class(kprod_err_t err);
+
+/* Finds the transaction coordinator, gets the producer id and epoch of
+ * transactional.id (fencing any older producer with the same id: its next
+ * call fails with PRODUCER_FENCED), and waits while the coordinator
+ * finishes what an earlier producer with this id left open (it aborts an
+ * unfinished transaction). Waits up to timeout_ms (-1 forever).
+ * Errors: _TIMED_OUT (retriable: call it again), _STATE (not a
+ * transactional producer, or already initialized), _INVALID_ARG, fatal
+ * ones (PRODUCER_FENCED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * CLUSTER_AUTHORIZATION_FAILED, INVALID_TRANSACTION_TIMEOUT,
+ * _UNSUPPORTED_FEATURE), _CLOSED.
+ * Any thread, also from a delivery callback; blocks on the sender thread's
+ * answer. */
+KPROD_API kprod_err_t kprod_txn_init(kprod_t *p, int timeout_ms);
+
+/* Starts a transaction: kprod_send is allowed until commit or abort. Local
+ * only (the coordinator hears of it with the first record or offsets).
+ * Errors: _STATE (not initialized, or a transaction is open), _INVALID_ARG,
+ * _TXN_ABORTABLE (abort the failed one first), a fatal one.
+ * Any thread; never blocks; also from a delivery callback. */
+KPROD_API kprod_err_t kprod_txn_begin(kprod_t *p);
+
+/* A consumed offset to commit inside the transaction: the next offset the
+ * consumer will read of topic/partition. Strings are borrowed for the call. */
+typedef struct kprod_txn_offset_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;       /* >= 0: the next record to consume */
+    int32_t leader_epoch; /* of the last consumed record; -1 unknown */
+    const char *metadata; /* NULL: none */
+} kprod_txn_offset_t;
+
+/* The consumer group's metadata, as the consumer knows it (Java's
+ * ConsumerGroupMetadata), so the group coordinator can fence a zombie
+ * consumer's commits (KIP-447). A producer outside the group gives the
+ * group id only (KPROD_TXN_GROUP_INIT). Strings are borrowed for the call. */
+typedef struct kprod_txn_group_s {
+    const char *group_id;          /* required, non-empty */
+    int32_t generation_id;         /* -1 unknown */
+    const char *member_id;         /* NULL or "": unknown */
+    const char *group_instance_id; /* NULL: a dynamic member */
+} kprod_txn_group_t;
+#define KPROD_TXN_GROUP_INIT(id)                                                                   \
+    { (id), -1, NULL, NULL }
+
+/* Commits count consumer offsets of group inside the open transaction:
+ * they become the group's committed offsets when the transaction commits,
+ * and are dropped when it aborts. Copies what it needs. Waits up to
+ * timeout_ms (-1 forever) for the coordinators' answers.
+ * Errors: _INVALID_ARG (NULL, count 0, an empty group id or topic, a
+ * negative offset, a group's generation or member with a broker too old
+ * to fence), _STATE (no transaction open, or another transaction call is
+ * running), _TIMED_OUT (retriable: the offsets are still being sent; the
+ * next transaction call waits for them), _TXN_ABORTABLE
+ * (GROUP_AUTHORIZATION_FAILED, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ * FENCED_INSTANCE_ID, TRANSACTION_ABORTABLE: abort), a fatal one, _CLOSED.
+ * Any thread, also from a delivery callback. */
+KPROD_API kprod_err_t kprod_txn_send_offsets(kprod_t *p, const kprod_txn_offset_t *offsets,
+                                             size_t count, const kprod_txn_group_t *group,
+                                             int timeout_ms);
+
+/* Commits the open transaction: flushes first (as kprod_flush, serving
+ * reports on this thread in poll mode), then asks the coordinator to
+ * commit, and returns only when it is committed or has failed, or after
+ * timeout_ms (-1 forever). When a record of the transaction failed the
+ * commit fails with _TXN_ABORTABLE (that record's report has its own
+ * error): abort. NO_ERROR: every record and offset of the transaction is
+ * visible to read_committed consumers (once the markers are written).
+ * Errors: _TIMED_OUT (retriable: call kprod_txn_commit again; before the
+ * commit was asked for, kprod_txn_abort is allowed instead), _STATE (no
+ * transaction open), _TXN_ABORTABLE, _IN_CALLBACK, a fatal one, _CLOSED.
+ * Any thread, not from a delivery callback of p. */
+KPROD_API kprod_err_t kprod_txn_commit(kprod_t *p, int timeout_ms);
+
+/* Aborts the open (or failed) transaction: records not yet sent are
+ * reported with KPROD_ERR__TXN_ABORTED at once, records in flight are
+ * waited for (and reported _TXN_ABORTED too), then the coordinator aborts
+ * the rest, and the reports are served (poll mode: on this thread, within
+ * timeout_ms). Records already reported delivered stay written, but
+ * read_committed consumers never see them. Waits up to timeout_ms (-1
+ * forever).
+ * Errors: _TIMED_OUT (retriable: call it again), _STATE (no transaction,
+ * or a commit is under way: call kprod_txn_commit again), _TXN_ABORTABLE
+ * (the coordinator answered TRANSACTION_ABORTABLE: call abort again),
+ * _IN_CALLBACK, a fatal one, _CLOSED.
+ * Any thread, not from a delivery callback of p. */
+KPROD_API kprod_err_t kprod_txn_abort(kprod_t *p, int timeout_ms);
 
 /* ------------------------------------------------------------------------
  * Cluster metadata (for tools and diagnostics)

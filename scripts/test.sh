@@ -6,8 +6,9 @@
 #      and build-tsan/ (+ -DKPROD_TSAN=ON)
 #   4. start the single broker (with its secured listeners: SSL, mutual TLS,
 #      SASL_PLAINTEXT, SASL_SSL, wrong-host and expired certificates); ctest
-#      -L 'unit|mock|broker|security' in build/ and build-asan/; the threaded
-#      tests (TSAN_TESTS) in build-tsan/
+#      -L 'unit|mock|broker|security' in build/ and build-asan/; the
+#      transaction tests against Kafka 3.9.2 (-L kafka39, scripts/compat.sh)
+#      in build/; the threaded tests (TSAN_TESTS) in build-tsan/
 #   5. start the three-node cluster (with a SASL_SSL listener per node);
 #      ctest -L cluster in build/; stop it
 #   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
@@ -45,7 +46,7 @@ for a in "$@"; do
     --no-deps) no_deps=1 ;;
     --no-fuzz) no_fuzz=1 ;;
     -h | --help)
-        sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -105,7 +106,7 @@ if ((no_asan == 0)); then
     if build_tree build-tsan -DKPROD_TSAN=ON; then tsan=1; else failed+=("build-tsan"); fi
 fi
 # The tests where several threads share a producer, run under ThreadSanitizer.
-TSAN_TESTS='test_concurrency|test_produce_acks|test_bad_input|test_accumulator|test_partitioner|test_sender|test_pipelining'
+TSAN_TESTS='test_concurrency|test_produce_acks|test_bad_input|test_accumulator|test_partitioner|test_sender|test_pipelining|unit/test_txn_calls|integration/test_txn_visibility'
 
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -133,6 +134,18 @@ if ((${#trees[@]} > 0)); then
             ctest --test-dir "$t" -L security --output-on-failure --no-tests=ignore ||
                 { failed+=("$t security"); tests_failed=1; }
         done
+        if [[ " ${trees[*]} " == *" build "* ]]; then
+            step "ctest build: kafka39 (transactions, classic protocol, Kafka 3.9.2)"
+            if bash scripts/compat.sh start 3.9.2; then
+                (
+                    eval "$(bash scripts/compat.sh env 3.9.2 | sed 's/^/export /')"
+                    ctest --test-dir build -L kafka39 --output-on-failure --no-tests=ignore
+                ) || { failed+=("kafka39"); tests_failed=1; }
+            else
+                failed+=("kafka39 broker start")
+            fi
+            bash scripts/compat.sh stop 3.9.2 || true
+        fi
         if ((tsan)); then
             step "ctest build-tsan: $TSAN_TESTS"
             TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \

@@ -466,13 +466,6 @@ static kprod_err_t resolve_idempotence(const kprod_conf_t *c, kp_config *o, char
              explicit_idem ? "" : " (because of acks or retries)");
         return KPROD_ERR__CONFLICTING_CONFIG;
     }
-    if (c->text[KP_P_TRANSACTIONAL_ID]) {
-        errf(errstr, errstr_size,
-             "transactional.id is set, but kprod has no transactions yet: records would be "
-             "written outside any transaction. Remove transactional.id (idempotence still "
-             "writes each record once per partition)");
-        return KPROD_ERR__INVALID_CONFIG;
-    }
     return KPROD_ERR_NO_ERROR;
 }
 

@@ -94,8 +94,8 @@ typedef struct kp_config {
  *   conflict is an error naming both properties; left at its default,
  *   idempotence is turned off instead. With idempotence still on,
  *   max.in.flight.requests.per.connection > 5 is an error.
- * - transactional.id needs idempotence; until kprod has transactions it is
- *   refused (records would be written outside any transaction).
+ * - transactional.id needs idempotence (an explicit enable.idempotence=false,
+ *   or acks/retries that turned it off, is an error naming them).
  * - delivery.timeout.ms >= linger.ms + request.timeout.ms: set explicitly,
  *   an error; left at its default, raised to the sum.
  * - reconnect.backoff.ms set but reconnect.backoff.max.ms not: the max

@@ -163,8 +163,9 @@ const kp_conf_prop kp_conf_props[KP_P__COUNT] = {
                                             "Java: close a connection idle this long; -1 never."),
     [KP_P_TRANSACTIONAL_ID] = {"transactional.id", KP_CONF_STRING, NULL, 0, 0, NULL,
                                check_non_empty, "a non-empty string",
-                               "Identity for transactional delivery (needs idempotence). "
-                               "Stored and checked; kprod has no transaction API yet."},
+                               "Identity of a transactional producer (needs idempotence): "
+                               "records and offsets are written in transactions "
+                               "(kprod_txn_*; docs/TRANSACTIONS.md)."},
     [KP_P_TRANSACTION_TIMEOUT_MS] = P_INT("transaction.timeout.ms", "60000", 0, I32_MAX,
                                           "Longest a transaction may stay open before the "
                                           "coordinator aborts it."),

@@ -65,6 +65,8 @@ KPROD_API kprod_err_t kprod_new(kprod_conf_t *conf, kprod_t **out, char *errstr,
         /* TLS files and stores are read here: their errors are the config's */
         return why[0] ? KPROD_ERR__SSL : KPROD_ERR__NO_MEMORY;
     }
+    if (kp_txn_enabled(kp_sender_txn(p->sender)))
+        p->txn = kp_sender_txn(p->sender);
     if (kp_sender_start(p->sender) != 0 ||
         (p->cfg.delivery_thread && kp_reports_start_thread(p->reports) != 0)) {
         if (errstr && errstr_size)
@@ -123,6 +125,20 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
     if (!record_valid(p, rec))
         return KPROD_ERR__INVALID_ARG;
 
+    /* A transactional producer takes records only inside a transaction
+     * (and holds a commit back until this one is appended). */
+    if (p->txn) {
+        kprod_err_t g = kp_txn_send_enter(p->txn);
+        if (g) {
+            kp_errdetail_set("%s", g == KPROD_ERR__STATE
+                                       ? "no transaction is open: kprod_txn_begin first (a "
+                                         "transactional producer sends records only in one)"
+                                   : g == KPROD_ERR__TXN_ABORTABLE
+                                       ? "the open transaction failed: kprod_txn_abort it"
+                                       : kprod_err_str(g));
+            return g;
+        }
+    }
     /* Counted until the last touch of p: kprod_close waits for it to drop
      * to 0 before freeing p. */
     atomic_fetch_add(&p->active_sends, 1);
@@ -162,6 +178,8 @@ KPROD_API kprod_err_t kprod_send(kprod_t *p, const kprod_record_t *rec, kprod_de
         free((void *)rec->key);
         free((void *)rec->value);
     }
+    if (p->txn)
+        kp_txn_send_leave(p->txn);
     atomic_fetch_sub(&p->active_sends, 1);
     return err;
 }
@@ -195,7 +213,10 @@ KPROD_API kprod_err_t kprod_flush(kprod_t *p, int timeout_ms) {
      * served before that callback returns: a deadlock with timeout -1. */
     if (kp_reports_in_callback(p->reports))
         return KPROD_ERR__IN_CALLBACK;
-    int64_t deadline = kp_deadline(timeout_ms);
+    return kp_producer_flush(p, kp_deadline(timeout_ms));
+}
+
+kprod_err_t kp_producer_flush(kprod_t *p, int64_t deadline) {
     uint64_t epoch = kp_acc_begin_flush(p->acc);
     int threaded = kp_reports_threaded(p->reports);
     for (;;) {

@@ -18,6 +18,10 @@ struct kprod_s {
     kp_reports *reports;
     kp_sender *sender;
     atomic_int active_sends; /* threads inside kprod_send or kprod_interrupt: close waits */
+    kp_txn *txn;             /* the transaction client; NULL without transactional.id */
 };
+
+/* kprod_flush's wait, until deadline_ms (also the commit's flush). */
+kprod_err_t kp_producer_flush(kprod_t *p, int64_t deadline_ms);
 
 #endif

@@ -53,6 +53,16 @@ static const field idem_fields[] = {
        "Reads refused by the broker (e.g. no Read permission): their batches failed"),
 };
 
+/* The transactions section: JSON key k, the snapshot's member m. */
+#define XF(k, m, c, h)                                                                             \
+    { #k, "kprod_" #m c, sizeof(c)> 1, h, offsetof(kp_stats_snap, m) }
+static const field txn_fields[] = {
+    XF(protocol, transaction_protocol, GAUGE,
+       "Transaction protocol: 2 Transactions V2 (KIP-890), 1 classic, 0 not known yet"),
+    XF(committed, transactions_committed, TOTAL, "Transactions committed"),
+    XF(aborted, transactions_aborted, TOTAL, "Transactions aborted"),
+};
+
 #define BF(k, c, h)                                                                                \
     { #k, "kprod_broker_" #k c, sizeof(c)> 1, h, offsetof(kp_stats_broker, k) }
 static const field broker_fields[] = {
@@ -182,6 +192,9 @@ char *kp_stats_json(const kp_stats_snap *s) {
     json_fields(&b, s, producer_fields, NF(producer_fields));
     sb_printf(&b, "},\"idempotence\":{\"enabled\":%s", s->idempotent ? "true" : "false");
     json_fields(&b, s, idem_fields, NF(idem_fields));
+    sb_printf(&b, "},\"transactions\":{\"enabled\":%s,\"state\":\"%s\"",
+              s->transactional ? "true" : "false", s->txn_state ? s->txn_state : "uninitialized");
+    json_fields(&b, s, txn_fields, NF(txn_fields));
     sb_printf(&b, "},\"brokers\":[");
     for (size_t i = 0; i < s->nbrokers; i++) {
         const kp_stats_broker *br = &s->brokers[i];
@@ -248,6 +261,7 @@ kprod_metric_t *kp_stats_metrics(const kp_stats_snap *s, size_t *n) {
     const section secs[] = {
         {producer_fields, NF(producer_fields), s, 0, 1, 0, 0},
         {idem_fields, NF(idem_fields), s, 0, 1, 0, 0},
+        {txn_fields, NF(txn_fields), s, 0, 1, 0, 0},
         {broker_fields, NF(broker_fields), s->brokers, sizeof(kp_stats_broker), s->nbrokers, 1, 0},
         {part_fields, NF(part_fields), s->parts, sizeof(kp_stats_part), s->nparts, 0, 1},
     };

@@ -56,6 +56,11 @@ typedef struct kp_stats_snap {
     int64_t idempotent, producer_id, producer_epoch, epoch_bumps;
     int64_t recovery_partitions_read, recovery_batches_found, recovery_batches_resent;
     int64_t recovery_reads_timed_out, recovery_reads_failed;
+    /* transactions */
+    int64_t transactional;
+    const char *txn_state;        /* static: "uninitialized", "ready", "in_transaction", ... */
+    int64_t transaction_protocol; /* 2: Transactions V2, 1: classic, 0: not known yet */
+    int64_t transactions_committed, transactions_aborted;
     kp_stats_broker *brokers;
     size_t nbrokers;
     kp_stats_part *parts;

@@ -136,7 +136,7 @@ kprod_err_t kp_scram_server_first(kp_scram *s, const uint8_t *msg, size_t len, k
         return fail(why, why_size, AUTH, "malformed SCRAM server-first message (empty or NUL)");
     if (len >= 2 && m[0] == 'm' && m[1] == '=')
         return fail(why, why_size, AUTH, "SCRAM server-first asks for an unknown extension (m=)");
-    size_t rlen, slen, ilen;
+    size_t rlen = 0, slen = 0, ilen = 0; /* set with each attribute found */
     const char *r = attr(m, len, 'r', &rlen), *salt = attr(m, len, 's', &slen),
                *iter = attr(m, len, 'i', &ilen);
     if (!r || !salt || !iter)

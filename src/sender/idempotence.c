@@ -14,6 +14,7 @@ void kp_idem_init(kp_idem *idem, const kp_config *cfg, kp_rl *rl) {
     idem->cfg = cfg;
     idem->rl = rl;
     idem->enabled = cfg->enable_idempotence;
+    idem->managed = cfg->transactional_id != NULL;
     idem->producer_id = -1;
     idem->producer_epoch = -1;
     idem->gen = 1; /* partitions start at 0: theirs is always older */
@@ -24,6 +25,17 @@ int kp_idem_ready(const kp_idem *idem) {
 }
 
 kprod_err_t kp_idem_fatal(const kp_idem *idem) { return idem->fatal_err; }
+
+void kp_idem_set_producer(kp_idem *idem, int64_t producer_id, int16_t producer_epoch) {
+    KP_DEBUG(&idem->cfg->log, KP_DBG_IDEMPOTENCE,
+             "producer id %lld epoch %d -> producer id %lld epoch %d (transaction)",
+             (long long)idem->producer_id, (int)idem->producer_epoch, (long long)producer_id,
+             (int)producer_epoch);
+    idem->producer_id = producer_id;
+    idem->producer_epoch = producer_epoch;
+    idem->gen++; /* every partition starts again at sequence 0 */
+    idem->bump_needed = 0;
+}
 
 static void set_fatal(kp_idem *idem, kprod_err_t err, const char *why) {
     if (idem->fatal_err)
@@ -110,7 +122,7 @@ static const kp_req_handler *pid_handler(kp_idem *idem) {
 }
 
 int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight) {
-    if (!idem->enabled || idem->pid_inflight || idem->fatal_err)
+    if (!idem->enabled || idem->managed || idem->pid_inflight || idem->fatal_err)
         return INT64_MAX;
     if (idem->producer_id >= 0 && !idem->bump_needed)
         return INT64_MAX;
@@ -150,8 +162,11 @@ int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight) {
 /* A partition's state from an older generation counts as new. */
 static void sync_part(const kp_idem *idem, kp_idem_part *part) {
     if (part->gen != idem->gen) {
+        /* gen 0: never used (the table is zeroed): no producer known */
+        int64_t known = part->gen ? part->known_pid : -1;
         memset(part, 0, sizeof(*part));
         part->gen = idem->gen;
+        part->known_pid = known;
     }
 }
 
@@ -171,7 +186,12 @@ int kp_idem_may_send(const kp_idem *idem, kp_idem_part *part, int part_inflight,
      * first could fail (NOT_LEADER_OR_FOLLOWER while a new topic's leader
      * starts) and the second be stored, out of order. Until a batch of the
      * partition is acknowledged, batches go one at a time. */
-    if (!part->acked)
+    /* A transaction's new epoch (each one with Transactions V2) on a
+     * partition that knows the producer id is another matter: the broker
+     * takes only sequence 0 first under a new epoch of a producer it knows
+     * (and answers OUT_OF_ORDER_SEQUENCE_NUMBER to a later batch, which is
+     * then resent after it), so batches need not wait for the first. */
+    if (!part->acked && !(idem->managed && part->known_pid == idem->producer_id))
         return part_inflight == 0;
     return part_inflight < KP_IDEM_MAX_INFLIGHT;
 }
@@ -198,11 +218,18 @@ int kp_idem_retriable(kp_idem *idem, kp_idem_part *part, const kp_batch *b, kpro
         /* Not the next batch: an earlier one failed first and this one
          * follows it again. The next batch itself: a real gap between
          * broker and client; a new epoch restarts the sequences and the
-         * batch is resent under it (as the Java client does). */
-        if (has_seq(idem, b) && b->base_seq == part->acked_next_seq)
+         * batch is resent under it (as the Java client does). In a
+         * transaction the gap fails the transaction instead (its abort
+         * starts a new epoch). */
+        int next = has_seq(idem, b) && b->base_seq == part->acked_next_seq;
+        if (next && idem->managed)
+            return 0;
+        if (next)
             need_bump(idem, "OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch of a partition");
         return 1;
     }
+    if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID && idem->managed)
+        return 0; /* the transaction fails; its abort starts a new epoch */
     if (err == KPROD_ERR_UNKNOWN_PRODUCER_ID) {
         /* The broker lost our state (e.g. retention removed it): nothing of
          * this batch was written; resend it under a bumped epoch. */
@@ -218,16 +245,22 @@ void kp_idem_acked(const kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     sync_part(idem, part);
     part->acked = 1;
     part->acked_next_seq = seq_add(b->base_seq, b->w.count);
+    part->known_pid = idem->producer_id;
 }
 
 void kp_idem_failed(kp_idem *idem, kp_idem_part *part, const kp_batch *b) {
     if (!idem->enabled || !has_seq(idem, b))
         return;
-    if (b->err == KPROD_ERR_INVALID_PRODUCER_EPOCH) {
-        set_fatal(idem, KPROD_ERR_INVALID_PRODUCER_EPOCH,
-                  "the broker fenced this producer's epoch (INVALID_PRODUCER_EPOCH)");
+    if (b->err == KPROD_ERR_INVALID_PRODUCER_EPOCH || b->err == KPROD_ERR_PRODUCER_FENCED) {
+        set_fatal(idem, b->err,
+                  b->err == KPROD_ERR_PRODUCER_FENCED
+                      ? "another producer with this transactional.id fenced this one "
+                        "(PRODUCER_FENCED)"
+                      : "the broker fenced this producer's epoch (INVALID_PRODUCER_EPOCH)");
         return;
     }
+    if (idem->managed)
+        return; /* the transaction fails; its abort starts a new epoch */
     sync_part(idem, part);
     if (!b->possibly_persisted && part->next_seq == seq_add(b->base_seq, b->w.count)) {
         /* Certainly not stored (every attempt was refused or never left),

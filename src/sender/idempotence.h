@@ -14,6 +14,11 @@
  * and a batch's sequence from an older generation count as never set, so
  * nothing has to be walked to reset them. docs/IDEMPOTENCE.md lists each case.
  *
+ * A transactional producer's id and epoch come from the transaction client
+ * (txn.h) instead, which also starts every new epoch: this client then
+ * asks for none, and a sequence error fails the transaction, which the
+ * abort's new epoch cures.
+ *
  * Thread: the sender thread only; nothing here locks. With idempotence off
  * every function is a no-op and kp_idem_ready is always true. */
 #ifndef KPROD_SENDER_IDEMPOTENCE_H
@@ -34,12 +39,16 @@ typedef struct kp_idem_part {
     int32_t next_seq;       /* sequence of the next new batch */
     int32_t acked_next_seq; /* sequence after the last acknowledged batch */
     int acked;              /* a batch of this partition was acknowledged */
+    /* Kept across generations: the producer id of the last acknowledged
+     * batch (-1 none): the partition's leader knows this producer. */
+    int64_t known_pid;
 } kp_idem_part;
 
 typedef struct kp_idem {
     const kp_config *cfg;
     kp_rl *rl;
     int enabled;
+    int managed;         /* transactional: the transaction client sets the producer id */
     int64_t producer_id; /* -1 until InitProducerId */
     int16_t producer_epoch;
     uint32_t gen;          /* sequence generation: one per producer id and epoch */
@@ -62,6 +71,10 @@ int kp_idem_ready(const kp_idem *idem);
 int64_t kp_idem_tick(kp_idem *idem, int64_t now_ms, int produce_inflight);
 /* The fatal error, once there is one (0 before). */
 kprod_err_t kp_idem_fatal(const kp_idem *idem);
+/* A transactional producer's id and epoch, from the transaction client
+ * (InitProducerId with the transactional id, an EndTxn v5): a new
+ * sequence generation. */
+void kp_idem_set_producer(kp_idem *idem, int64_t producer_id, int16_t producer_epoch);
 
 /* The decisions on one partition (part) and one batch (b). */
 /* May b go now? A retry goes alone; so does every batch until the

@@ -1,7 +1,7 @@
 /* The sender's own table of partitions: per topic id (the accumulator's
  * dense numbering) and partition, the leader, the batches in flight and
  * the idempotence sequence state. Filled by the metadata client, read and
- * written by the produce client.
+ * written by the produce client (and the transaction client's mark).
  *
  * Thread: the sender thread only; nothing here locks. */
 #ifndef KPROD_SENDER_PARTS_H
@@ -34,6 +34,8 @@ typedef struct kp_spart {
     kp_part_counters cnt;
     kp_idem_part idem;
     kp_recov_part recov; /* reading the log back when it became ambiguous */
+    uint32_t txn_gen;    /* the transaction client's generation this partition joined (0 none) */
+    int32_t txn_ix;      /* its entry in the client's list, valid while txn_gen is current */
 } kp_spart;
 
 typedef struct kp_stopic {

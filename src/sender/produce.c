@@ -39,7 +39,9 @@ struct kp_produce {
     int req_cap;
     int inflight; /* batches in flight, all partitions */
     int closing;
-    int may_send; /* this turn's */
+    int may_send;              /* this turn's */
+    int transactional;         /* transactional.id set */
+    const char *txn_abort_why; /* the transaction failed or is aborting (this turn) */
 };
 
 /* Stands in for a partition that metadata has not named (yet). */
@@ -52,8 +54,10 @@ static kp_spart *part_of(kp_produce *pc, const kp_batch *b) {
 
 kp_produce *kp_produce_new(const kp_produce_deps *deps) {
     kp_produce *pc = calloc(1, sizeof(*pc));
-    if (pc)
+    if (pc) {
         pc->d = *deps;
+        pc->transactional = kp_txn_enabled(deps->txn);
+    }
     return pc;
 }
 
@@ -72,6 +76,7 @@ void kp_produce_free(kp_produce *pc) {
 
 int kp_produce_inflight(const kp_produce *pc) { return pc->inflight; }
 void kp_produce_closing(kp_produce *pc) { pc->closing = 1; }
+void kp_produce_txn_aborting(kp_produce *pc, const char *why) { pc->txn_abort_why = why; }
 
 /* ---- outcomes ---- */
 
@@ -201,10 +206,11 @@ static void unmark(kp_produce *pc, kp_spart *sp, kp_batch *b, int timed_out) {
 
 /* An attempt of b may have stored it and b goes back for a retry: it is
  * marked, so that its partition is read back before its sequence stops
- * counting. */
+ * counting. Not in a transaction: there a sequence stops counting only
+ * when the transaction is aborted, and aborted records are never read. */
 static void mark(kp_produce *pc, kp_spart *sp, kp_batch *b) {
-    if (!b->possibly_persisted || !has_live_seq(pc, b) || b->maybe_stored_gen == b->seq_gen ||
-        sp == &no_part)
+    if (pc->transactional || !b->possibly_persisted || !has_live_seq(pc, b) ||
+        b->maybe_stored_gen == b->seq_gen || sp == &no_part)
         return;
     const kp_idem *idem = pc->d.idem;
     if (kp_recov_mark(&sp->recov, b->seq_gen, idem->producer_id, idem->producer_epoch, b->base_seq,
@@ -216,6 +222,24 @@ static void mark(kp_produce *pc, kp_spart *sp, kp_batch *b) {
         return;
     }
     b->maybe_stored_gen = b->seq_gen;
+}
+
+/* In a transaction that failed or is being aborted, an attempt's end is
+ * the batch's end: _TXN_ABORTED, whether it was stored (then possibly
+ * persisted: read_committed readers never see it) or not. */
+static void txn_aborted(kp_produce *pc, kp_batch *b, kp_outcome *o) {
+    if (!o->err)
+        b->possibly_persisted = 1;
+    o->done = 1;
+    o->err = KPROD_ERR__TXN_ABORTED;
+    set_detail(b, "%s", pc->txn_abort_why);
+}
+
+/* A record of a transaction failed for good: so does the transaction. */
+static void txn_failed(kp_produce *pc, const kp_batch *b) {
+    if (b->err && b->err != KPROD_ERR__TXN_ABORTED && b->err != KPROD_ERR__PURGED_ON_CLOSE &&
+        b->err != KPROD_ERR__FATAL)
+        kp_txn_record_failed(pc->d.txn, b->err, b->errstr);
 }
 
 /* Decides each batch's fate after an attempt: finished ones give their
@@ -256,13 +280,15 @@ static void settle(kp_produce *pc, const kp_broker *br, kp_batch *const *batches
                 f.retriable =
                     kprod_err_is_retriable(err) || kp_idem_retriable(pc->d.idem, &sp->idem, b, err);
             kp_outcome o = kp_decide_outcome(&f, now, random());
-            count_outcome(sp, b, o, now);
             if (err && err != KPROD_ERR_DUPLICATE_SEQUENCE_NUMBER &&
                 err != KPROD_ERR__MSG_TIMED_OUT && err != KPROD_ERR__PURGED_ON_CLOSE)
                 note_attempt(b, br, err);
+            if (pc->txn_abort_why && !closing)
+                txn_aborted(pc, b, &o);
+            count_outcome(sp, b, o, now);
             if (o.done) {
                 b->err = o.err;
-                if (o.err)
+                if (o.err && o.err != KPROD_ERR__TXN_ABORTED)
                     note_final(pc, b, o.err);
                 if (!o.err && has_live_seq(pc, b) && sp != &no_part)
                     kp_recov_note_ack(&sp->recov, b->seq_gen, b->base_seq, b->w.count,
@@ -272,6 +298,8 @@ static void settle(kp_produce *pc, const kp_broker *br, kp_batch *const *batches
                 else
                     kp_idem_acked(pc->d.idem, &sp->idem, b);
                 unmark(pc, sp, b, 0);
+                if (pc->transactional)
+                    txn_failed(pc, b);
                 finished[nf++] = b;
             } else {
                 mark(pc, sp, b);
@@ -475,8 +503,6 @@ static kp_link link_of(const kp_broker *br) {
     }
 }
 
-/* The drain callback: runs under the accumulator's lock, touches only the
- * sender's own state. */
 /* Notes a read of the partition's log to ask for after the drain (its
  * batches in flight have all answered; the drain runs under the
  * accumulator's lock, where nothing may log): from where its acknowledged
@@ -515,6 +541,8 @@ static void start_reads(kp_produce *pc) {
     pc->nasks = 0;
 }
 
+/* The drain callback: runs under the accumulator's lock, touches only the
+ * sender's own state. */
 static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, int64_t now,
                                  int64_t *wake_at) {
     kp_produce *pc = opaque;
@@ -528,9 +556,15 @@ static kp_drain_verdict consider(void *opaque, const kp_batch *head, int ready, 
     if (held && !sp->recov.reading && sp->inflight == 0)
         want_read(pc, head, sp);
     int ix = br ? br->index : 0;
+    /* A transaction's partition goes once it joined the transaction (a
+     * partition metadata has not named yet first needs its leader). */
+    int may_send = pc->may_send;
+    if (may_send && pc->transactional && sp != &no_part)
+        may_send =
+            kp_txn_may_send(pc->d.txn, sp, head->topic_name, head->topic_id, head->partition);
     kp_head_facts f = {
         .ready = ready,
-        .may_send = pc->may_send,
+        .may_send = may_send,
         .created_ms = head->created_ms,
         .delivery_timeout_ms = pc->d.cfg->delivery_timeout_ms,
         .attempts = head->attempts,
@@ -608,6 +642,7 @@ static kprod_err_t seal(kp_produce *pc, kp_batch *b) {
         .producer_epoch = pc->d.idem->producer_epoch,
         .base_sequence = b->base_seq,
         .partition_leader_epoch = -1,
+        .is_transactional = pc->transactional,
     };
     if (!pc->d.cfg->enable_idempotence) {
         o.producer_id = -1;
@@ -641,11 +676,11 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
             if (at < expire_at)
                 expire_at = at;
         }
-        int16_t ver = kp_rl_version(br, KP_API_PRODUCE);
+        int16_t ver = kp_txn_produce_version(pc->d.txn, kp_rl_version(br, KP_API_PRODUCE));
         kp_frame f;
         kp_buf *out = kp_rl_begin(pc->d.rl, br, KP_API_PRODUCE, ver, &f);
         kp_produce_req_writer w;
-        kp_produce_req_begin(&w, out, ver, NULL, (int16_t)pc->d.cfg->acks,
+        kp_produce_req_begin(&w, out, ver, kp_txn_id(pc->d.txn), (int16_t)pc->d.cfg->acks,
                              (int32_t)pc->d.cfg->request_timeout_ms, ntopics);
         for (int i = 0; i < n;) {
             int j = i;
@@ -659,8 +694,11 @@ static void write_request(kp_produce *pc, outgoing *o, int n) {
          * a report never comes request.timeout.ms after delivery.timeout.ms. */
         err = kp_rl_send(pc->d.rl, &f, kp_produce_req_end(&w), pc->d.cfg->acks != 0, expire_at,
                          produce_handler(pc), req);
-        if (!err)
+        if (!err) {
+            if (pc->transactional)
+                kp_txn_batch_written(pc->d.txn);
             return;
+        }
         free(req);
     }
     for (int i = 0; i < n; i++)
@@ -854,6 +892,8 @@ static void expire(kp_produce *pc, kp_batch *b) {
     }
     unmark(pc, sp, b, 1);
     kp_idem_failed(pc->d.idem, &sp->idem, b);
+    if (pc->transactional)
+        txn_failed(pc, b);
 }
 
 int64_t kp_produce_tick(kp_produce *pc, int64_t now, int may_send) {

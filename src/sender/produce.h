@@ -17,6 +17,7 @@
 #include "sender/parts.h"
 #include "sender/recovery.h"
 #include "sender/request.h"
+#include "sender/txn.h"
 
 typedef struct kp_produce kp_produce;
 
@@ -29,6 +30,7 @@ typedef struct kp_produce_deps {
     kp_idem *idem;
     kp_md *md;
     kp_recov *recov; /* reads a partition's log back when it becomes ambiguous */
+    kp_txn *txn;     /* transactions: which partitions may go, failures to tell */
 } kp_produce_deps;
 
 kp_produce *kp_produce_new(const kp_produce_deps *deps);
@@ -52,5 +54,9 @@ void kp_produce_fail_for_broker(kp_produce *pc, int32_t broker_id, kprod_err_t e
                                 const char *why);
 /* From now on every batch whose request fails is _PURGED_ON_CLOSE. */
 void kp_produce_closing(kp_produce *pc);
+/* While why is non-NULL (the transaction failed or is being aborted),
+ * every batch whose attempt ends is reported _TXN_ABORTED with that text,
+ * delivered or not; the sender sets it each turn (kp_txn_abort_why). */
+void kp_produce_txn_aborting(kp_produce *pc, const char *why);
 
 #endif

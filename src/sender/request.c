@@ -144,6 +144,8 @@ static void api_versions_response(void *opaque, kp_broker *b, void *ctx, int16_t
         kp_rl_fail_broker(rl, b, KPROD_ERR__UNSUPPORTED_FEATURE, why);
         return;
     }
+    int tv = kp_api_versions_feature_level(&resp, "transaction.version");
+    b->txn_version = tv > 0 ? tv : 0;
     for (int32_t i = 0; i < resp.count; i++) {
         int16_t k = resp.apis[i].api_key;
         if (k >= 0 && k < 128) {

@@ -24,6 +24,7 @@ typedef struct kp_broker {
     int wanted;              /* (re)connect: something waits for this broker */
     int md_asked;            /* conn.failures when a down connection last asked for metadata */
     int index;               /* position in the layer's table (changes when one is removed) */
+    int txn_version;         /* finalized transaction.version (KIP-890) at the handshake, 0 none */
     struct kp_broker *hnext; /* the layer's id hash */
     int64_t reauth_at_ms;    /* SASL re-authentication is due (0: never) */
     int reauthenticating;    /* ... and under way */

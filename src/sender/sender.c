@@ -18,6 +18,7 @@
 #include "sender/recovery.h"
 #include "sender/request.h"
 #include "sender/stats.h"
+#include "sender/txn.h"
 
 struct kp_sender {
     const kp_config *cfg;
@@ -31,6 +32,7 @@ struct kp_sender {
     kp_md *md;
     kp_recov *recov;
     kp_produce *pc;
+    kp_txn *txn;
     kp_sc *sc;
     pthread_t thread;
     int started;
@@ -55,6 +57,7 @@ void kp_sender_wake(void *arg) {
 static void destroy(kp_sender *s) {
     kp_sc_free(s->sc);
     kp_produce_free(s->pc);
+    kp_txn_free(s->txn);
     kp_md_free(s->md);
     kp_auth_free(s->auth);
     kp_rl_free(s->rl);
@@ -86,6 +89,15 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports,
     s->md = s->rl ? kp_md_new(cfg, s->rl, acc, &s->parts, kp_sender_wake, s) : NULL;
     kp_recov_deps rd = {.cfg = cfg, .rl = s->rl, .parts = &s->parts, .md = s->md};
     s->recov = s->md ? kp_recov_new(&rd) : NULL;
+    kp_txn_deps td = {
+        .cfg = cfg,
+        .rl = s->rl,
+        .idem = &s->idem,
+        .parts = &s->parts,
+        .wake = kp_sender_wake,
+        .wake_opaque = s,
+    };
+    s->txn = s->md ? kp_txn_new(&td) : NULL;
     kp_produce_deps deps = {
         .cfg = cfg,
         .acc = acc,
@@ -95,8 +107,9 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports,
         .idem = &s->idem,
         .md = s->md,
         .recov = s->recov,
+        .txn = s->txn,
     };
-    s->pc = s->recov ? kp_produce_new(&deps) : NULL;
+    s->pc = s->recov && s->txn ? kp_produce_new(&deps) : NULL;
     kp_sc_deps sd = {
         .cfg = cfg,
         .rl = s->rl,
@@ -104,6 +117,7 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports,
         .acc = acc,
         .idem = &s->idem,
         .recov = s->recov,
+        .txn = s->txn,
         .reports = reports,
         .wake = kp_sender_wake,
         .wake_opaque = s,
@@ -121,14 +135,18 @@ kp_sender *kp_sender_new(const kp_config *cfg, kp_acc *acc, kp_reports *reports,
  * text is kept for kprod_fatal_error. */
 static void publish_fatal(kp_sender *s) {
     kprod_err_t err = kp_idem_fatal(&s->idem);
+    const char *text = s->idem.fatal_str;
+    if (!err && (err = kp_txn_fatal(s->txn)) != KPROD_ERR_NO_ERROR)
+        text = kp_txn_fatal_str(s->txn);
     if (!err || s->fatal_err)
         return;
     pthread_mutex_lock(&s->fatal_lock);
     s->fatal_err = err;
-    snprintf(s->fatal_str, sizeof(s->fatal_str), "%s", s->idem.fatal_str);
+    snprintf(s->fatal_str, sizeof(s->fatal_str), "%s", text);
     pthread_mutex_unlock(&s->fatal_lock);
-    snprintf(s->fatal_why, sizeof(s->fatal_why), "the producer hit a fatal error: %s",
-             s->idem.fatal_str);
+    snprintf(s->fatal_why, sizeof(s->fatal_why), "the producer hit a fatal error: %s", text);
+    /* A transaction call waiting now returns it too. */
+    kp_txn_set_fatal(s->txn, err, s->fatal_str);
     kp_reports_push_event(s->reports, err, s->fatal_why);
     kp_acc_shut(s->acc, KPROD_ERR__FATAL);
 }
@@ -189,12 +207,21 @@ static void turn(kp_sender *s) {
     publish_fatal(s);
     if (s->fatal_err)
         kp_produce_fail_queued(s->pc, KPROD_ERR__FATAL, s->fatal_why);
+    /* A failed or aborting transaction's records go no further. */
+    const char *aborted = kp_txn_abort_why(s->txn);
+    kp_produce_txn_aborting(s->pc, aborted);
+    if (aborted && !s->fatal_err)
+        kp_produce_fail_queued(s->pc, KPROD_ERR__TXN_ABORTED, aborted);
     /* Without a producer id (or during an epoch bump) nothing is sent, but
      * delivery.timeout.ms still runs out. */
     lower(&wake_at, kp_produce_tick(s->pc, now, kp_idem_ready(&s->idem) && !s->fatal_err));
     /* After the produce turn: the reads of the log it has just asked for
      * start now. */
     lower(&wake_at, kp_recov_tick(s->recov, now));
+    /* After the produce turn: partitions that joined a transaction in it
+     * are added now, and commit and abort see its requests. */
+    lower(&wake_at, kp_txn_tick(s->txn, now, kp_produce_inflight(s->pc)));
+    publish_fatal(s);
     /* After the produce turn: a leader its batches have just asked for
      * (wanted) starts connecting now, not one poll timeout later. */
     int64_t next;
@@ -215,6 +242,7 @@ static void purge_all(kp_sender *s) {
     kp_produce_fail_queued(s->pc, KPROD_ERR__PURGED_ON_CLOSE, NULL);
     kp_rl_fail_all(s->rl, KPROD_ERR__PURGED_ON_CLOSE, "producer closed");
     kp_md_close(s->md);
+    kp_txn_close(s->txn);
     kp_sc_close(s->sc);
 }
 
@@ -252,6 +280,10 @@ kprod_err_t kp_sender_fatal(kp_sender *s, char *errstr, size_t errstr_size) {
     if (errstr && errstr_size)
         snprintf(errstr, errstr_size, "%s", err ? s->fatal_str : "");
     pthread_mutex_unlock(&s->fatal_lock);
+    /* The transaction client's, before the loop's next turn publishes it
+     * (a transaction call may just have returned it). */
+    if (!err)
+        err = kp_txn_fatal_copy(s->txn, errstr, errstr_size);
     return err;
 }
 
@@ -259,6 +291,8 @@ kprod_err_t kp_sender_metadata(kp_sender *s, const char *topic, int64_t deadline
                                kp_metadata_resp **out) {
     return kp_md_get(s->md, topic, deadline_ms, out);
 }
+
+kp_txn *kp_sender_txn(kp_sender *s) { return s->txn; }
 
 kprod_err_t kp_sender_stats(kp_sender *s, int64_t deadline_ms, kp_stats_snap **out) {
     return kp_sc_get(s->sc, deadline_ms, out);

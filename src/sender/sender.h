@@ -15,6 +15,7 @@
 #include "kprod.h"
 #include "protocol/metadata.h"
 #include "report.h"
+#include "sender/txn.h"
 #include "stats_render.h"
 
 typedef struct kp_sender kp_sender;
@@ -39,6 +40,10 @@ kprod_err_t kp_sender_metadata(kp_sender *s, const char *topic, int64_t deadline
 /* Any thread: a statistics snapshot made by the sender thread, as
  * kp_sc_get (the caller clears and frees *out). */
 kprod_err_t kp_sender_stats(kp_sender *s, int64_t deadline_ms, kp_stats_snap **out);
+
+/* The transaction client, for the kprod_txn_* calls and kprod_send's gate
+ * (its application-side functions only). */
+kp_txn *kp_sender_txn(kp_sender *s);
 
 /* For tests: the loop's turns so far (any thread). */
 unsigned long kp_sender_turns(kp_sender *s);

@@ -214,6 +214,13 @@ kprod_err_t kp_sc_collect(kp_sc *sc, kp_stats_snap *s) {
     s->recovery_batches_resent = (int64_t)rc.batches_resent;
     s->recovery_reads_timed_out = (int64_t)rc.reads_timed_out;
     s->recovery_reads_failed = (int64_t)rc.reads_failed;
+    kp_txn_counts tc;
+    kp_txn_counts_get(sc->d.txn, &tc);
+    s->transactional = kp_txn_enabled(sc->d.txn);
+    s->txn_state = kp_txn_state_name(tc.state);
+    s->transaction_protocol = tc.protocol;
+    s->transactions_committed = (int64_t)tc.committed;
+    s->transactions_aborted = (int64_t)tc.aborted;
     return KPROD_ERR_NO_ERROR;
 }
 

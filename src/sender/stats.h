@@ -1,5 +1,6 @@
 /* The statistics collector: reads the counters the request layer, the
- * produce client, the idempotence client and the accumulator keep, into a
+ * produce client, the idempotence and transaction clients and the
+ * accumulator keep, into a
  * snapshot (stats_render.h); every statistics.interval.ms it hands the JSON
  * document to the statistics callback (through the report queue), and it
  * answers kprod_stats_get calls.
@@ -18,6 +19,7 @@
 #include "sender/parts.h"
 #include "sender/recovery.h"
 #include "sender/request.h"
+#include "sender/txn.h"
 #include "stats_render.h"
 
 typedef struct kp_sc kp_sc;
@@ -29,6 +31,7 @@ typedef struct kp_sc_deps {
     kp_acc *acc;
     const kp_idem *idem;
     const kp_recov *recov;
+    kp_txn *txn;
     kp_reports *reports;
     void (*wake)(void *); /* wakes the sender thread for a kp_sc_get */
     void *wake_opaque;

@@ -7,8 +7,9 @@
 # Kafka's final line in kafka-producer-perf-test's exact wording. Then
 # Kafka's options (--producer-props, --producer.config), a payload file
 # (also cut at a delimiter of several bytes), --payload-monotonic, the
-# rate limit (-r) with its progress lines, and a topic that does not
-# exist (exit status 1, in bounded time).
+# rate limit (-r) with its progress lines, transactions (a commit every
+# 1,000 records: all 3,500 read back read_committed), and a topic that
+# does not exist (exit status 1, in bounded time).
 # Env: KPROD_BIN, KPROD_SRC (from CTest); KPROD_BROKERS (default
 # 127.0.0.1:9092).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -154,6 +155,23 @@ awk -v s="$secs" 'BEGIN { exit !(s >= 2.9 && s < 10) }' && ok ||
     fail "-r 100 -n 300 took $secs s, expected about 3"
 progress=$(grep -cE '^kprod perf: [0-9]+ records delivered, [0-9.]+ records/s \([0-9.]+ MB/s\), [0-9.]+ ms avg latency, [0-9.]+ ms max latency$' "$tmp/rate.out")
 ((progress >= 2)) && ok || { fail "expected progress lines every second, got $progress"; show "$tmp/rate.out"; }
+
+# ---- transactions: a commit every 1,000 records, read back read_committed ----
+topic3=${topic}_txn
+bash "$KPROD_SRC/scripts/kafka.sh" topics --bootstrap-server "$BROKERS" --create \
+    --topic "$topic3" --partitions 2 --replication-factor 1 >/dev/null 2>&1
+if timeout 120 "$KPROD_BIN" perf -b "$BROKERS" -t "$topic3" -n 3500 -s 20 -q \
+    --transactional-id "kprod_cli_perf_txn_$$" --transaction-records 1000 \
+    >"$tmp/txn.out" 2>"$tmp/txn.err"; then ok; else
+    fail "kprod perf --transactional-id: exit status $?"
+    show "$tmp/txn.err"
+fi
+# three full transactions and the last 500 records
+[[ $(field transactions "$tmp/txn.out") == 4 && $(field ok "$tmp/txn.out") == 1 ]] && ok ||
+    { fail "transactions: RESULT"; show "$tmp/txn.out"; }
+n=$(timeout 60 kcat -C -b "$BROKERS" -t "$topic3" -o beginning -e -q \
+    -X isolation.level=read_committed -f '%o\n' | wc -l)
+[[ $n == 3500 ]] && ok || fail "transactions: read_committed reads $n records, not 3500"
 
 # ---- a topic that does not exist: exit 1, bounded time ----
 start=$SECONDS

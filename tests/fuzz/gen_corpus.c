@@ -353,6 +353,33 @@ static void gen_txn(void) {
     txn_seed("end_txn_v5", 3, 5, TX_END_V5);
 }
 
+/* ---- the transaction client's checks: tests/unit/test_txn_req.c ---- */
+
+/* A fuzz_txn_answers seed: byte 0 is the answer (mod 6) and version -
+ * lowest (/6). The partition answers are fuzz_txn's (topic "t",
+ * partitions 0 and 5, as the target asks). */
+static void answer_seed(const char *name, int api, int rel_version, const char *h) {
+    size_t n;
+    uint8_t *b = hex((uint8_t)(api + 6 * rel_version), h, &n);
+    write_file("txn_answers", name, b, n);
+    free(b);
+}
+
+static void gen_txn_answers(void) {
+    int fc = KP_FIND_COORDINATOR_MIN_VER;
+    answer_seed("find_v1", 0, 1 - fc, "00000000 0000 ffff 00000003 0002 7478 00002384");
+    answer_seed("find_v4", 0, 4 - fc, "00000000 02 03 7478 00000003 02 68 00002384 0000 00 00 00");
+    answer_seed("init_pid_v0", 1, 0, "00000000 0000 0000000000000007 0002");
+    answer_seed("init_pid_v5", 1, 5, IP_RESP_V5);
+    answer_seed("add_partitions_v0", 2, 0, TX_PART_V0);
+    answer_seed("add_partitions_v3", 2, 3, TX_PART_V3);
+    answer_seed("offset_commit_v0", 3, 0, TX_PART_V0);
+    answer_seed("offset_commit_v5", 3, 5, TX_PART_V3);
+    answer_seed("add_offsets_v0", 4, 0, TX_SIMPLE_V0);
+    answer_seed("end_txn_v0", 5, 0, TX_SIMPLE_V0);
+    answer_seed("end_txn_v5", 5, 5, TX_END_V5);
+}
+
 /* ---- ListOffsets: tests/unit/test_proto_list_offsets.c ---- */
 
 #define LS_P0 "00000000 0000 ffffffffffffffff 0000000000000009"
@@ -673,6 +700,7 @@ int main(int argc, char **argv) {
     gen_sasl();
     gen_find_coordinator();
     gen_txn();
+    gen_txn_answers();
     gen_list_offsets();
     gen_fetch_and_batches();
     gen_record_batch();

@@ -998,12 +998,24 @@ static void test_idempotence_rules(void **state) {
     set_ok(c, "transactional.id", "tx");
     assert_int_equal(resolve(c, &k), KPROD_ERR__CONFLICTING_CONFIG);
     assert_non_null(strstr(errstr, "transactional.id"));
-    /* With idempotence on it is still refused: kprod has no transactions
-     * yet, and records written outside one would betray the user. */
+    assert_non_null(strstr(errstr, "enable.idempotence is off"));
+    /* So does an explicit enable.idempotence=false. */
     set_ok(c, "acks", "all");
-    assert_int_equal(resolve(c, &k), KPROD_ERR__INVALID_CONFIG);
+    set_ok(c, "enable.idempotence", "false");
+    assert_int_equal(resolve(c, &k), KPROD_ERR__CONFLICTING_CONFIG);
     assert_non_null(strstr(errstr, "transactional.id"));
-    assert_non_null(strstr(errstr, "no transactions"));
+    /* With idempotence on (by default) it resolves: the id is kept, and
+     * the client.id Java derives from it. */
+    kprod_conf_destroy(c);
+    c = conf_with_bootstrap();
+    set_ok(c, "transactional.id", "tx");
+    set_ok(c, "transaction.timeout.ms", "30000");
+    assert_int_equal(resolve(c, &k), KPROD_ERR_NO_ERROR);
+    assert_int_equal(k.enable_idempotence, 1);
+    assert_string_equal(k.transactional_id, "tx");
+    assert_true(k.transaction_timeout_ms == 30000);
+    assert_string_equal(k.client_id, "producer-tx");
+    kp_config_free(&k);
     kprod_conf_destroy(c);
 }
 
@@ -1131,11 +1143,8 @@ static void test_bootstrap_validation(void **state) {
 static void test_dup_copies_everything(void **state) {
     (void)state;
     kprod_conf_t *c = conf_with_bootstrap();
-    /* transactional.id is refused by kp_conf_resolve until kprod has
-     * transactions: left out here, which resolves the copy. */
     for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++)
-        if (strcmp(cases[j].name, "partitioner.class") != 0 &&
-            strcmp(cases[j].name, "transactional.id") != 0)
+        if (strcmp(cases[j].name, "partitioner.class") != 0)
             set_ok(c, cases[j].name, cases[j].good);
     int marker;
     kprod_conf_set_key_serializer(c, (kprod_serializer_cb)1, &marker);
@@ -1158,6 +1167,7 @@ static void test_dup_copies_everything(void **state) {
     assert_int_equal(resolve(d, &k), KPROD_ERR_NO_ERROR);
     assert_string_equal(k.bootstrap_servers, "a:1,b:2");
     assert_string_equal(k.client_id, "my-app");
+    assert_string_equal(k.transactional_id, "tx-1");
     assert_int_equal(k.key_serializer, KP_SER_USER);
     assert_ptr_equal(k.key_serializer_opaque, &marker);
     assert_true(k.delivery_cb == (kprod_delivery_cb)2);

@@ -109,7 +109,7 @@ static void test_retriable_spot_checks(void **state) {
 
 static void test_unknown_code(void **state) {
     (void)state;
-    const int unknown[] = {134, 999, -2, -99, -128, 32767, -32768};
+    const int unknown[] = {134, 999, -2, -99, -131, 32767, -32768};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         kprod_err_t e = (kprod_err_t)unknown[i];
         const char *name = kprod_err_name(e);

@@ -148,6 +148,46 @@ static void test_first_batches_go_one_at_a_time(void **state) {
     expect_assign_seq(&fx.idem, &fx.part, &b, 40, 73);
 }
 
+/* A transaction's new epoch (every transaction with Transactions V2) on
+ * a partition that acknowledged this producer id before: the broker knows
+ * the producer and takes only sequence 0 first under the new epoch, so
+ * batches pipeline from the start. A partition that never saw the id, a
+ * new producer id, or a producer that is not transactional still send one
+ * batch at a time first. */
+static void test_new_transaction_epoch_on_known_partition_pipelines(void **state) {
+    (void)state;
+    static const kp_config txn = {
+        .enable_idempotence = 1, .retry_backoff_ms = 100, .transactional_id = "tx"};
+    fixture fx = start_without_producer_id(&txn);
+    assert_true(fx.idem.managed);
+    kp_idem_set_producer(&fx.idem, 7, 0);
+    kp_idem_part other = part_new();
+    kp_batch a = batch(10), b = batch(10), c = batch(10);
+    assert_true(kp_idem_may_send(&fx.idem, &fx.part, 0, &a));
+    expect_assign_seq(&fx.idem, &fx.part, &a, 0, 10);
+    kp_idem_acked(&fx.idem, &fx.part, &a);
+
+    kp_idem_set_producer(&fx.idem, 7, 1); /* the next transaction */
+    assert_true(kp_idem_may_send(&fx.idem, &fx.part, 0, &b));
+    expect_assign_seq(&fx.idem, &fx.part, &b, 0, 10);
+    assert_true(kp_idem_may_send(&fx.idem, &fx.part, 1, &c)); /* b not acknowledged yet */
+    assert_false(kp_idem_may_send(&fx.idem, &fx.part, KP_IDEM_MAX_INFLIGHT, &c));
+    /* a partition this producer never wrote to */
+    assert_true(kp_idem_may_send(&fx.idem, &other, 0, &c));
+    assert_false(kp_idem_may_send(&fx.idem, &other, 1, &c));
+
+    kp_idem_set_producer(&fx.idem, 8, 0); /* another producer id: unknown again */
+    assert_false(kp_idem_may_send(&fx.idem, &fx.part, 1, &c));
+
+    /* not transactional: a new epoch (KIP-360 bump) starts one at a time */
+    fixture plain = start();
+    kp_batch d = batch(5), e = batch(5);
+    expect_assign_seq(&plain.idem, &plain.part, &d, 0, 5);
+    kp_idem_acked(&plain.idem, &plain.part, &d);
+    got_producer_id(&plain.idem, 7, 1);
+    assert_false(kp_idem_may_send(&plain.idem, &plain.part, 1, &e));
+}
+
 /* A retry goes alone and first: a batch behind it in flight would reach
  * the broker with a sequence after the gap the retry is filling. */
 static void test_retry_goes_alone(void **state) {
@@ -407,6 +447,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_producer_epoch_is_fatal),
         cmocka_unit_test(test_ready_only_with_producer_id_and_no_bump),
         cmocka_unit_test(test_bump_waits_for_inflight_and_backoff),
+        cmocka_unit_test(test_new_transaction_epoch_on_known_partition_pipelines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

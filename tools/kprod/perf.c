@@ -26,7 +26,8 @@ static const char help_head[] =
     "               [--producer-props NAME=VALUE...] [--producer.config FILE]\n"
     "               [--bootstrap-server BROKERS] [--reporting-interval MS]\n"
     "               [--payload-delimiter DELIM] [--interval SECONDS] [--print-metrics]\n"
-    "               [--stamp [--run ID]] [-q]\n"
+    "               [-q] [--stamp [--run ID]] [--transactional-id ID]\n"
+    "               [--transaction-duration-ms MS] [--transaction-records N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Sends NUM records to TOPIC as fast as the producer takes them, or at\n"
@@ -131,6 +132,17 @@ static const char help_tail[] =
     "    --run ID\n"
     "        The run id of --stamp (implies it): 1 to 64 of A-Z a-z 0-9 . _ -.\n"
     "        Default: a fresh one, r followed by the time and the process id.\n"
+    "    --transactional-id ID\n"
+    "        Send in transactions (sets transactional.id; -X transactional.id=ID\n"
+    "        does too): kprod_txn_init once, then kprod_txn_begin, the records,\n"
+    "        kprod_txn_commit, over and over, as Kafka's perf test. Default:\n"
+    "        none; with only a transaction length below,\n"
+    "        performance-producer-default-transactional-id.\n"
+    "    --transaction-duration-ms MS\n"
+    "        Commit once a transaction is MS old (checked after each send).\n"
+    "        Default: 3000 when transactional, unless --transaction-records.\n"
+    "    --transaction-records N\n"
+    "        Commit every N records (kprod's addition). Default: none.\n"
     "    -h, --help\n"
     "        Print this help and exit.\n"
     "\n"
@@ -143,6 +155,8 @@ static const char help_tail[] =
     "        kprod verify -t bench --run p1 --count 100000\n"
     "    kprod perf --topic bench --num-records 100000 --record-size 100 \\\n"
     "        --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1\n"
+    "    kprod perf -t bench -n 100000 -s 100 --transactional-id perf-1 \\\n"
+    "        --transaction-duration-ms 1000\n"
     "\n"
     "EXIT STATUS\n"
     "    0  every record was delivered, each reported exactly once\n"
@@ -297,6 +311,46 @@ static void perf_flush(void *ctx) {
     kprod_flush(x->p, -1); /* delivery.timeout.ms bounds every record */
 }
 
+static int perf_begin(void *ctx) {
+    perf_ctx *x = ctx;
+    kprod_err_t err = kprod_txn_begin(x->p);
+    if (err)
+        cli_err(CMD, "kprod_txn_begin: %s: %s", kprod_err_name(err), kprod_last_errstr());
+    return err ? -1 : 0;
+}
+
+/* Commits (flushing first: reports are served here), calling again while
+ * the error is retriable; a failed transaction is aborted. */
+static int perf_commit(void *ctx) {
+    perf_ctx *x = ctx;
+    kprod_err_t err;
+    while (kprod_txn_error_class(err = kprod_txn_commit(x->p, 60000)) == KPROD_TXN_ERR_RETRIABLE)
+        ;
+    if (!err)
+        return 0;
+    cli_err(CMD, "kprod_txn_commit: %s: %s", kprod_err_name(err), kprod_last_errstr());
+    if (kprod_txn_error_class(err) == KPROD_TXN_ERR_ABORTABLE)
+        kprod_txn_abort(x->p, 60000);
+    return -1;
+}
+
+/* A transactional producer: transactional.id set by the options (which win
+ * over -X and -F) or by the properties; then its kprod_txn_init. 0, or an
+ * exit code (printed). */
+static int perf_txn_setup(kprod_conf_t *conf, cli_perf_opts *o, int *transactional) {
+    const char *id = cli_perf_txn_id(o);
+    char errstr[512], val[8] = "";
+    if (id && kprod_conf_set(conf, "transactional.id", id, errstr, sizeof(errstr)) != 0) {
+        cli_err(CMD, "%s", errstr);
+        return CLI_EXIT_USAGE;
+    }
+    kprod_conf_get(conf, "transactional.id", val, sizeof(val));
+    *transactional = val[0] != '\0';
+    if (*transactional)
+        cli_perf_txn_defaults(o);
+    return 0;
+}
+
 int cli_perf(int argc, char **argv) {
     cli_perf_opts o = CLI_PERF_OPTS_INIT;
     cli_conf_args conf_args = {0};
@@ -323,6 +377,12 @@ int cli_perf(int argc, char **argv) {
     kprod_conf_t *conf = cli_conf_build(CMD, &conf_args, &rc);
     if (!conf)
         goto done;
+    int transactional = 0;
+    if ((rc = perf_txn_setup(conf, &o, &transactional)) != 0) {
+        kprod_conf_destroy(conf);
+        goto done;
+    }
+    rc = -1;
     char mode[16] = "";
     kprod_conf_get(conf, "delivery.report.mode", mode, sizeof(mode));
     x.thread_mode = strcmp(mode, "thread") == 0;
@@ -337,12 +397,23 @@ int cli_perf(int argc, char **argv) {
     x.p = cli_producer_new(CMD, conf, &rc);
     if (!x.p)
         goto done;
+    if (transactional) {
+        kprod_err_t err = kprod_txn_init(x.p, 60000);
+        if (err) {
+            cli_err(CMD, "kprod_txn_init: %s: %s", kprod_err_name(err), kprod_last_errstr());
+            kprod_close(x.p, 0);
+            rc = CLI_EXIT_FAIL;
+            goto done;
+        }
+    }
     cli_perf_client client = {
         .name = "kprod",
         .ctx = &x,
         .send = perf_send,
         .poll = perf_poll,
         .flush = perf_flush,
+        .begin = transactional ? perf_begin : NULL,
+        .commit = transactional ? perf_commit : NULL,
     };
     cli_perf_run(pf, &client);
     /* Taken after the flush, before the close: what the run did. */

@@ -50,6 +50,8 @@ struct cli_perfrun {
     unsigned char *seen; /* one bit per record: report served */
     long long sent;      /* accepted by the client */
     long long refused;   /* refused at send */
+    long long committed; /* transactions committed */
+    int txn_failed;      /* a begin or commit failed: the run stopped */
     unsigned long long bytes_sent;
 
     /* Written by the report callback only. */
@@ -335,10 +337,23 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
     pf->t0_ns = now_ns();
     pf->win_start_ns = pf->t0_ns;
     double ns_per_record = pf->o.throughput > 0 ? 1e9 / (double)pf->o.throughput : 0;
+    int txn = c->begin && c->commit && (pf->o.txn_records > 0 || pf->o.txn_duration_ms > 0);
+    long long in_txn = 0; /* records sent in the open transaction */
+    int open = 0;
+    uint64_t txn_start_ns = 0;
     char kb[24], vb[24];
     for (uint64_t i = 0; i < (uint64_t)pf->o.num_records && !interrupted; i++) {
         if (ns_per_record > 0)
             wait_until(c, pf->t0_ns + (uint64_t)((double)i * ns_per_record));
+        if (txn && !open) {
+            if (c->begin(c->ctx) != 0) {
+                pf->txn_failed = 1;
+                break;
+            }
+            open = 1;
+            in_txn = 0;
+            txn_start_ns = now_ns();
+        }
         size_t key_len = key_of(pf, i, kb);
         payload v = value_of(pf, i, vb);
         uint64_t t = now_ns();
@@ -356,6 +371,7 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
             c->poll(c->ctx, 10);
         if (rc == CLI_PERF_SENT) {
             pf->sent++;
+            in_txn++;
             pf->bytes_sent += key_len + v.len;
         } else {
             pf->refused++;
@@ -363,10 +379,28 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
                 break;
         }
         c->poll(c->ctx, 0);
+        /* As Kafka's perf test: commit once the transaction is old (or,
+         * with --transaction-records, full) enough. */
+        if (txn && ((pf->o.txn_records > 0 && in_txn >= pf->o.txn_records) ||
+                    (pf->o.txn_duration_ms > 0 &&
+                     now_ns() - txn_start_ns >= (uint64_t)pf->o.txn_duration_ms * 1000000))) {
+            open = 0;
+            if (c->commit(c->ctx) != 0) {
+                pf->txn_failed = 1;
+                break;
+            }
+            pf->committed++;
+        }
     }
     if (interrupted)
         fprintf(stderr, "%s: interrupted after %lld records; waiting for their reports\n", pf->prog,
                 pf->sent + pf->refused);
+    if (open && !pf->txn_failed) {
+        if (c->commit(c->ctx) != 0)
+            pf->txn_failed = 1;
+        else
+            pf->committed++;
+    }
     c->flush(c->ctx);
     pf->end_ns = now_ns();
 }
@@ -388,7 +422,8 @@ int cli_perf_finish(cli_perfrun *pf) {
     double us_per_rec = pf->delivered ? cpu * 1e6 / (double)pf->delivered : 0;
     long long missing = pf->sent - pf->delivered - pf->failed;
     int ok = pf->delivered == pf->o.num_records && pf->failed == 0 && pf->refused == 0 &&
-             pf->duplicates == 0 && pf->bogus == 0 && missing == 0 && !interrupted;
+             pf->duplicates == 0 && pf->bogus == 0 && missing == 0 && !interrupted &&
+             !pf->txn_failed;
 
     if (pf->failed > MAX_ERRORS_SHOWN)
         fprintf(stderr, "%s: ... %lld failed records in all\n", pf->prog, pf->failed);
@@ -415,12 +450,13 @@ int cli_perf_finish(cli_perfrun *pf) {
     printf("RESULT client=%s records=%lld sent=%lld delivered=%lld failed=%lld duplicates=%lld "
            "secs=%.3f records_per_s=%.1f mb_per_s=%.3f lat_avg_ms=%.3f lat_max_ms=%.3f "
            "lat_p50_ms=%.3f lat_p95_ms=%.3f lat_p99_ms=%.3f lat_p999_ms=%.3f cpu_s=%.3f "
-           "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_us_per_record=%.3f rss_kb=%ld bytes=%llu ok=%d\n",
+           "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_us_per_record=%.3f rss_kb=%ld bytes=%llu "
+           "transactions=%lld ok=%d\n",
            pf->client ? pf->client : "?", pf->o.num_records, pf->sent, pf->delivered,
            pf->failed + pf->refused, pf->duplicates, secs, rps, mbps, avg, ms(h->max),
            ms(cli_hist_quantile(h, 0.50)), ms(cli_hist_quantile(h, 0.95)),
            ms(cli_hist_quantile(h, 0.99)), ms(cli_hist_quantile(h, 0.999)), cpu, user, sys,
-           us_per_rec, rss_kb, pf->bytes_delivered, ok);
+           us_per_rec, rss_kb, pf->bytes_delivered, pf->committed, ok);
     fflush(stdout);
     cli_perf_free(pf);
     return ok ? 0 : 1;
@@ -456,6 +492,9 @@ const struct option cli_perf_long_opts[] = {
     {"reporting-interval", required_argument, NULL, CLI_PERF_OPT_REPORTING_INTERVAL},
     {"interval", required_argument, NULL, CLI_PERF_OPT_INTERVAL},
     {"print-metrics", no_argument, NULL, CLI_PERF_OPT_PRINT_METRICS},
+    {"transactional-id", required_argument, NULL, CLI_PERF_OPT_TXN_ID},
+    {"transaction-duration-ms", required_argument, NULL, CLI_PERF_OPT_TXN_DURATION},
+    {"transaction-records", required_argument, NULL, CLI_PERF_OPT_TXN_RECORDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -527,9 +566,41 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
     case 'q':
         o->interval_s = 0;
         return 1;
+    case CLI_PERF_OPT_TXN_ID:
+        if (!*arg) {
+            cli_err(prog, "--transactional-id: give a non-empty id");
+            return -1;
+        }
+        o->txn_id = arg;
+        return 1;
+    case CLI_PERF_OPT_TXN_DURATION:
+        if (cli_parse_long(prog, "--transaction-duration-ms", arg, 1, 86400000L, &n) != 0)
+            return -1;
+        o->txn_duration_ms = n;
+        return 1;
+    case CLI_PERF_OPT_TXN_RECORDS:
+        if (cli_parse_long(prog, "--transaction-records", arg, 1, (long)CLI_PERF_MAX_RECORDS, &n) !=
+            0)
+            return -1;
+        o->txn_records = n;
+        return 1;
     default:
         return 0;
     }
+}
+
+const char *cli_perf_txn_id(const cli_perf_opts *o) {
+    if (o->txn_id)
+        return o->txn_id;
+    /* Kafka's perf test with --transaction-duration-ms alone */
+    if (o->txn_duration_ms > 0 || o->txn_records > 0)
+        return "performance-producer-default-transactional-id";
+    return NULL;
+}
+
+void cli_perf_txn_defaults(cli_perf_opts *o) {
+    if (o->txn_duration_ms == 0 && o->txn_records == 0)
+        o->txn_duration_ms = 3000;
 }
 
 int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
@@ -615,7 +686,7 @@ const char cli_perf_result_help[] =
     "        RESULT client= records= sent= delivered= failed= duplicates= secs=\n"
     "        records_per_s= mb_per_s= lat_avg_ms= lat_max_ms= lat_p50_ms=\n"
     "        lat_p95_ms= lat_p99_ms= lat_p999_ms= cpu_s= cpu_user_s= cpu_sys_s=\n"
-    "        cpu_us_per_record= rss_kb= bytes= ok=\n"
+    "        cpu_us_per_record= rss_kb= bytes= transactions= ok=\n"
     "    Time runs from the first send to the last report; MB = 2^20 bytes of\n"
     "    keys and values of delivered records. The fields:\n"
     "        client             the producer library: kprod (librdkafka for\n"
@@ -641,5 +712,8 @@ const char cli_perf_result_help[] =
     "        cpu_us_per_record  CPU microseconds per delivered record\n"
     "        rss_kb             peak resident set size, KiB\n"
     "        bytes              key and value bytes of delivered records\n"
+    "        transactions       transactions committed (0 without\n"
+    "                           --transactional-id)\n"
     "        ok                 1 when every record was delivered exactly once\n"
-    "                           and the run was not interrupted, else 0\n";
+    "                           (and every transaction committed) and the run\n"
+    "                           was not interrupted, else 0\n";

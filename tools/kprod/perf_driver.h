@@ -28,6 +28,11 @@ typedef struct cli_perf_opts {
     double interval_s;     /* progress every so many seconds; 0: none */
     int record_size_given; /* -s was on the command line */
     int print_metrics;     /* --print-metrics: the client's statistics after the run */
+    /* Transactions, as Kafka's perf test: the producer's transactional.id,
+     * and when to commit (the first of the two that is set and reached). */
+    const char *txn_id;    /* --transactional-id; NULL: from the properties, if any */
+    long txn_duration_ms;  /* --transaction-duration-ms: a transaction's age; 0 unset */
+    long long txn_records; /* --transaction-records: records per transaction; 0 unset */
 } cli_perf_opts;
 
 /* The defaults: no rate limit, payloads cut at newlines, progress every 5 s. */
@@ -47,7 +52,10 @@ enum {
     CLI_PERF_OPT_PAYLOAD_MONOTONIC,
     CLI_PERF_OPT_INTERVAL,
     CLI_PERF_OPT_REPORTING_INTERVAL,
-    CLI_PERF_OPT_PRINT_METRICS
+    CLI_PERF_OPT_PRINT_METRICS,
+    CLI_PERF_OPT_TXN_ID,
+    CLI_PERF_OPT_TXN_DURATION,
+    CLI_PERF_OPT_TXN_RECORDS,
 };
 extern const struct option cli_perf_long_opts[];
 
@@ -71,6 +79,15 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
  * --payload-file and --payload-monotonic. 0, or -1 (printed). */
 int cli_perf_check_opts(const char *prog, const cli_perf_opts *o);
 
+/* The transactional.id the program must set (after -X and -F, so the
+ * option wins): --transactional-id, else Java's default id when only a
+ * transaction length was given; NULL: leave the properties as they are. */
+const char *cli_perf_txn_id(const cli_perf_opts *o);
+/* The producer is transactional (transactional.id set, by any means):
+ * without --transaction-duration-ms or --transaction-records a
+ * transaction lasts 3000 ms, Java's default. */
+void cli_perf_txn_defaults(cli_perf_opts *o);
+
 /* What the driver's send asks of a client. */
 typedef enum cli_perf_send_rc {
     CLI_PERF_SENT,   /* accepted: exactly one report will follow */
@@ -91,6 +108,11 @@ typedef struct cli_perf_client {
     void (*poll)(void *ctx, int timeout_ms);
     /* Returns once every accepted record has been reported. */
     void (*flush)(void *ctx);
+    /* Transactions (NULL for a producer without): begin one; commit the
+     * open one, serving reports while it waits. 0, or -1 when it failed
+     * (printed; the client aborted it): the run stops. */
+    int (*begin)(void *ctx);
+    int (*commit)(void *ctx);
 } cli_perf_client;
 
 typedef struct cli_perfrun cli_perfrun;

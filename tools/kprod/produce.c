@@ -27,16 +27,17 @@
 #include "produce_input.h"
 #include "produce_opts.h"
 #include "stamp.h"
+#include "produce_report.h"
+#include "produce_txn.h"
 
 #define CMD PRODUCE_CMD
 
 /* Outcome counters; atomic because with delivery.report.mode=thread the
  * reports arrive on kprod's thread. */
 typedef struct produce_stats {
-    atomic_long delivered;
-    atomic_long failed;
-    atomic_ullong bytes;
+    produce_counts c;
     int print_offsets; /* --print-offsets: a line per delivered record */
+    produce_txn *txn;  /* transactions (produce_txn.h); NULL without */
 } produce_stats;
 
 /* Each record's opaque: where it came from and how big it was. */
@@ -46,48 +47,24 @@ typedef struct rec_tag {
     size_t bytes;
 } rec_tag;
 
-/* Prints one error line, FILE:LINE: error NAME: TEXT[MORE], with FILE, NAME
- * and TEXT escaped (escape.h): a file name or an error text cannot end the
- * line early or reach the terminal as a control sequence. TEXT is what the
- * library said of this failure (a report's errstr, kprod_last_errstr), or
- * the code's own text when text is NULL. The stream is locked for the
- * whole line, so lines printed at once by the sending thread and by
- * kprod's report thread never mix. */
-static void error_line(const char *file, long line, kprod_err_t err, const char *text,
-                       const char *more) {
-    flockfile(stderr);
-    cli_put_escaped(stderr, file);
-    fprintf(stderr, ":%ld: error ", line);
-    cli_put_escaped(stderr, kprod_err_name(err));
-    fputs(": ", stderr);
-    cli_put_escaped(stderr, text && *text ? text : kprod_err_str(err));
-    if (more)
-        fputs(more, stderr);
-    fputc('\n', stderr);
-    funlockfile(stderr);
-}
-
-/* --print-offsets: FILE:LINE<TAB>PARTITION<TAB>OFFSET on stdout, the
- * stream locked for the whole line (reports may come on kprod's thread). */
-static void offset_line(const rec_tag *tag, const kprod_report_t *r) {
-    flockfile(stdout);
-    cli_put_escaped(stdout, tag ? tag->file : "?");
-    printf(":%ld\t%d\t%lld\n", tag ? tag->line : 0L, (int)r->partition, (long long)r->offset);
-    funlockfile(stdout);
-}
-
 static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
     produce_stats *st = cb_opaque;
     rec_tag *tag = r->opaque;
+    size_t bytes = tag ? tag->bytes : 0;
+    if (r->err == KPROD_ERR_NO_ERROR && st->print_offsets)
+        produce_offset_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->partition, r->offset);
+    /* In a transaction a record counts once its transaction has ended. */
+    if (st->txn && produce_txn_report(st->txn, r, bytes)) {
+        free(tag);
+        return;
+    }
     if (r->err == KPROD_ERR_NO_ERROR) {
-        atomic_fetch_add(&st->delivered, 1);
-        atomic_fetch_add(&st->bytes, tag ? tag->bytes : 0);
-        if (st->print_offsets)
-            offset_line(tag, r);
+        atomic_fetch_add(&st->c.delivered, 1);
+        atomic_fetch_add(&st->c.bytes, bytes);
     } else {
-        atomic_fetch_add(&st->failed, 1);
-        error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err, r->errstr,
-                   r->possibly_persisted ? " (possibly persisted)" : NULL);
+        atomic_fetch_add(&st->c.failed, 1);
+        produce_error_line(tag ? tag->file : "?", tag ? tag->line : 0L, r->err, r->errstr,
+                           r->possibly_persisted ? " (possibly persisted)" : NULL);
     }
     free(tag);
 }
@@ -272,7 +249,7 @@ static void count_unsent(produce_run *run, const char *file, long line) {
     }
     run->last_file = file;
     run->last_line = line;
-    atomic_fetch_add(&run->stats->failed, 1);
+    atomic_fetch_add(&run->stats->c.failed, 1);
 }
 
 /* The one line for every record not sent since the topic went out of
@@ -310,9 +287,36 @@ static void report_unsent(const produce_run *run) {
             more = NULL;
         }
     }
-    error_line(run->first_file, run->first_line, run->unsent_err, NULL,
-               more ? more : " (the rest of the input was not sent)");
+    produce_error_line(run->first_file, run->first_line, run->unsent_err, NULL,
+                       more ? more : " (the rest of the input was not sent)");
     free(more);
+}
+
+/* kprod_send, inside a transaction when there are transactions: one is
+ * begun before the record, and ended (committed) once full. A transaction
+ * that failed (a record of it failed) is aborted and the record goes into
+ * a new one. A failure to begin stops the run. */
+static kprod_err_t send_in_txn(produce_run *run, const char *file, long line,
+                               const kprod_record_t *rec, rec_tag *tag) {
+    produce_txn *t = run->stats->txn;
+    if (!t)
+        return kprod_send(run->p, rec, NULL, tag);
+    kprod_err_t err = produce_txn_before(t, file, line);
+    if (err) {
+        run->stop = 1;
+        return err;
+    }
+    err = kprod_send(run->p, rec, NULL, tag);
+    if (err == KPROD_ERR__TXN_ABORTABLE) {
+        if (produce_txn_end(t, 0) != 0 || (err = produce_txn_before(t, file, line)) != 0) {
+            run->stop = 1;
+            return err ? err : KPROD_ERR__TXN_ABORTABLE;
+        }
+        err = kprod_send(run->p, rec, NULL, tag);
+    }
+    if (!err && produce_txn_sent(t, file, line) != 0)
+        run->stop = 1; /* a fatal error: printed */
+    return err;
 }
 
 /* Sends one record; a failure to send is reported and counted here. */
@@ -329,8 +333,8 @@ static void send_record(produce_run *run, const char *file, long line, const cha
         char *esc = cli_escaped(bad), more[1000];
         snprintf(more, sizeof(more), " (%s)", esc ? esc : "bad record");
         free(esc);
-        error_line(file, line, KPROD_ERR__INVALID_ARG, NULL, more);
-        atomic_fetch_add(&run->stats->failed, 1);
+        produce_error_line(file, line, KPROD_ERR__INVALID_ARG, NULL, more);
+        atomic_fetch_add(&run->stats->c.failed, 1);
         return;
     }
     kprod_record_t rec = KPROD_RECORD_INIT;
@@ -344,22 +348,22 @@ static void send_record(produce_run *run, const char *file, long line, const cha
     rec.value_len = run->rec.value_len;
     rec.timestamp_ms = run->rec.timestamp_ms;
     if (o->stamp && cli_stamper_apply(&run->stamper, &rec) != 0) {
-        error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, " (stamping)");
-        atomic_fetch_add(&run->stats->failed, 1);
+        produce_error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, " (stamping)");
+        atomic_fetch_add(&run->stats->c.failed, 1);
         return;
     }
 
     rec_tag *tag = malloc(sizeof(*tag));
     if (!tag) {
-        error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, NULL);
-        atomic_fetch_add(&run->stats->failed, 1);
+        produce_error_line(file, line, KPROD_ERR__NO_MEMORY, NULL, NULL);
+        atomic_fetch_add(&run->stats->c.failed, 1);
         return;
     }
     tag->file = file;
     tag->line = line;
     tag->bytes = rec.key_len + rec.value_len;
 
-    kprod_err_t err = kprod_send(run->p, &rec, NULL, tag);
+    kprod_err_t err = send_in_txn(run, file, line, &rec, tag);
     if (err != KPROD_ERR_NO_ERROR) {
         /* No report follows a refused send: count and free here. */
         free(tag);
@@ -373,7 +377,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
             count_unsent(run, file, line);
             return;
         }
-        atomic_fetch_add(&run->stats->failed, 1);
+        atomic_fetch_add(&run->stats->c.failed, 1);
         char more[1100]; /* room for an escaped fatal error text */
         more[0] = '\0';
         /* The library's text (kprod_last_errstr) says which limit a record
@@ -392,7 +396,7 @@ static void send_record(produce_run *run, const char *file, long line, const cha
                 free(esc);
             }
         }
-        error_line(file, line, err, text, more[0] ? more : NULL);
+        produce_error_line(file, line, err, text, more[0] ? more : NULL);
         if (err == KPROD_ERR__FATAL || err == KPROD_ERR__CLOSED || err == KPROD_ERR__INTERRUPTED)
             run->stop = 1;
     }
@@ -482,12 +486,30 @@ static void flush_all(produce_run *run) {
     kprod_flush(run->p, INTERRUPT_FLUSH_MS);
 }
 
+/* Transactions: transactional.id from --transactional-id (which wins
+ * over -X and -F) or the properties. 1 transactional, 0 not, -1 a bad
+ * combination (printed). */
+static int txn_setup(kprod_conf_t *conf, const produce_opts *o) {
+    char errstr[512], val[8] = "";
+    if (o->txn_id && kprod_conf_set(conf, "transactional.id", o->txn_id, errstr, sizeof(errstr))) {
+        cli_err(CMD, "%s", errstr);
+        return -1;
+    }
+    kprod_conf_get(conf, "transactional.id", val, sizeof(val));
+    if (o->txn_records && !val[0]) {
+        cli_err(CMD, "--transaction-records needs --transactional-id (or -X transactional.id)");
+        return -1;
+    }
+    return val[0] != '\0';
+}
+
 int cli_produce(int argc, char **argv) {
     produce_opts o = {0};
-    produce_stats stats;
-    atomic_init(&stats.delivered, 0);
-    atomic_init(&stats.failed, 0);
-    atomic_init(&stats.bytes, 0);
+    produce_stats stats = {0};
+    atomic_init(&stats.c.delivered, 0);
+    atomic_init(&stats.c.failed, 0);
+    atomic_init(&stats.c.bytes, 0);
+    produce_txn txn = {0};
     sig_ctl sig;
     produce_run run = {.o = &o, .stats = &stats, .sig = &sig};
 
@@ -506,6 +528,12 @@ int cli_produce(int argc, char **argv) {
     kprod_conf_t *conf = cli_conf_build(CMD, &o.conf, &rc);
     if (!conf)
         goto done;
+    int transactional = txn_setup(conf, &o);
+    if (transactional < 0) {
+        kprod_conf_destroy(conf);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     kprod_conf_set_delivery_cb(conf, on_delivery, &stats);
     if (o.stats_ms > 0) {
         char ms[24], err[256];
@@ -525,13 +553,16 @@ int cli_produce(int argc, char **argv) {
         sig_end(&sig);
         goto done;
     }
-    if (sig_start(&sig, run.p) != 0) {
+    if (sig_start(&sig, run.p) != 0 ||
+        (transactional && produce_txn_start(&txn, run.p, &stats.c, o.txn_records) != 0)) {
         sig_detach_producer(&sig);
         kprod_close(run.p, 0);
         sig_end(&sig);
         rc = CLI_EXIT_FAIL;
         goto done;
     }
+    if (transactional)
+        stats.txn = &txn;
 
     double start = cli_now();
     int read_failed = 0;
@@ -561,7 +592,10 @@ int cli_produce(int argc, char **argv) {
         cli_err(CMD, "interrupted by %s: stopped reading after %ld record%s", sig_name(signo),
                 run.records, run.records == 1 ? "" : "s");
 
-    /* Everything accepted gets its report before close. */
+    /* The last transaction commits (an interrupted run's aborts); then
+     * everything accepted gets its report before close. */
+    if (stats.txn)
+        produce_txn_end(&txn, !signo);
     flush_all(&run);
     sig_detach_producer(&sig);
     kprod_close(run.p, 0);
@@ -569,13 +603,16 @@ int cli_produce(int argc, char **argv) {
     double secs = cli_now() - start;
     signo = atomic_load(&sig.sig);
 
-    long delivered = atomic_load(&stats.delivered), failed = atomic_load(&stats.failed);
+    long delivered = atomic_load(&stats.c.delivered), failed = atomic_load(&stats.c.failed);
     if (!o.quiet)
         fprintf(stderr,
                 "kprod produce: %ld records read, %ld delivered, %ld failed, %llu bytes, "
                 "%.3f s, %.0f records/s\n",
-                run.records, delivered, failed, atomic_load(&stats.bytes), secs,
+                run.records, delivered, failed, atomic_load(&stats.c.bytes), secs,
                 secs > 0 ? (double)delivered / secs : 0.0);
+    if (!o.quiet && stats.txn)
+        fprintf(stderr, "kprod produce: %ld transaction%s committed\n", txn.committed,
+                txn.committed == 1 ? "" : "s");
     if (signo)
         rc = 128 + signo;
     else

@@ -24,7 +24,8 @@ static const char help_text[] =
     "                  [-D DELIM] [-T DELIM] [-H NAME=VALUE]... [-X NAME=VALUE]...\n"
     "                  [-F FILE]... [--reader-property NAME=VALUE]... [-c COUNT]\n"
     "                  [--null-marker TEXT] [--print-offsets] [--stats-interval MS]\n"
-    "                  [--stamp [--run ID]] [-q | -v] [-d CONTEXTS] [FILE...]\n"
+    "                  [--stamp [--run ID]] [-q | -v] [-d CONTEXTS]\n"
+    "                  [--transactional-id ID [--transaction-records N]] [FILE...]\n"
     "    kprod produce [-b BROKERS] -t TOPIC -w [-k KEY] [-H NAME=VALUE]... FILE...\n"
     "\n"
     "DESCRIPTION\n"
@@ -86,6 +87,24 @@ static const char help_text[] =
     "    summary on standard error:\n"
     "        kprod produce: R records read, D delivered, F failed, B bytes, S s, N records/s\n"
     "    where B counts the key and value bytes of delivered records.\n"
+    "\n"
+    "    With --transactional-id (or -X transactional.id=ID) the records are\n"
+    "    sent in transactions (docs/TRANSACTIONS.md): one for the whole input,\n"
+    "    or one per N records with --transaction-records N (and one for the\n"
+    "    rest). Consumers reading with isolation.level=read_committed see a\n"
+    "    transaction's records only once it commits, and all of them. A record\n"
+    "    counts as delivered only when its transaction committed. When a\n"
+    "    commit fails (a record of the transaction failed, or the coordinator\n"
+    "    refused) the transaction is aborted, the failure is reported as\n"
+    "        FILE:LINE: error NAME: TEXT (why the commit failed)\n"
+    "    and its records that were not reported failed on their own count as\n"
+    "    failed, in one line:\n"
+    "        FILE:LINE: error _TXN_ABORTED: TEXT (the transaction of FILE:LINE\n"
+    "        to FILE:LINE was aborted: N records not committed)\n"
+    "    then the input goes on in a new transaction (a fatal error, such as\n"
+    "    PRODUCER_FENCED by another producer with the same id, stops the run).\n"
+    "    Ctrl-C aborts the open transaction. The summary is followed by\n"
+    "        kprod produce: T transactions committed\n"
     "\n"
     "    SIGINT (Ctrl-C) or SIGTERM ends the run promptly, also while a send\n"
     "    is blocked (waiting up to max.block.ms for metadata or for room in\n"
@@ -183,7 +202,16 @@ static const char help_text[] =
     "        (one line, here folded). Default: none.\n"
     "    -q, --quiet\n"
     "        Do not print the summary, nor the library's warnings; errors are\n"
-    "        printed all the same. Default: print them.\n" CLI_LOG_OPTS_HELP "    -h, --help\n"
+    "        printed all the same. Default: print them.\n" CLI_LOG_OPTS_HELP
+    "    --transactional-id ID\n"
+    "        Send in transactions as producer ID (transactional.id; wins over\n"
+    "        -X and -F). A run with the same ID fences an older one and aborts\n"
+    "        what that left open. Default: none (no transactions, unless -X or\n"
+    "        -F sets transactional.id).\n"
+    "    --transaction-records N\n"
+    "        Commit every N records (1 or more), and the rest at the end.\n"
+    "        Default: one transaction for the whole input.\n"
+    "    -h, --help\n"
     "        Print this help and exit.\n"
     "\n"
     "EXAMPLES\n"
@@ -198,9 +226,11 @@ static const char help_text[] =
     "    kprod produce -F producer.properties -t orders -p 0 -q --print-offsets orders.txt\n"
     "    kprod produce -t orders -K: --stamp --run r1 orders.txt && \\\n"
     "        kprod verify -t orders --run r1 --count $(wc -l < orders.txt)\n"
+    "    kprod produce -t orders --transactional-id orders-loader \\\n"
+    "        --transaction-records 1000 orders.txt\n"
     "\n"
     "EXIT STATUS\n"
-    "    0    every record was delivered\n"
+    "    0    every record was delivered (and committed, in transactions)\n"
     "    1    at least one record failed or was not sent, or an input could\n"
     "         not be read\n"
     "    2    bad command line or configuration (nothing was sent)\n"
@@ -217,6 +247,8 @@ enum {
     OPT_STAMP,
     OPT_RUN,
     OPT_STATS_INTERVAL,
+    OPT_TXN_ID,
+    OPT_TXN_RECORDS,
 };
 
 static const struct option long_opts[] = {
@@ -239,6 +271,8 @@ static const struct option long_opts[] = {
     {"stamp", no_argument, NULL, OPT_STAMP},
     {"run", required_argument, NULL, OPT_RUN},
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"transactional-id", required_argument, NULL, OPT_TXN_ID},
+    {"transaction-records", required_argument, NULL, OPT_TXN_RECORDS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"debug", required_argument, NULL, 'd'},
@@ -523,6 +557,18 @@ static int take_opt(produce_opts *o, reader_props *rp, int c, const char *arg, c
         if (cli_parse_long(CMD, "--stats-interval", arg, 1, 86400000, &n) != 0)
             return CLI_EXIT_USAGE;
         o->stats_ms = n;
+        return 0;
+    case OPT_TXN_ID:
+        if (!*arg) {
+            cli_err(CMD, "--transactional-id: give a non-empty id");
+            return CLI_EXIT_USAGE;
+        }
+        o->txn_id = arg;
+        return 0;
+    case OPT_TXN_RECORDS:
+        if (cli_parse_long(CMD, "--transaction-records", arg, 1, INT64_MAX, &n) != 0)
+            return CLI_EXIT_USAGE;
+        o->txn_records = n;
         return 0;
     case 'q':
         o->quiet = 1;

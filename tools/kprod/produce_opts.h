@@ -22,13 +22,15 @@ typedef struct produce_opts {
     rec_format fmt;          /* -T, -K, -k, --null-marker, --reader-property */
     kprod_header_t *headers; /* -H; names are malloc'd copies */
     size_t n_headers;
-    long max_records;  /* -c; 0: every record of the input */
-    int print_offsets; /* --print-offsets */
-    int stamp;         /* --stamp (or --run): a kprod-stamp header (stamp.h) */
-    const char *run;   /* --run; NULL: a fresh run id */
-    int quiet;         /* -q */
-    long stats_ms;     /* --stats-interval; 0: none */
-    char **inputs;     /* FILE arguments; none: standard input */
+    long max_records;   /* -c; 0: every record of the input */
+    int print_offsets;  /* --print-offsets */
+    int stamp;          /* --stamp (or --run): a kprod-stamp header (stamp.h) */
+    const char *run;    /* --run; NULL: a fresh run id */
+    int quiet;          /* -q */
+    long stats_ms;      /* --stats-interval; 0: none */
+    const char *txn_id; /* --transactional-id: sets transactional.id */
+    long txn_records;   /* --transaction-records: records per transaction; 0 all in one */
+    char **inputs;      /* FILE arguments; none: standard input */
     int n_inputs;
 } produce_opts;
 
