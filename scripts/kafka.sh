@@ -240,7 +240,12 @@ run_tool() {
     shift
     local conf
     conf=$(tools_log_config)
-    exec "$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    # Small and quick to start for the tests' tools; KPROD_TOOL_JVM_OPTS
+    # replaces these (bench/run.sh gives Kafka's producer the settings of
+    # kafka-producer-perf-test.sh, whose speed it measures).
+    local jvm=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+    [[ -z ${KPROD_TOOL_JVM_OPTS:-} ]] || read -ra jvm <<<"$KPROD_TOOL_JVM_OPTS"
+    exec "$JAVA" "${jvm[@]}" -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$conf" -cp "$LIB/*" "$cls" "$@"
 }
 

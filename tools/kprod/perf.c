@@ -4,6 +4,7 @@
  * reference in bench/, so both are measured alike; this file parses the
  * command line and connects the driver to kprod's public API. */
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,18 @@ typedef struct perf_ctx {
     cli_stamper stamper;
 } perf_ctx;
 
+/* statistics.interval.ms set: the documents are taken, as an application
+ * would take them, so that a run measures what statistics cost. Counted,
+ * and the count printed at the end (they may come on kprod's report
+ * thread, hence atomic). */
+static atomic_long stats_docs;
+static void on_stats(const char *json, size_t json_len, void *opaque) {
+    (void)json;
+    (void)json_len;
+    (void)opaque;
+    atomic_fetch_add(&stats_docs, 1);
+}
+
 static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
     perf_ctx *x = cb_opaque;
     if (r->err == KPROD_ERR_NO_ERROR)
@@ -387,6 +400,11 @@ int cli_perf(int argc, char **argv) {
     kprod_conf_get(conf, "delivery.report.mode", mode, sizeof(mode));
     x.thread_mode = strcmp(mode, "thread") == 0;
     kprod_conf_set_delivery_cb(conf, on_delivery, &x);
+    char stats_ms[24] = "0";
+    kprod_conf_get(conf, "statistics.interval.ms", stats_ms, sizeof(stats_ms));
+    int with_stats = strtol(stats_ms, NULL, 10) > 0;
+    if (with_stats)
+        kprod_conf_set_stats_cb(conf, on_stats, NULL);
     pf = cli_perf_new(CMD, &o);
     if (!pf) {
         kprod_conf_destroy(conf);
@@ -421,6 +439,8 @@ int cli_perf(int argc, char **argv) {
     if (o.print_metrics && kprod_stats_get(x.p, 5000, &metrics) != KPROD_ERR_NO_ERROR)
         cli_err(CMD, "--print-metrics: no statistics from the producer within 5 s");
     kprod_close(x.p, 0);
+    if (with_stats)
+        fprintf(stderr, "%s: %ld statistics documents taken\n", CMD, atomic_load(&stats_docs));
     rc = cli_perf_finish(pf);
     pf = NULL;
     if (metrics) {
