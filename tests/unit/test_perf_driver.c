@@ -47,7 +47,8 @@ typedef struct fake {
     long bogus;       /* opaques that carry no record number of the run */
 } fake;
 
-static void fake_init(fake *f, uint64_t n) {
+/* A fake for n records, and the options of a run of n records. */
+static cli_perf_opts fake_init(fake *f, uint64_t n) {
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->lock, NULL);
     pthread_cond_init(&f->cv, NULL);
@@ -62,6 +63,9 @@ static void fake_init(fake *f, uint64_t n) {
     f->queue = calloc(n, sizeof(*f->queue));
     f->stop_at = UINT64_MAX;
     assert_true(f->sends && f->topic && f->key && f->by && f->at_ns && f->fulls && f->queue);
+    cli_perf_opts o = CLI_PERF_OPTS_INIT;
+    o.num_records = (long long)n;
+    return o;
 }
 
 static void fake_free(fake *f) {
@@ -163,9 +167,7 @@ static void test_threads_share_records(void **state) {
         skip(); /* the fake reads the record's number from a 64-bit opaque */
     const uint64_t n = 20000;
     fake f;
-    fake_init(&f, n);
-    cli_perf_opts o = CLI_PERF_OPTS_INIT;
-    o.num_records = (long long)n;
+    cli_perf_opts o = fake_init(&f, n);
     o.threads = 4;
     o.topics = 3;
     o.keys = 7;
@@ -195,9 +197,7 @@ static void test_one_thread_topics(void **state) {
         skip();
     const uint64_t n = 3000;
     fake f;
-    fake_init(&f, n);
-    cli_perf_opts o = CLI_PERF_OPTS_INIT;
-    o.num_records = (long long)n;
+    cli_perf_opts o = fake_init(&f, n);
     o.topics = 5;
     assert_int_equal(run(&f, &o), 0);
     for (uint64_t i = 0; i < n; i++) {
@@ -216,9 +216,7 @@ static void test_threads_keep_schedule(void **state) {
         skip();
     const uint64_t n = 400;
     fake f;
-    fake_init(&f, n);
-    cli_perf_opts o = CLI_PERF_OPTS_INIT;
-    o.num_records = (long long)n;
+    cli_perf_opts o = fake_init(&f, n);
     o.threads = 4;
     o.throughput = 4000;
     uint64_t start = now_ns();
@@ -237,10 +235,8 @@ static void test_threads_stop(void **state) {
         skip();
     const uint64_t n = 100000;
     fake f;
-    fake_init(&f, n);
+    cli_perf_opts o = fake_init(&f, n);
     f.stop_at = 1000;
-    cli_perf_opts o = CLI_PERF_OPTS_INIT;
-    o.num_records = (long long)n;
     o.threads = 4;
     assert_int_equal(run(&f, &o), 1);
     for (uint64_t i = 1000; i < n; i++)
