@@ -3,15 +3,18 @@
  * tools/kprod), with librdkafka as the producer, so that bench/run.sh can
  * put the two side by side. Built only in bench/ and never installed.
  *
- * Fairness: records are sent with rd_kafka_producev on a topic handle made
- * once, RD_KAFKA_MSG_F_COPY (librdkafka copies, as kprod does), reports
+ * Fairness: records are sent with rd_kafka_producev on topic handles made
+ * once (one per topic of --topics), RD_KAFKA_MSG_F_COPY (librdkafka copies, as kprod does), reports
  * come through dr_msg_cb served by rd_kafka_poll on the sending thread,
  * and a full queue is waited out with rd_kafka_poll(10 ms) as librdkafka's
- * own examples do. The partitioner is murmur2_random (Java's, as kprod's)
+ * own examples do (with --threads, the driver's sender threads call
+ * rd_kafka_producev at once and only the main thread polls, as for
+ * kprod). The partitioner is murmur2_random (Java's, as kprod's)
  * unless -X partitioner=... says otherwise. Java property names that
  * librdkafka does not know are mapped (see set_prop). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdatomic.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +31,7 @@ static const char help_text[] =
     "                    [-r RECORDS_PER_S] [-k KEYS] [-X NAME=VALUE]... [-F FILE]...\n"
     "                    [--payload-delimiter DELIM] [--interval SECONDS] [-q]\n"
     "                    [--transactional-id ID] [--transaction-duration-ms MS]\n"
-    "                    [--transaction-records N]\n"
+    "                    [--transaction-records N] [--threads N] [--topics N]\n"
     "\n"
     "The librdkafka reference for 'kprod perf': the same options, the same\n"
     "records and the same output (see 'kprod perf --help'), the RESULT line\n"
@@ -40,14 +43,19 @@ static const char help_text[] =
     "compression.level) are mapped; delivery.report.mode\n"
     "(kprod only) is ignored. -F reads name=value lines (# and ! comments).\n"
     "The partitioner defaults to murmur2_random, the Java client's.\n"
+    "--threads N (1 to 64) sends from N threads at once through the one\n"
+    "producer (record i by thread i % N), the main thread serving reports;\n"
+    "--topics N (1 to 10000) sends record i to topic TOPIC.<i % N> (TOPIC\n"
+    "itself when N is 1), with a topic handle per topic made once.\n"
     "Brokers default to $KPROD_BROKERS. Exit status: 0 every record delivered,\n"
     "1 otherwise, 2 bad command line or configuration.\n";
 
 typedef struct rk_ctx {
     rd_kafka_t *rk;
-    rd_kafka_topic_t *rkt;
+    rd_kafka_topic_t **rkt; /* by topic number */
+    long n_rkt;
     cli_perfrun *pf;
-    long refusals;
+    atomic_long refusals; /* sends may run on several threads */
 } rk_ctx;
 
 /* Sets one property, mapping the Java names librdkafka lacks. */
@@ -129,18 +137,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         cli_perf_report(x->pf, m->_private, rd_kafka_err2name(m->err), rd_kafka_err2str(m->err));
 }
 
-static cli_perf_send_rc rk_send(void *ctx, const void *key, size_t key_len, const void *value,
-                                size_t value_len, void *opaque) {
+static cli_perf_send_rc rk_send(void *ctx, unsigned topic, const void *key, size_t key_len,
+                                const void *value, size_t value_len, void *opaque) {
     rk_ctx *x = ctx;
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        x->rk, RD_KAFKA_V_RKT(x->rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+        x->rk, RD_KAFKA_V_RKT(x->rkt[topic]), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, value_len),
         RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
         return CLI_PERF_SENT;
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
         return CLI_PERF_FULL;
-    if (++x->refusals <= 5)
+    if (atomic_fetch_add(&x->refusals, 1) < 5)
         fprintf(stderr, PROG ": send refused: %s: %s\n", rd_kafka_err2name(err),
                 rd_kafka_err2str(err));
     return err == RD_KAFKA_RESP_ERR__FATAL ? CLI_PERF_STOP : CLI_PERF_FAILED;
@@ -185,6 +193,36 @@ static int rk_commit(void *ctx) {
             rd_kafka_error_destroy(a);
     }
     return txn_failed("rd_kafka_commit_transaction", e);
+}
+
+/* A topic handle per topic of --topics, by topic number. 0, or -1
+ * (printed). */
+static int new_topics(rk_ctx *x, const char *topic, long count) {
+    char **names = cli_perf_topic_names(PROG, topic, count);
+    x->rkt = names ? calloc((size_t)count, sizeof(*x->rkt)) : NULL;
+    if (!x->rkt) {
+        free(names);
+        return -1;
+    }
+    for (x->n_rkt = 0; x->n_rkt < count; x->n_rkt++) {
+        x->rkt[x->n_rkt] = rd_kafka_topic_new(x->rk, names[x->n_rkt], NULL);
+        if (!x->rkt[x->n_rkt]) {
+            fprintf(stderr, PROG ": topic '%s': %s\n", names[x->n_rkt],
+                    rd_kafka_err2str(rd_kafka_last_error()));
+            free(names);
+            return -1;
+        }
+    }
+    free(names);
+    return 0;
+}
+
+static void destroy_topics(rk_ctx *x) {
+    for (long t = 0; t < x->n_rkt; t++)
+        rd_kafka_topic_destroy(x->rkt[t]);
+    free(x->rkt);
+    x->rkt = NULL;
+    x->n_rkt = 0;
 }
 
 /* The program after its command line's --producer-props groups were
@@ -261,8 +299,8 @@ static int run(int argc, char **argv) {
     size_t tlen = sizeof(tval);
     int transactional =
         rd_kafka_conf_get(conf, "transactional.id", tval, &tlen) == RD_KAFKA_CONF_OK && tval[0];
-    if (transactional)
-        cli_perf_txn_defaults(&o);
+    if (transactional && cli_perf_txn_defaults(PROG, &o) != 0)
+        return CLI_EXIT_USAGE;
 
     rk_ctx x = {0};
     x.pf = cli_perf_new(PROG, &o);
@@ -276,12 +314,17 @@ static int run(int argc, char **argv) {
         cli_perf_free(x.pf);
         return CLI_EXIT_USAGE;
     }
-    x.rkt = rd_kafka_topic_new(x.rk, topic, NULL);
+    if (new_topics(&x, topic, o.topics) != 0) {
+        destroy_topics(&x);
+        rd_kafka_destroy(x.rk);
+        cli_perf_free(x.pf);
+        return CLI_EXIT_FAIL;
+    }
     if (transactional) {
         rd_kafka_error_t *e = rd_kafka_init_transactions(x.rk, 60000);
         if (e) {
             txn_failed("rd_kafka_init_transactions", e);
-            rd_kafka_topic_destroy(x.rkt);
+            destroy_topics(&x);
             rd_kafka_destroy(x.rk);
             cli_perf_free(x.pf);
             return CLI_EXIT_FAIL;
@@ -297,7 +340,7 @@ static int run(int argc, char **argv) {
         .commit = transactional ? rk_commit : NULL,
     };
     cli_perf_run(x.pf, &client);
-    rd_kafka_topic_destroy(x.rkt);
+    destroy_topics(&x);
     rd_kafka_destroy(x.rk);
     return cli_perf_finish(x.pf);
 }

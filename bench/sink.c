@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define MAX_FRAME (64 * 1024 * 1024)
-#define MAX_TOPICS 64
+#define MAX_TOPICS 1024
 
 enum {
     API_PRODUCE = 0,

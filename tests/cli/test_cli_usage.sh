@@ -154,6 +154,17 @@ expect 2 "unexpected argument 'extra'" perf -b "$NOBROKER" -t t -n 10 -s 1 extra
 expect 2 "no brokers" perf -t t -n 10 -s 100
 expect 2 "no.such.property" perf -b "$NOBROKER" -t t -n 10 -s 100 -X no.such.property=1
 expect 2 "acks" perf -b "$NOBROKER" -t t -n 10 -s 100 -X acks=banana
+# --threads and --topics: the option and its range named
+expect 2 "--threads '0': expected a whole number from 1 to 64" perf -b "$NOBROKER" -t t -n 10 -s 1 --threads 0
+expect 2 "--threads '65': expected a whole number from 1 to 64" perf -b "$NOBROKER" -t t -n 10 -s 1 --threads 65
+expect 2 "--topics '0': expected a whole number from 1 to 10000" perf -b "$NOBROKER" -t t -n 10 -s 1 --topics 0
+expect 2 "--topics 'x': expected a whole number from 1 to 10000" perf -b "$NOBROKER" -t t -n 10 -s 1 --topics x
+expect 2 "--threads 2: not with transactions" perf -b "$NOBROKER" -t t -n 10 -s 1 --threads 2 \
+    --transactional-id x
+expect 2 "--threads 2: not with transactions" perf -b "$NOBROKER" -t t -n 10 -s 1 --threads 2 \
+    -X transactional.id=x
+expect 2 "--stamp: not with --threads or --topics" perf -b "$NOBROKER" -t t -n 10 -s 1 --threads 2 --stamp
+expect 2 "--stamp: not with --threads or --topics" perf -b "$NOBROKER" -t t -n 10 -s 1 --topics 2 --stamp
 
 # ---- configuration: -X and -F errors name the property, status 2 ----
 expect 2 "no.such.property" produce -b "$NOBROKER" -t t -X no.such.property=1

@@ -29,6 +29,7 @@ static const char help_head[] =
     "               [--payload-delimiter DELIM] [--interval SECONDS] [--print-metrics]\n"
     "               [-q] [--stamp [--run ID]] [--transactional-id ID]\n"
     "               [--transaction-duration-ms MS] [--transaction-records N]\n"
+    "               [--threads N] [--topics N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Sends NUM records to TOPIC as fast as the producer takes them, or at\n"
@@ -56,7 +57,13 @@ static const char help_head[] =
     "    Reports are served on the sending thread: perf calls kprod_poll(0)\n"
     "    after every send (the same loop the librdkafka reference runs with\n"
     "    rd_kafka_poll). With -X delivery.report.mode=thread kprod's report\n"
-    "    thread serves them instead.\n"
+    "    thread serves them instead. With --threads N above 1, N threads\n"
+    "    call kprod_send at once on the one producer (record number i by\n"
+    "    thread i % N; the records, keys and values are those of one thread)\n"
+    "    and never poll: a send refused for lack of buffer space is retried\n"
+    "    after a sleep of 100 us, doubling up to 1 ms; the main thread alone\n"
+    "    serves reports (kprod_poll with a 10 ms timeout) until they are done,\n"
+    "    then flushes. This measures the producer under contention.\n"
     "\n"
     "    Every INTERVAL seconds (5) a progress line on standard output covers\n"
     "    the records delivered since the previous one:\n"
@@ -74,7 +81,8 @@ static const char help_tail[] =
     "    -b, --bootstrap-server HOST:PORT[,HOST:PORT...]\n"
     "        Kafka's name for -b, --brokers.\n"
     "    -t, --topic TOPIC\n"
-    "        The topic to send to; it must exist. Required.\n"
+    "        The topic to send to; it must exist. Required. With --topics N\n"
+    "        above 1, the base of the N topics' names.\n"
     "    -n, --num-records NUM\n"
     "        How many records to send, 1 to 4294967295. Required.\n"
     "    -s, --record-size SIZE\n"
@@ -144,6 +152,19 @@ static const char help_tail[] =
     "        Default: 3000 when transactional, unless --transaction-records.\n"
     "    --transaction-records N\n"
     "        Commit every N records (kprod's addition). Default: none.\n"
+    "    --threads N\n"
+    "        Send from N application threads at once, 1 to 64, through the one\n"
+    "        producer: record number i is sent by thread i % N; the main thread\n"
+    "        only serves reports (see DESCRIPTION). With -r each thread keeps\n"
+    "        the one schedule for its own records (record i at i / RATE\n"
+    "        seconds from the start). Not with transactions, nor with --stamp\n"
+    "        (kprod's addition). Default: 1 (the main thread sends and serves\n"
+    "        reports).\n"
+    "    --topics N\n"
+    "        Spread the records over N topics, 1 to 10000: record number i goes\n"
+    "        to topic i % N. Above 1 the topics are named TOPIC.0 ..\n"
+    "        TOPIC.<N-1>, TOPIC being -t's value, and must all exist. Not with\n"
+    "        --stamp (kprod's addition). Default: 1 (TOPIC itself).\n"
     "    -h, --help\n"
     "        Print this help and exit.\n"
     "\n"
@@ -158,6 +179,8 @@ static const char help_tail[] =
     "        --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1\n"
     "    kprod perf -t bench -n 100000 -s 100 --transactional-id perf-1 \\\n"
     "        --transaction-duration-ms 1000\n"
+    "    kprod perf -t bench -n 1000000 -s 100 --threads 4   # contention\n"
+    "    kprod perf -t bench -n 1000000 -s 100 --topics 100  # bench.0 .. bench.99\n"
     "\n"
     "EXIT STATUS\n"
     "    0  every record was delivered, each reported exactly once\n"
@@ -252,11 +275,11 @@ static int parse_args(int argc, char **argv, cli_perf_opts *o, cli_conf_args *co
 
 typedef struct perf_ctx {
     kprod_t *p;
-    const char *topic;
+    char **topics; /* by topic number (cli_perf_topic_names) */
     cli_perfrun *pf;
-    int thread_mode; /* delivery.report.mode=thread: nothing to poll */
-    long refusals;   /* refused sends, for limiting their messages */
-    int stamping;    /* --stamp */
+    int thread_mode;      /* delivery.report.mode=thread: nothing to poll */
+    atomic_long refusals; /* refused sends, for limiting their messages */
+    int stamping;         /* --stamp */
     cli_stamper stamper;
 } perf_ctx;
 
@@ -280,11 +303,13 @@ static void on_delivery(const kprod_report_t *r, void *cb_opaque) {
         cli_perf_report(x->pf, r->opaque, kprod_err_name(r->err), kprod_err_str(r->err));
 }
 
-static cli_perf_send_rc perf_send(void *ctx, const void *key, size_t key_len, const void *value,
-                                  size_t value_len, void *opaque) {
+/* On --threads sender threads at once: kprod_send is thread-safe, the
+ * stamper is not (--stamp takes one thread, see check_stamp). */
+static cli_perf_send_rc perf_send(void *ctx, unsigned topic, const void *key, size_t key_len,
+                                  const void *value, size_t value_len, void *opaque) {
     perf_ctx *x = ctx;
     kprod_record_t rec = KPROD_RECORD_INIT;
-    rec.topic = x->topic;
+    rec.topic = x->topics[topic];
     rec.key = key;
     rec.key_len = key_len;
     rec.value = value;
@@ -296,7 +321,7 @@ static cli_perf_send_rc perf_send(void *ctx, const void *key, size_t key_len, co
     kprod_err_t err = kprod_send(x->p, &rec, NULL, opaque);
     if (err == KPROD_ERR_NO_ERROR)
         return CLI_PERF_SENT;
-    if (++x->refusals <= 5)
+    if (atomic_fetch_add(&x->refusals, 1) < 5)
         cli_err(CMD, "send refused: %s: %s", kprod_err_name(err), kprod_err_str(err));
     /* Errors that will repeat for every record end the run. */
     switch (err) {
@@ -359,8 +384,8 @@ static int perf_txn_setup(kprod_conf_t *conf, cli_perf_opts *o, int *transaction
     }
     kprod_conf_get(conf, "transactional.id", val, sizeof(val));
     *transactional = val[0] != '\0';
-    if (*transactional)
-        cli_perf_txn_defaults(o);
+    if (*transactional && cli_perf_txn_defaults(CMD, o) != 0)
+        return CLI_EXIT_USAGE;
     return 0;
 }
 
@@ -374,11 +399,23 @@ int cli_perf(int argc, char **argv) {
     if (!args)
         return rc;
     stamp_opts st = {0};
-    perf_ctx x = {.topic = NULL};
+    perf_ctx x = {.topics = NULL};
     rc = parse_args(argc, args, &o, &conf_args, &topic, &st);
     if (rc >= 0)
         goto done;
-    x.topic = topic;
+    if (st.on && (o.threads > 1 || o.topics > 1)) {
+        /* verify reads one topic, and a key's sequence numbers must
+         * follow the order its records were sent in */
+        cli_err(CMD, "--stamp: not with --threads or --topics above 1 (kprod verify checks one "
+                     "topic, stamped in one thread's order)");
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    x.topics = cli_perf_topic_names(CMD, topic, o.topics);
+    if (!x.topics) {
+        rc = CLI_EXIT_FAIL;
+        goto done;
+    }
     if (st.on) {
         if (cli_stamper_init(&x.stamper, CMD, st.run) != 0) {
             rc = CLI_EXIT_FAIL;
@@ -449,6 +486,7 @@ int cli_perf(int argc, char **argv) {
     }
 done:
     cli_stamper_free(&x.stamper);
+    free(x.topics);
     if (pf)
         cli_perf_free(pf);
     cli_conf_args_free(&conf_args);

@@ -11,11 +11,18 @@
  * harmless: the latency is a difference taken modulo 2^32 and a record
  * cannot wait that long (delivery.timeout.ms). Payloads and keys are
  * functions of the record's number, so a report can tell its record's size
- * without any stored state, and both clients send the very same bytes. */
+ * without any stored state, and both clients send the very same bytes.
+ *
+ * With --threads N above 1, N sender threads share the records (i by
+ * thread i % N) and only send, while the thread of cli_perf_run only
+ * serves reports: everything the report side keeps stays on one thread,
+ * and each sender counts into its own struct, added up after the join. */
 #include "perf_driver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +60,8 @@ struct cli_perfrun {
     long long committed; /* transactions committed */
     int txn_failed;      /* a begin or commit failed: the run stopped */
     unsigned long long bytes_sent;
+    atomic_int stop;    /* a sender was told CLI_PERF_STOP: all senders stop */
+    atomic_int running; /* sender threads still sending (--threads above 1) */
 
     /* Written by the report callback only. */
     long long delivered, failed, duplicates, bogus;
@@ -65,12 +74,16 @@ struct cli_perfrun {
     uint32_t win_lat_max;
 };
 
-static volatile sig_atomic_t interrupted;
+/* Set by the signal handler, read by every sender thread: a lock-free
+ * atomic (safe in a handler), read relaxed (a plain load). */
+static atomic_int interrupted;
 
 static void on_signal(int sig) {
     (void)sig;
-    interrupted = 1;
+    atomic_store_explicit(&interrupted, 1, memory_order_relaxed);
 }
+
+static int is_interrupted(void) { return atomic_load_explicit(&interrupted, memory_order_relaxed); }
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -248,6 +261,21 @@ static uint32_t us_since_start(const cli_perfrun *pf, uint64_t t_ns) {
     return (uint32_t)((t_ns - pf->t0_ns) / 1000);
 }
 
+/* Record i's opaque, carrying the send time, now (see the top). */
+static void *opaque_of(cli_perfrun *pf, uint64_t i) {
+    uint64_t t = now_ns();
+    if (pf->send_us) {
+        pf->send_us[i] = us_since_start(pf, t);
+        return (void *)(uintptr_t)i;
+    }
+    return (void *)(uintptr_t)(i << 32 | us_since_start(pf, t));
+}
+
+/* Record i's topic number: i % --topics. */
+static unsigned topic_of(const cli_perfrun *pf, uint64_t i) {
+    return pf->o.topics > 1 ? (unsigned)(i % (uint64_t)pf->o.topics) : 0;
+}
+
 static void print_progress(cli_perfrun *pf, uint64_t now) {
     double secs = (double)(now - pf->win_start_ns) / 1e9;
     printf("%s: %lld records delivered, %.1f records/s (%.2f MB/s), %.1f ms avg latency, "
@@ -302,8 +330,6 @@ void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const 
         print_progress(pf, now);
 }
 
-/* Waits until t_ns, serving reports meanwhile where a wait is long enough
- * to be worth a poll. */
 /* Waits until t_ns (a rate-limited run), serving reports meanwhile: a
  * report is only seen when reports are served, and with a plain sleep until
  * the next send (1 ms apart at 1,000 records/s) every latency measured that
@@ -313,7 +339,7 @@ void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const 
 static void wait_until(const cli_perf_client *c, uint64_t t_ns) {
     for (;;) {
         uint64_t now = now_ns();
-        if (now >= t_ns || interrupted)
+        if (now >= t_ns || is_interrupted())
             return;
         uint64_t left = t_ns - now;
         if (left >= 2000000) {
@@ -324,25 +350,22 @@ static void wait_until(const cli_perf_client *c, uint64_t t_ns) {
     }
 }
 
-void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal ends the process */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+static void say_interrupted(const cli_perfrun *pf) {
+    if (is_interrupted())
+        fprintf(stderr, "%s: interrupted after %lld records; waiting for their reports\n", pf->prog,
+                pf->sent + pf->refused);
+}
 
-    pf->client = c->name;
-    pf->t0_ns = now_ns();
-    pf->win_start_ns = pf->t0_ns;
+/* --threads 1: one loop sends, serves reports after every send and while
+ * it waits for the rate limit, and runs the transactions. */
+static void run_one(cli_perfrun *pf, const cli_perf_client *c) {
     double ns_per_record = pf->o.throughput > 0 ? 1e9 / (double)pf->o.throughput : 0;
     int txn = c->begin && c->commit && (pf->o.txn_records > 0 || pf->o.txn_duration_ms > 0);
     long long in_txn = 0; /* records sent in the open transaction */
     int open = 0;
     uint64_t txn_start_ns = 0;
     char kb[24], vb[24];
-    for (uint64_t i = 0; i < (uint64_t)pf->o.num_records && !interrupted; i++) {
+    for (uint64_t i = 0; i < (uint64_t)pf->o.num_records && !is_interrupted(); i++) {
         if (ns_per_record > 0)
             wait_until(c, pf->t0_ns + (uint64_t)((double)i * ns_per_record));
         if (txn && !open) {
@@ -356,18 +379,12 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
         }
         size_t key_len = key_of(pf, i, kb);
         payload v = value_of(pf, i, vb);
-        uint64_t t = now_ns();
-        void *opaque;
-        if (pf->send_us) {
-            pf->send_us[i] = us_since_start(pf, t);
-            opaque = (void *)(uintptr_t)i;
-        } else {
-            opaque = (void *)(uintptr_t)(i << 32 | us_since_start(pf, t));
-        }
+        unsigned topic = topic_of(pf, i);
+        void *opaque = opaque_of(pf, i);
         cli_perf_send_rc rc;
-        while ((rc = c->send(c->ctx, key_len ? kb : NULL, key_len, v.p, v.len, opaque)) ==
+        while ((rc = c->send(c->ctx, topic, key_len ? kb : NULL, key_len, v.p, v.len, opaque)) ==
                    CLI_PERF_FULL &&
-               !interrupted)
+               !is_interrupted())
             c->poll(c->ctx, 10);
         if (rc == CLI_PERF_SENT) {
             pf->sent++;
@@ -392,15 +409,129 @@ void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
             pf->committed++;
         }
     }
-    if (interrupted)
-        fprintf(stderr, "%s: interrupted after %lld records; waiting for their reports\n", pf->prog,
-                pf->sent + pf->refused);
+    say_interrupted(pf);
     if (open && !pf->txn_failed) {
         if (c->commit(c->ctx) != 0)
             pf->txn_failed = 1;
         else
             pf->committed++;
     }
+}
+
+/* One of --threads sender threads: its records, and what became of them. */
+typedef struct perf_sender {
+    cli_perfrun *pf;
+    const cli_perf_client *c;
+    uint64_t first; /* it sends records first, first + threads, ... */
+    pthread_t id;
+    long long sent, refused;
+    unsigned long long bytes_sent;
+} perf_sender;
+
+static int senders_stop(cli_perfrun *pf) {
+    return is_interrupted() || atomic_load_explicit(&pf->stop, memory_order_relaxed);
+}
+
+/* Sleeps ns (below one second). */
+static void nap(long ns) {
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL);
+}
+
+/* A sender thread: as run_one's loop without poll (the run's own thread
+ * serves every report) and without transactions. It keeps the global
+ * schedule of -r for its own records (record i at t0 + i / rate), and
+ * waits out a full buffer by sleeping, 100 us at first, doubling up to
+ * 1 ms, until the reports served meanwhile make room. */
+static void *sender_main(void *arg) {
+    perf_sender *s = arg;
+    cli_perfrun *pf = s->pf;
+    const cli_perf_client *c = s->c;
+    double ns_per_record = pf->o.throughput > 0 ? 1e9 / (double)pf->o.throughput : 0;
+    char kb[24], vb[24];
+    for (uint64_t i = s->first; i < (uint64_t)pf->o.num_records && !senders_stop(pf);
+         i += (uint64_t)pf->o.threads) {
+        if (ns_per_record > 0) {
+            uint64_t at = pf->t0_ns + (uint64_t)((double)i * ns_per_record), now;
+            /* in slices of 100 ms at most, so that a signal stops it soon */
+            while ((now = now_ns()) < at && !senders_stop(pf))
+                nap(at - now < 100000000 ? (long)(at - now) : 100000000);
+        }
+        size_t key_len = key_of(pf, i, kb);
+        payload v = value_of(pf, i, vb);
+        unsigned topic = topic_of(pf, i);
+        void *opaque = opaque_of(pf, i);
+        cli_perf_send_rc rc;
+        long backoff_ns = 100000;
+        while ((rc = c->send(c->ctx, topic, key_len ? kb : NULL, key_len, v.p, v.len, opaque)) ==
+                   CLI_PERF_FULL &&
+               !senders_stop(pf)) {
+            nap(backoff_ns);
+            if (backoff_ns < 1000000)
+                backoff_ns *= 2;
+        }
+        if (rc == CLI_PERF_SENT) {
+            s->sent++;
+            s->bytes_sent += key_len + v.len;
+        } else {
+            s->refused++;
+            if (rc == CLI_PERF_STOP) {
+                atomic_store(&pf->stop, 1);
+                break;
+            }
+        }
+    }
+    atomic_fetch_sub(&pf->running, 1);
+    return NULL;
+}
+
+/* --threads above 1: starts the senders, serves reports until they are
+ * done, and adds up their counts. Polls with a short timeout, so that
+ * the run notices the last sender's end within 10 ms even when no report
+ * is due. */
+static void run_threads(cli_perfrun *pf, const cli_perf_client *c) {
+    perf_sender senders[CLI_PERF_MAX_THREADS];
+    long n = pf->o.threads, started = 0;
+    atomic_store(&pf->running, (int)n);
+    for (; started < n; started++) {
+        perf_sender *s = &senders[started];
+        *s = (perf_sender){.pf = pf, .c = c, .first = (uint64_t)started};
+        int err = pthread_create(&s->id, NULL, sender_main, s);
+        if (err != 0) {
+            fprintf(stderr, "%s: cannot start sender thread %ld of %ld: %s\n", pf->prog,
+                    started + 1, n, strerror(err));
+            atomic_store(&pf->stop, 1);
+            atomic_fetch_sub(&pf->running, (int)(n - started));
+            break;
+        }
+    }
+    while (atomic_load(&pf->running) > 0)
+        c->poll(c->ctx, 10);
+    for (long t = 0; t < started; t++) {
+        pthread_join(senders[t].id, NULL);
+        pf->sent += senders[t].sent;
+        pf->refused += senders[t].refused;
+        pf->bytes_sent += senders[t].bytes_sent;
+    }
+    say_interrupted(pf);
+}
+
+void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second signal ends the process */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    pf->client = c->name;
+    pf->t0_ns = now_ns();
+    pf->win_start_ns = pf->t0_ns;
+    if (pf->o.threads > 1)
+        run_threads(pf, c);
+    else
+        run_one(pf, c);
     c->flush(c->ctx);
     pf->end_ns = now_ns();
 }
@@ -422,7 +553,7 @@ int cli_perf_finish(cli_perfrun *pf) {
     double us_per_rec = pf->delivered ? cpu * 1e6 / (double)pf->delivered : 0;
     long long missing = pf->sent - pf->delivered - pf->failed;
     int ok = pf->delivered == pf->o.num_records && pf->failed == 0 && pf->refused == 0 &&
-             pf->duplicates == 0 && pf->bogus == 0 && missing == 0 && !interrupted &&
+             pf->duplicates == 0 && pf->bogus == 0 && missing == 0 && !is_interrupted() &&
              !pf->txn_failed;
 
     if (pf->failed > MAX_ERRORS_SHOWN)
@@ -495,6 +626,8 @@ const struct option cli_perf_long_opts[] = {
     {"transactional-id", required_argument, NULL, CLI_PERF_OPT_TXN_ID},
     {"transaction-duration-ms", required_argument, NULL, CLI_PERF_OPT_TXN_DURATION},
     {"transaction-records", required_argument, NULL, CLI_PERF_OPT_TXN_RECORDS},
+    {"threads", required_argument, NULL, CLI_PERF_OPT_THREADS},
+    {"topics", required_argument, NULL, CLI_PERF_OPT_TOPICS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -584,6 +717,16 @@ int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o
             return -1;
         o->txn_records = n;
         return 1;
+    case CLI_PERF_OPT_THREADS:
+        if (cli_parse_long(prog, "--threads", arg, 1, CLI_PERF_MAX_THREADS, &n) != 0)
+            return -1;
+        o->threads = n;
+        return 1;
+    case CLI_PERF_OPT_TOPICS:
+        if (cli_parse_long(prog, "--topics", arg, 1, CLI_PERF_MAX_TOPICS, &n) != 0)
+            return -1;
+        o->topics = n;
+        return 1;
     default:
         return 0;
     }
@@ -598,9 +741,44 @@ const char *cli_perf_txn_id(const cli_perf_opts *o) {
     return NULL;
 }
 
-void cli_perf_txn_defaults(cli_perf_opts *o) {
+/* Transactions take one thread: begin, the records, commit, in turn. */
+static int no_txn_threads(const char *prog, const cli_perf_opts *o, const char *why) {
+    if (o->threads <= 1)
+        return 0;
+    cli_err(prog,
+            "--threads %ld: not with transactions (%s): a transaction's records and its "
+            "commit are one thread's sequence; drop --threads or the transaction",
+            o->threads, why);
+    return -1;
+}
+
+int cli_perf_txn_defaults(const char *prog, cli_perf_opts *o) {
+    if (no_txn_threads(prog, o, "transactional.id is set") != 0)
+        return -1;
     if (o->txn_duration_ms == 0 && o->txn_records == 0)
         o->txn_duration_ms = 3000;
+    return 0;
+}
+
+char **cli_perf_topic_names(const char *prog, const char *topic, long count) {
+    size_t len = strlen(topic);
+    /* the pointers, then the names: topic, '.', up to 4 digits, NUL */
+    _Static_assert(CLI_PERF_MAX_TOPICS <= 10000, "topic numbers of at most 4 digits");
+    size_t each = len + (count > 1 ? 6 : 1);
+    char **names = malloc((size_t)count * (sizeof(char *) + each));
+    if (!names) {
+        cli_err(prog, "out of memory");
+        return NULL;
+    }
+    char *at = (char *)(names + count);
+    for (long t = 0; t < count; t++, at += each) {
+        names[t] = at;
+        if (count > 1)
+            snprintf(at, each, "%s.%ld", topic, t);
+        else
+            memcpy(at, topic, len + 1);
+    }
+    return names;
 }
 
 int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
@@ -612,6 +790,9 @@ int cli_perf_check_opts(const char *prog, const cli_perf_opts *o) {
         cli_err(prog, "give exactly one of -s SIZE, --payload-file FILE and --payload-monotonic");
         return -1;
     }
+    if ((o->txn_id || o->txn_duration_ms > 0 || o->txn_records > 0) &&
+        no_txn_threads(prog, o, "a transaction option is given") != 0)
+        return -1;
     return 0;
 }
 

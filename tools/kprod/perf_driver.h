@@ -33,11 +33,21 @@ typedef struct cli_perf_opts {
     const char *txn_id;    /* --transactional-id; NULL: from the properties, if any */
     long txn_duration_ms;  /* --transaction-duration-ms: a transaction's age; 0 unset */
     long long txn_records; /* --transaction-records: records per transaction; 0 unset */
+    /* --threads: application threads sending at once through the one
+     * producer (record i by thread i % threads); 1: the caller's thread
+     * alone, the loop as before. */
+    long threads;
+    /* --topics: record i goes to topic i % topics, "TOPIC.0" ..
+     * "TOPIC.<topics-1>" when above 1 (cli_perf_topic_names). */
+    long topics;
 } cli_perf_opts;
 
 /* The defaults: no rate limit, payloads cut at newlines, progress every 5 s. */
 #define CLI_PERF_OPTS_INIT                                                                         \
-    { .throughput = -1, .payload_delim = "\n", .payload_delim_len = 1, .interval_s = 5 }
+    {                                                                                              \
+        .throughput = -1, .payload_delim = "\n", .payload_delim_len = 1, .interval_s = 5,          \
+        .threads = 1, .topics = 1                                                                  \
+    }
 
 /* The command line both perf programs take (kafka-producer-perf-test's):
  * getopt_long's short options and long options table. The run's own
@@ -56,7 +66,11 @@ enum {
     CLI_PERF_OPT_TXN_ID,
     CLI_PERF_OPT_TXN_DURATION,
     CLI_PERF_OPT_TXN_RECORDS,
+    CLI_PERF_OPT_THREADS,
+    CLI_PERF_OPT_TOPICS,
 };
+#define CLI_PERF_MAX_THREADS 64
+#define CLI_PERF_MAX_TOPICS 10000
 extern const struct option cli_perf_long_opts[];
 
 /* Kafka's --producer-props (4.2: --command-property) takes one or more
@@ -69,14 +83,16 @@ extern const struct option cli_perf_long_opts[];
 char **cli_perf_expand_args(const char *prog, int argc, char **argv, int *new_argc);
 
 /* Takes one of the run's options (-n -s -r -k -q --payload-file
- * --payload-delimiter --payload-monotonic --interval) from getopt's c and
+ * --payload-delimiter --payload-monotonic --interval --threads --topics
+ * and the transaction ones) from getopt's c and
  * arg into o. Returns 1 when it was one, 0 when c is not (it is the
  * caller's), -1 when its value is bad (printed after prog, the program's
  * full name). */
 int cli_perf_take_opt(const char *prog, int c, const char *arg, cli_perf_opts *o);
 
-/* Once the command line is read: -n was given, and exactly one of -s,
- * --payload-file and --payload-monotonic. 0, or -1 (printed). */
+/* Once the command line is read: -n was given, exactly one of -s,
+ * --payload-file and --payload-monotonic, and no transaction option with
+ * --threads above 1. 0, or -1 (printed). */
 int cli_perf_check_opts(const char *prog, const cli_perf_opts *o);
 
 /* The transactional.id the program must set (after -X and -F, so the
@@ -85,8 +101,16 @@ int cli_perf_check_opts(const char *prog, const cli_perf_opts *o);
 const char *cli_perf_txn_id(const cli_perf_opts *o);
 /* The producer is transactional (transactional.id set, by any means):
  * without --transaction-duration-ms or --transaction-records a
- * transaction lasts 3000 ms, Java's default. */
-void cli_perf_txn_defaults(cli_perf_opts *o);
+ * transaction lasts 3000 ms, Java's default. -1 (printed after prog) with
+ * --threads above 1: a transaction is one thread's sequence of sends and
+ * commits. */
+int cli_perf_txn_defaults(const char *prog, cli_perf_opts *o);
+
+/* The run's topic names, indexed by the topic number send gets: topic
+ * itself when count is 1, else "topic.0" .. "topic.<count-1>". One
+ * allocation (the caller frees the array with free()); NULL when out of
+ * memory (printed after prog). */
+char **cli_perf_topic_names(const char *prog, const char *topic, long count);
 
 /* What the driver's send asks of a client. */
 typedef enum cli_perf_send_rc {
@@ -96,15 +120,23 @@ typedef enum cli_perf_send_rc {
     CLI_PERF_STOP    /* refused, and no later record can be accepted */
 } cli_perf_send_rc;
 
+/* With --threads 1 every function is called on the thread that calls
+ * cli_perf_run. With --threads N above 1, send is called on N sender
+ * threads at once (so it must be thread-safe, as the producer's own send
+ * is), and poll and flush on the thread of cli_perf_run only: it alone
+ * serves reports, while the senders wait out CLI_PERF_FULL by sleeping. */
 typedef struct cli_perf_client {
     const char *name; /* "kprod", "librdkafka": client= in the RESULT line */
     void *ctx;
-    /* Sends one record to the run's topic. key and value are only borrowed
-     * for the call; opaque must come back in the record's report. */
-    cli_perf_send_rc (*send)(void *ctx, const void *key, size_t key_len, const void *value,
-                             size_t value_len, void *opaque);
+    /* Sends one record to the run's topic number topic (an index into
+     * cli_perf_topic_names' array; 0 with one topic). key and value are
+     * only borrowed for the call; opaque must come back in the record's
+     * report. */
+    cli_perf_send_rc (*send)(void *ctx, unsigned topic, const void *key, size_t key_len,
+                             const void *value, size_t value_len, void *opaque);
     /* Serves delivery reports, waiting up to timeout_ms (0: no wait) for
-     * one. Called after every send and while waiting for the rate limit. */
+     * one. With one thread called after every send and while waiting for
+     * the rate limit; with several, in a loop while they send. */
     void (*poll)(void *ctx, int timeout_ms);
     /* Returns once every accepted record has been reported. */
     void (*flush)(void *ctx);
@@ -128,7 +160,7 @@ cli_perfrun *cli_perf_new(const char *prog, const cli_perf_opts *o);
 void cli_perf_report(cli_perfrun *pf, void *opaque, const char *err_name, const char *err_text);
 
 /* Sends num_records records through c (SIGINT or SIGTERM stops early),
- * then flushes. The caller closes its producer afterwards and then calls
+ * on --threads threads, then flushes. The caller closes its producer afterwards and then calls
  * cli_perf_finish, so that the CPU time and peak RSS cover the close. */
 void cli_perf_run(cli_perfrun *pf, const cli_perf_client *c);
 
