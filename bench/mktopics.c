@@ -44,14 +44,17 @@ static int create_all(rd_kafka_t *rk, const char *prefix, long count, long parts
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     if (rc == 0) {
-        rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_t *opt =
+            rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_operation_timeout(opt, TIMEOUT_MS, errstr, sizeof(errstr));
         rd_kafka_CreateTopics(rk, nt, (size_t)count, opt, q);
         rd_kafka_AdminOptions_destroy(opt);
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, TIMEOUT_MS + 5000);
-        const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+        const rd_kafka_CreateTopics_result_t *res =
+            ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
         size_t n = 0;
-        const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+        const rd_kafka_topic_result_t **tr =
+            res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
         if (!res || rd_kafka_event_error(ev) || n != (size_t)count) {
             fprintf(stderr, "mktopics: CreateTopics failed within %d ms: %s\n", TIMEOUT_MS + 5000,
                     ev && rd_kafka_event_error(ev) ? rd_kafka_event_error_string(ev)

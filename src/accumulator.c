@@ -234,17 +234,21 @@ int kp_acc_has_topic(kp_acc *acc, const char *name) {
 
 int kp_acc_metadata_hint(kp_acc *acc) { return atomic_load(&acc->md_hint); }
 
-kprod_err_t kp_acc_topics(kp_acc *acc, const char ***names, int32_t *n, int *any_wanted) {
+kprod_err_t kp_acc_topics(kp_acc *acc, const char ***names, int32_t *n, int *wanted) {
     pthread_mutex_lock(&acc->lock);
     *n = 0;
-    *any_wanted = 0;
+    *wanted = 0;
     *names = malloc((acc->ntopics + 1) * sizeof(**names));
     if (*names) {
         for (size_t i = 0; i < acc->ntopics; i++) {
-            (*names)[(*n)++] = acc->by_id[i]->name;
-            *any_wanted |= acc->by_id[i]->md_wanted;
+            kp_topic *t = acc->by_id[i];
+            (*names)[(*n)++] = t->name;
+            if (t->md_wanted) {
+                *wanted |= t->md_asked ? KP_ACC_WANTED : KP_ACC_WANTED | KP_ACC_WANTED_NEW;
+                t->md_asked = 1;
+            }
         }
-        if (!*any_wanted)
+        if (!*wanted)
             atomic_store(&acc->md_hint, 0);
     }
     pthread_mutex_unlock(&acc->lock);
@@ -258,6 +262,7 @@ int64_t kp_acc_apply_topic(kp_acc *acc, const char *name, kprod_err_t err, int32
     int64_t id = t ? (int64_t)t->id : -1;
     if (t) {
         t->md_err = err;
+        t->md_asked = 1; /* answered: a later want waits retry.backoff.ms */
         if (!err && count > 0 && set_partition_count_locked(t, count) == KPROD_ERR_NO_ERROR) {
             t->md_wanted = 0;
             t->unknown_confirmed = 0;

@@ -158,9 +158,14 @@ void kp_acc_take_matching(kp_acc *acc, int (*match)(void *opaque, const kp_batch
 void kp_acc_fail_metadata_waits(kp_acc *acc, kprod_err_t err, const char *why);
 
 /* Every topic name (valid as long as the accumulator), in *names (the
- * caller frees the array), and whether any topic wants metadata. Clears the
- * metadata hint when none does. */
-kprod_err_t kp_acc_topics(kp_acc *acc, const char ***names, int32_t *n, int *any_wanted);
+ * caller frees the array), and in *wanted whether any topic wants metadata
+ * (KP_ACC_WANTED), and whether one of them was never asked about before
+ * (KP_ACC_WANTED_NEW: a send waits for it, so it is asked for at once, not
+ * after retry.backoff.ms; it counts as asked from here on). Clears the
+ * metadata hint when none wants any. */
+#define KP_ACC_WANTED 1
+#define KP_ACC_WANTED_NEW 2
+kprod_err_t kp_acc_topics(kp_acc *acc, const char ***names, int32_t *n, int *wanted);
 int kp_acc_has_topic(kp_acc *acc, const char *name);
 /* Raised (without the lock) when some topic may want metadata. */
 int kp_acc_metadata_hint(kp_acc *acc);

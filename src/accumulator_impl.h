@@ -33,6 +33,7 @@ typedef struct kp_topic {
     kp_partq **parts;
     kp_sticky sticky;      /* null-key partition (KIP-480/794) */
     int md_wanted;         /* the sender should fetch metadata for it */
+    int md_asked;          /* it was named in a metadata request (kp_acc_topics) */
     int unknown_confirmed; /* a send timed out on it and the cluster says it does not exist */
 } kp_topic;
 

@@ -72,7 +72,7 @@ void kp_md_free(kp_md *md) {
 void kp_md_refresh_soon(kp_md *md) { md->refresh_now = 1; }
 
 int64_t kp_md_due_at(const kp_md_timing *t) {
-    if (t->caller_waiting || !t->have_metadata)
+    if (t->caller_waiting || !t->have_metadata || t->new_topic)
         return INT64_MIN;
     int64_t at = t->next_refresh_ms;
     if (t->wanted && t->retry_at_ms < at)
@@ -341,6 +341,7 @@ int64_t kp_md_tick(kp_md *md, int64_t now) {
         .have_metadata = md->have_metadata,
         .caller_waiting = waiter,
         .wanted = any_wanted || md->refresh_now,
+        .new_topic = (any_wanted & KP_ACC_WANTED_NEW) != 0,
         .next_refresh_ms = md->next_refresh_ms,
         .retry_at_ms = md->retry_at_ms,
     };

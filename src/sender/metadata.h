@@ -60,6 +60,7 @@ typedef struct kp_md_timing {
     int have_metadata;       /* a response has been applied */
     int caller_waiting;      /* a kp_md_get call is waiting */
     int wanted;              /* a topic wants metadata, or a leader error asked */
+    int new_topic;           /* a topic never asked about: sends wait for it */
     int64_t next_refresh_ms; /* metadata.max.age.ms after the last answer */
     int64_t retry_at_ms;     /* retry.backoff.ms after the last request */
 } kp_md_timing;

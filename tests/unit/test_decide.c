@@ -529,6 +529,18 @@ static void test_md_due_at_once_for_waiting_caller(void **state) {
     assert_true(kp_md_due_at(&t) <= INT64_MIN);
 }
 
+/* A topic never asked about has sends waiting for it: ask at once, even
+ * within the retry backoff (one topic after another would otherwise cost
+ * retry.backoff.ms each: 10 s for 100 topics). */
+static void test_md_due_at_once_for_new_topic(void **state) {
+    (void)state;
+    kp_md_timing t = md_idle();
+    t.wanted = 1;
+    assert_int_equal(kp_md_due_at(&t), 2000);
+    t.new_topic = 1;
+    assert_true(kp_md_due_at(&t) <= INT64_MIN);
+}
+
 /* Without metadata nothing can be sent (no leaders): ask at once. */
 static void test_md_due_at_once_without_metadata(void **state) {
     (void)state;
@@ -608,6 +620,7 @@ int main(void) {
         cmocka_unit_test(test_backoff_capped_at_max),
         cmocka_unit_test(test_backoff_never_negative),
         cmocka_unit_test(test_md_due_at_once_for_waiting_caller),
+        cmocka_unit_test(test_md_due_at_once_for_new_topic),
         cmocka_unit_test(test_md_due_at_once_without_metadata),
         cmocka_unit_test(test_md_due_at_periodic_refresh_when_nothing_wanted),
         cmocka_unit_test(test_md_due_at_retry_time_when_wanted_and_earlier),
