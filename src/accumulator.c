@@ -51,7 +51,18 @@ kp_acc *kp_acc_new(const kp_config *cfg) {
         free(acc);
         return NULL;
     }
-    pthread_mutex_init(&acc->lock, NULL);
+    /* Taken for every append and by the sender for each drain and settle,
+     * each time for well under a microsecond: a thread that finds it taken
+     * spins briefly before it sleeps (glibc's adaptive mutex) rather than
+     * paying a futex sleep and wake-up, two context switches, per
+     * collision. Measured in docs/BENCHMARKS.md ("The accumulator's lock"). */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(&acc->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     kp_cond_init_monotonic(&acc->space_cv);
     kp_cond_init_monotonic(&acc->md_cv);
     kp_cond_init_monotonic(&acc->done_cv);
