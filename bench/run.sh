@@ -363,7 +363,7 @@ run_one() { # broker scenario-line client round
     if [[ $client == java ]]; then
         args=(bash "$K" run org.apache.kafka.tools.ProducerPerformance --topic "$topic"
             --num-records "$count" --record-size "$size" --throughput "$rate")
-        ((${#files[@]})) && args+=(--producer.config "${files[1]}")
+        ((${#files[@]})) && args+=(--command-config "${files[1]}")
         args+=(--command-property "bootstrap.servers=$boot")
         for p in $props; do
             case $p in @listener=* | *-F=*) ;; *) args+=("$p") ;; esac
