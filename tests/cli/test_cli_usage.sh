@@ -49,7 +49,7 @@ expect 0 "perf" --help
 
 # ---- --help of each subcommand: man-page sections and every option ----
 # The options are taken from the long options table of each source file
-# (produce's is produce_opts.c's; perf's is perf_driver.c's, shared with
+# (produce's is produce_opts.c's; perf's is perf_opts.c's, shared with
 # bench/rdkafka_perf), so an option
 # added there without documentation fails here.
 for cmd in produce metadata perf; do
@@ -64,7 +64,7 @@ for cmd in produce metadata perf; do
     done
     src=$KPROD_SRC/tools/kprod/$cmd.c
     [[ $cmd == produce ]] && src=$KPROD_SRC/tools/kprod/produce_opts.c
-    [[ $cmd == perf ]] && src=$KPROD_SRC/tools/kprod/perf_driver.c
+    [[ $cmd == perf ]] && src=$KPROD_SRC/tools/kprod/perf_opts.c
     opts=$(grep -oE '\{"[a-z-]+", (no|required)_argument, NULL, ('"'"'.'"'"'|[A-Z_]+)\}' "$src")
     [[ -n $opts ]] || fail "no long options table found in $src"
     while read -r line; do
