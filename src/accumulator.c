@@ -55,7 +55,7 @@ kp_acc *kp_acc_new(const kp_config *cfg) {
      * each time for well under a microsecond: a thread that finds it taken
      * spins briefly before it sleeps (glibc's adaptive mutex) rather than
      * paying a futex sleep and wake-up, two context switches, per
-     * collision. Measured in docs/BENCHMARKS.md ("The accumulator's lock"). */
+     * collision. Measured in docs/BENCHMARKS.md ("What changed in round two"). */
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
 #ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
