@@ -11,8 +11,8 @@
 #      in build/; the threaded tests (TSAN_TESTS) in build-tsan/
 #   5. start the three-node cluster (with a SASL_SSL listener per node);
 #      ctest -L cluster in build/; stop it
-#   6. fuzz: scripts/fuzz.sh --seconds 20, every libFuzzer target (clang,
-#      build-fuzz/). 20 s per target, not the 60 s one might like, keeps the
+#   6. fuzz: scripts/fuzz.sh --seconds 15, every libFuzzer target (clang,
+#      build-fuzz/). 15 s per target, not the 60 s one might like, keeps the
 #      whole run within CI's budget (about 30 minutes); run longer by hand
 #      (docs/TESTING.md, "Fuzzing"). A finding fails the run.
 #   7. secrets: the whole run's output (this script's, every ctest log) must
@@ -28,7 +28,7 @@
 #   --no-cluster  (KPROD_TEST_NO_CLUSTER=1)  skip the cluster step
 #   --no-deps     (KPROD_TEST_NO_DEPS=1)     skip install-deps (needs it done)
 #   --no-fuzz     (KPROD_TEST_NO_FUZZ=1)     skip the fuzz step
-#   KPROD_TEST_FUZZ_SECONDS=N                 seconds per fuzz target (20)
+#   KPROD_TEST_FUZZ_SECONDS=N                 seconds per fuzz target (15)
 #   -h, --help
 set -euo pipefail
 
@@ -183,7 +183,7 @@ if ((no_cluster == 0)) && [[ " ${trees[*]} " == *" build "* ]]; then
 fi
 
 if ((no_fuzz == 0)); then
-    fuzz_seconds=${KPROD_TEST_FUZZ_SECONDS:-20}
+    fuzz_seconds=${KPROD_TEST_FUZZ_SECONDS:-15}
     step "fuzz: scripts/fuzz.sh --seconds $fuzz_seconds (every target)"
     bash scripts/fuzz.sh --seconds "$fuzz_seconds" || failed+=("fuzz")
 fi
