@@ -269,23 +269,6 @@ listener.name.sasl_plaintext.connections.max.reauth.ms=$REAUTH_MS
 EOF
 }
 
-# After a restart on its data: the SCRAM user's credentials set again, as
-# at format time. A CI run saw Kafka 4.4.0, restarted after a SIGKILL on a
-# log that also held another user's SCRAM-SHA-512 credential created and
-# deleted, refuse SCRAM-SHA-512 for this user (SCRAM-SHA-256 still
-# worked); the tests need the listeners as the security dir describes them.
-sec_reassert_user() { # setup bootstrap
-    ((SECURITY)) || return 0
-    local pw
-    pw=$(sed -n 's/^PASSWORD=//p' "$(sec_dir "$1")/env")
-    local m # one mechanism per request: Kafka refuses two for one user at once
-    for m in SCRAM-SHA-256 SCRAM-SHA-512; do
-        (run_tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "$2" --alter \
-            --add-config "$m=[password=$pw]" --entity-type users --entity-name kprod) \
-            >/dev/null 2>&1 || say "$1: could not set the $m credential of user kprod again"
-    done
-}
-
 # The storage tool's arguments that create the SCRAM user at format time.
 sec_format_args() { # setup
     ((SECURITY)) || return 0

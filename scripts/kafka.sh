@@ -512,7 +512,6 @@ cmd_start() {
         launched+=("$id")
     done
     wait_ready "$setup" "${launched[@]}"
-    ((keep == 0)) || sec_reassert_user "$setup" "$(bootstrap "$setup")"
     say "$setup up at $(bootstrap "$setup") ($((SECONDS - started)) s)"
 }
 

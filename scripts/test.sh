@@ -8,7 +8,9 @@
 #      SASL_PLAINTEXT, SASL_SSL, wrong-host and expired certificates); ctest
 #      -L 'unit|mock|broker|security' in build/ and build-asan/; the
 #      transaction tests against Kafka 3.9.2 (-L kafka39, scripts/compat.sh)
-#      in build/; the threaded tests (TSAN_TESTS) in build-tsan/
+#      in build/; the threaded tests (TSAN_TESTS) in build-tsan/. Before
+#      each tree's security tests the broker is formatted afresh (the fault
+#      test of the broker step kills it; see the comment there)
 #   5. start the three-node cluster (with a SASL_SSL listener per node);
 #      ctest -L cluster in build/; stop it
 #   6. fuzz: scripts/fuzz.sh --seconds 15, every libFuzzer target (clang,
@@ -46,7 +48,7 @@ for a in "$@"; do
     --no-deps) no_deps=1 ;;
     --no-fuzz) no_fuzz=1 ;;
     -h | --help)
-        sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -60,6 +62,9 @@ t0=$SECONDS
 failed=()
 # The whole run's output, for the secrets step at the end.
 run_log=$(mktemp /tmp/kprod-test-run.XXXXXX)
+# Passwords of listeners this run formatted away, still checked at the end.
+export KPROD_OLD_SECRETS
+KPROD_OLD_SECRETS=$(mktemp /tmp/kprod-test-secrets.XXXXXX)
 exec > >(tee "$run_log") 2>&1
 stop_single=0 stop_cluster=0
 
@@ -67,7 +72,7 @@ step() { echo; echo "=== [$((SECONDS - t0))s] $*"; }
 
 cleanup() {
     local rc=$?
-    rm -f "${run_log:-}"
+    rm -f "${run_log:-}" "${KPROD_OLD_SECRETS:-}"
     ((stop_cluster)) && bash "$K" stop --cluster || true
     ((stop_single)) && bash "$K" stop || true
     exit $rc
@@ -130,6 +135,18 @@ if ((${#trees[@]} > 0)); then
             step "ctest $t: broker (KPROD_BROKERS=$KPROD_BROKERS)"
             ctest --test-dir "$t" -L broker --output-on-failure --no-tests=ignore ||
                 { failed+=("$t broker"); tests_failed=1; }
+            # The broker step's fault test kills the broker and restarts it
+            # on its data; in two of three fresh-clone runs Kafka 4.4.0 then
+            # refused SCRAM-SHA-512 for the user made at format time after
+            # the second such restart (SHA-256 still worked; the cause in
+            # the broker was not found). The security tests get a broker
+            # formatted afresh, when this script owns it.
+            if ((stop_single)); then
+                sed -n 's/^\(STORE_\)\{0,1\}PASSWORD=//p' "$(bash "$K" security-dir)/env" \
+                    >>"$KPROD_OLD_SECRETS" 2>/dev/null || true
+                bash "$K" stop >/dev/null 2>&1 || true
+                bash "$K" start || failed+=("broker restart before $t security")
+            fi
             step "ctest $t: security (the broker's secured listeners)"
             ctest --test-dir "$t" -L security --output-on-failure --no-tests=ignore ||
                 { failed+=("$t security"); tests_failed=1; }

@@ -15,6 +15,10 @@ for env in "$RUN_DIR/single/security/env" "$RUN_DIR/cluster/security/env"; do
         [[ -n $v ]] && secrets+=("$v")
     done
 done
+# Those of listeners formatted afresh during the run (scripts/test.sh).
+if [[ -n ${KPROD_OLD_SECRETS:-} && -f $KPROD_OLD_SECRETS ]]; then
+    while IFS= read -r v; do [[ -n $v ]] && secrets+=("$v"); done <"$KPROD_OLD_SECRETS"
+fi
 args=()
 for s in "${secrets[@]}"; do args+=(-e "$s"); done
 found=0
